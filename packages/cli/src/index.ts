@@ -1,0 +1,2 @@
+export { main } from "./main.js";
+export type { CommandIO, ExitCode } from "./io.js";

@@ -1,0 +1,15 @@
+/** What a command may touch of the outside world; injected so tests call commands directly. */
+export interface CommandIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** 0 clean, 1 findings at or above the threshold, 2 usage, config or parse error. */
+export type ExitCode = 0 | 1 | 2;
+
+/** A bad flag or argument: exit 2 with the message. */
+export class UsageError extends Error {
+  readonly code = "usage";
+}

@@ -1,0 +1,68 @@
+import { Command, CommanderError, Option } from "commander";
+import { UsageError, type CommandIO, type ExitCode } from "./io.js";
+import { VERSION } from "./version.js";
+
+/**
+ * The only file that knows commander. Each command is imported when it runs, so `stowaway lint`
+ * never loads the sidecar (node-vault, pino, prom-client) and vice versa.
+ */
+export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
+  let exit: ExitCode = 0;
+  const program = new Command()
+    .name("stowaway")
+    .description("Find secrets baked into Dockerfiles, compose and env files; deliver secrets from Vault at runtime.")
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("lint")
+    .description("lint Dockerfiles, compose files and env files for baked-in secrets")
+    .argument("[paths...]", "files or directories (default: .)")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["stylish", "json", "sarif", "github"]).default("stylish"))
+    .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .addOption(new Option("--fail-on <severity>", "lowest severity that exits 1 (default: warning, or lint.failOn)").choices(["info", "warning", "error", "none"]))
+    .option("-c, --config <file>", "use this .stowaway.yaml instead of searching upwards")
+    .option("--baseline <file>", "report only findings not recorded in this baseline")
+    .option("--write-baseline <file>", "record the current findings as the baseline and exit 0")
+    .option("--staged", "lint the files staged in git (their staged content)")
+    .option("--skip-unknown", "silently skip named files that are not Dockerfiles, compose or env files (for pre-commit)")
+    .option("--max-file-size <bytes>", "refuse files larger than this (default 1048576)")
+    .action(async (paths: string[], opts: Record<string, unknown>) => {
+      const { lintCommand } = await import("./commands/lint.js");
+      exit = await lintCommand({ paths, ...opts } as never, io);
+    });
+
+  program
+    .command("sidecar")
+    .description("log in to Vault, write secrets to a tmpfs volume, keep them current")
+    .requiredOption("-c, --config <file>", "sidecar configuration (YAML)")
+    .option("--once", "render every secret once, then exit (init containers, Jobs)")
+    .option("--once-timeout <duration>", "with --once, give up after this long", "2m")
+    .action(async (opts: { config: string; once?: boolean; onceTimeout?: string }) => {
+      const { sidecarCommand } = await import("@stowaway/sidecar");
+      exit = (await sidecarCommand(opts, { stdout: io.stdout, stderr: io.stderr })) as ExitCode;
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version are "errors" to commander; they are successes to the user.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UsageError || isNamedError(err)) {
+      io.stderr.write(`stowaway: ${(err as Error).message}\n`);
+      return 2;
+    }
+    io.stderr.write(`stowaway: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
+    return 2;
+  }
+  return exit;
+}
+
+// Typed errors from our packages carry a stable `code` and a message written for people.
+function isNamedError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === "string";
+}

@@ -1,0 +1,240 @@
+import { createHash } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { loadHandler, type KindHandler } from "./kinds.js";
+import { redact, scrub } from "./redact.js";
+import { DEFAULT_NAME_SETTINGS, type NameSettings, type Report } from "./rule.js";
+import { isSuppressed, parseSuppressions } from "./suppressions.js";
+import type { FileResult, Finding, LintError, LintReport, LintTarget, Severity } from "./types.js";
+
+/** Default size cap: real Dockerfiles and compose files are far below it, and it bounds parse time. */
+export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
+
+export const UNUSED_SUPPRESSION_RULE = "stowaway/unused-suppression";
+
+/** A value or name pattern the team has declared not secret (`.stowaway.yaml` `lint.allow`). */
+export interface AllowEntry {
+  /** Exact value that is not a secret. */
+  value?: string;
+  /** Name glob (`*` wildcard, case-insensitive), e.g. `DEMO_*`. */
+  name?: string;
+  reason: string;
+}
+
+export interface LintOptions {
+  /** Per-rule severity overrides; `off` disables the rule. */
+  rules?: Record<string, Severity | "off">;
+  names?: NameSettings;
+  allow?: readonly AllowEntry[];
+  maxFileSize?: number;
+  /** Report suppressions that silenced nothing (info). Default true. */
+  reportUnusedSuppressions?: boolean;
+}
+
+/** Lints every target and the files they pull in (env files, Dockerfiles of compose builds). */
+export async function lintTargets(targets: readonly LintTarget[], options: LintOptions = {}): Promise<LintReport> {
+  const queue = [...targets];
+  const seen = new Set<string>();
+  const files: FileResult[] = [];
+  for (let i = 0; i < queue.length; i++) {
+    const target = queue[i];
+    const key = `${target.kind}\0${target.absPath}\0${target.contextDir ?? ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const { result, related } = await lintTarget(target, options);
+    if (result) files.push(result);
+    for (const r of related) {
+      // A Dockerfile reached through compose with its own context supersedes the plain one.
+      queue.push(r);
+    }
+  }
+  return buildReport(mergeDuplicateFiles(files));
+}
+
+// The same Dockerfile may be linted directly and through a compose build context; keep every
+// finding once.
+function mergeDuplicateFiles(files: FileResult[]): FileResult[] {
+  const byFile = new Map<string, FileResult>();
+  for (const f of files) {
+    const prev = byFile.get(f.file);
+    if (!prev) {
+      byFile.set(f.file, f);
+      continue;
+    }
+    const have = new Set(prev.findings.map((x) => `${x.ruleId}:${x.line}:${x.column}:${x.fingerprint}`));
+    for (const x of f.findings) if (!have.has(`${x.ruleId}:${x.line}:${x.column}:${x.fingerprint}`)) prev.findings.push(x);
+    const errs = new Set(prev.errors.map((e) => e.message));
+    for (const e of f.errors) if (!errs.has(e.message)) prev.errors.push(e);
+  }
+  return [...byFile.values()];
+}
+
+export function buildReport(files: FileResult[]): LintReport {
+  const findings = files.flatMap((f) => f.findings);
+  const errors = files.flatMap((f) => f.errors);
+  const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
+  return {
+    files,
+    findings,
+    errors,
+    summary: { files: files.length, errors: count("error"), warnings: count("warning"), infos: count("info") },
+  };
+}
+
+function readTarget(target: LintTarget, maxSize: number): { source: string } | { error: LintError } | { skip: true } {
+  const fail = (code: string, message: string) => ({ error: { file: target.file, code, message } });
+  let buf: Buffer;
+  if (target.source !== undefined) {
+    buf = Buffer.from(target.source, "utf8");
+  } else {
+    try {
+      const st = statSync(target.absPath);
+      if (!st.isFile()) return fail("not-a-file", "not a regular file");
+      if (st.size > maxSize) return fail("too-large", `file is ${st.size} bytes, over the ${maxSize}-byte cap (--max-file-size)`);
+      buf = readFileSync(target.absPath);
+    } catch (err) {
+      if (target.optional && (err as NodeJS.ErrnoException).code === "ENOENT") return { skip: true };
+      const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+      return fail("unreadable", `cannot read file (${code})`);
+    }
+  }
+  if (buf.length > maxSize) return fail("too-large", `file is ${buf.length} bytes, over the ${maxSize}-byte cap (--max-file-size)`);
+  // A NUL byte in the first 8 KiB is how git and grep tell binary files; no Dockerfile has one.
+  if (buf.subarray(0, 8192).includes(0)) return fail("binary", "binary file (contains NUL bytes), not linted");
+  let source = new TextDecoder("utf-8", { fatal: false }).decode(buf);
+  if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
+  return { source };
+}
+
+export async function lintTarget(
+  target: LintTarget,
+  options: LintOptions,
+): Promise<{ result?: FileResult; related: LintTarget[] }> {
+  const read = readTarget(target, options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
+  if ("skip" in read) return { related: [] };
+  const result: FileResult = { file: target.file, kind: target.kind, findings: [], errors: [] };
+  if ("error" in read) {
+    result.errors.push(read.error);
+    return { result, related: [] };
+  }
+  const { source } = read;
+  const handler: KindHandler = await loadHandler(target.kind);
+  const parsed = handler.parse(source, target.file);
+  if (!parsed.ok) {
+    for (const p of parsed.errors) {
+      result.errors.push({ file: target.file, line: p.line, column: p.column, code: p.code, message: p.message });
+    }
+    return { result, related: [] };
+  }
+  const doc = parsed.doc;
+  const reports: Array<Report & { ruleId: string; severity: Severity; docs: string }> = [];
+  const names = options.names ?? DEFAULT_NAME_SETTINGS;
+  for (const rule of handler.rules) {
+    const configured = options.rules?.[rule.id];
+    if (configured === "off") continue;
+    const severity = configured ?? rule.severity;
+    try {
+      rule.check({
+        file: target.file,
+        target,
+        source,
+        doc,
+        names,
+        report: (r) =>
+          reports.push({
+            ...r,
+            ruleId: rule.id,
+            docs: rule.docs,
+            // A rule may lower a finding (placeholder → info); configuration sets the ceiling.
+            severity: r.severity && configured === undefined ? r.severity : severity,
+          }),
+      });
+    } catch (err) {
+      // A crashing rule is our bug; say which rule, never the content it was looking at.
+      result.errors.push({
+        file: target.file,
+        code: "rule-crashed",
+        message: `internal error in rule ${rule.id} (${(err as Error)?.name ?? "Error"}); please report it`,
+      });
+    }
+  }
+  const sups = parseSuppressions(source, handler.trailingComments);
+  const kept = dedupeOverlapping(reports).filter((r) => !isAllowed(r, options.allow));
+  for (const r of kept) {
+    const start = handler.statementStart?.(doc, r.range.start.line) ?? r.range.start.line;
+    if (isSuppressed(sups, r.ruleId, r.range.start.line, start)) continue;
+    result.findings.push(toFinding(target.file, r));
+  }
+  if (options.reportUnusedSuppressions !== false) {
+    for (const s of sups) {
+      if (s.used) continue;
+      result.findings.push({
+        file: target.file,
+        line: s.line,
+        column: s.column,
+        endLine: s.line,
+        endColumn: s.column + 1,
+        ruleId: UNUSED_SUPPRESSION_RULE,
+        severity: "info",
+        message: `suppression${s.rules.length ? ` for ${s.rules.join(", ")}` : ""} silences nothing; remove it`,
+        secret: "",
+        fingerprint: fingerprint(UNUSED_SUPPRESSION_RULE, target.file, `${s.rules.join(",")}`),
+      });
+    }
+  }
+  result.findings.sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
+  const related = handler.related?.(doc, target) ?? [];
+  return { result, related };
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+function contains(a: Report["range"], b: Report["range"]): boolean {
+  const before = (p: { line: number; column: number }, q: { line: number; column: number }) =>
+    p.line < q.line || (p.line === q.line && p.column <= q.column);
+  return before(a.start, b.start) && before(b.end, a.end);
+}
+
+/** One value, one finding: when two rules report overlapping spans, keep the most severe (then the first). */
+function dedupeOverlapping<T extends Report & { severity: Severity }>(reports: T[]): T[] {
+  const out: T[] = [];
+  for (const r of reports) {
+    const i = out.findIndex((o) => contains(o.range, r.range) || contains(r.range, o.range));
+    if (i < 0) out.push(r);
+    else if (RANK[r.severity] > RANK[out[i].severity]) out[i] = r;
+  }
+  return out;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${body}$`, "i");
+}
+
+function isAllowed(r: Report, allow: readonly AllowEntry[] | undefined): boolean {
+  if (!allow) return false;
+  return allow.some((a) => (a.value !== undefined && a.value === r.value) || (a.name !== undefined && r.name !== undefined && globToRegExp(a.name).test(r.name)));
+}
+
+export function fingerprint(ruleId: string, file: string, value: string): string {
+  // The secret is hashed before it is combined, so the baseline never holds anything reversible on its own.
+  const secretHash = createHash("sha256").update(value).digest("hex");
+  return createHash("sha256").update(`${ruleId}\0${file}\0${secretHash}`).digest("hex").slice(0, 32);
+}
+
+function toFinding(file: string, r: Report & { ruleId: string; severity: Severity }): Finding {
+  // Defence in depth: rules are told not to quote the value, and we scrub anyway.
+  const secrets = [r.value];
+  return {
+    file,
+    line: r.range.start.line,
+    column: r.range.start.column,
+    endLine: r.range.end.line,
+    endColumn: r.range.end.column,
+    ruleId: r.ruleId,
+    severity: r.severity,
+    message: scrub(r.message, secrets),
+    secret: redact(r.value),
+    ...(r.fix ? { fix: scrub(r.fix, secrets) } : {}),
+    fingerprint: fingerprint(r.ruleId, file, r.value),
+  };
+}

@@ -1,0 +1,43 @@
+export type { FileKind, FileResult, Finding, LintError, LintReport, LintTarget, Severity, SourceRange } from "./types.js";
+export { SEVERITY_RANK } from "./types.js";
+export type { Rule, RuleContext, Report, NameSettings } from "./rule.js";
+export { redact } from "./redact.js";
+export { lintTargets, DEFAULT_MAX_FILE_SIZE, UNUSED_SUPPRESSION_RULE, type LintOptions, type AllowEntry } from "./engine.js";
+export { discoverTargets, kindOfName, kindOfExplicit } from "./discover.js";
+export { stagedTargets, GitError } from "./staged.js";
+export { createIgnoreMatcher } from "./ignore-paths.js";
+export { createBaseline, parseBaseline, applyBaseline, BaselineError, type Baseline } from "./baseline.js";
+export { formatStylish } from "./formatters/stylish.js";
+export { formatJson } from "./formatters/json.js";
+export { formatGithub } from "./formatters/github.js";
+export { formatSarif, type RuleMeta } from "./formatters/sarif.js";
+export type { LoadedConfig, StowawayConfig } from "./config.js";
+export { DEFAULT_CONFIG } from "./find-config.js";
+
+import { loadHandler } from "./kinds.js";
+import type { RuleMeta } from "./formatters/sarif.js";
+import type { LoadedConfig } from "./config.js";
+import { DEFAULT_CONFIG } from "./find-config.js";
+
+/** Every rule's metadata (loads every file kind; for SARIF and docs, not the hot path). */
+export async function ruleCatalog(): Promise<RuleMeta[]> {
+  const { UNUSED_SUPPRESSION_RULE } = await import("./engine.js");
+  const handlers = await Promise.all((["dockerfile", "compose", "env"] as const).map(loadHandler));
+  const metas: RuleMeta[] = handlers.flatMap((h) => h.rules.map((r) => ({ id: r.id, severity: r.severity, description: r.description, docs: r.docs })));
+  metas.push({ id: UNUSED_SUPPRESSION_RULE, severity: "info", description: "A stowaway-disable comment that silences nothing", docs: `docs/rules/${UNUSED_SUPPRESSION_RULE}.md` });
+  return metas;
+}
+
+/**
+ * Finds and validates `.stowaway.yaml` (walking up from cwd, or the given path). Loaded lazily:
+ * zod and yaml cost start-up time that a pre-commit run without a config should not pay.
+ */
+export async function loadLintConfig(opts: { cwd: string; configPath?: string }): Promise<LoadedConfig> {
+  const { findConfigFile } = await import("./find-config.js");
+  const path = opts.configPath ?? findConfigFile(opts.cwd);
+  if (!path) return { config: DEFAULT_CONFIG, allow: [] };
+  const { loadConfigFile } = await import("./config.js");
+  return loadConfigFile(path);
+}
+
+export { ConfigError } from "./config-error.js";

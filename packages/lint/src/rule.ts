@@ -1,0 +1,53 @@
+import type { FileKind, LintTarget, Severity, SourceRange } from "./types.js";
+
+/** Team-specific vocabulary from `.stowaway.yaml` `lint.secretNames`. */
+export interface NameSettings {
+  /** Extra words that mark a name as secret (e.g. `SIGNING`). */
+  secretWords: readonly string[];
+  /** Extra words that mark a name as not secret (e.g. `REGION`). */
+  allowWords: readonly string[];
+}
+
+export const DEFAULT_NAME_SETTINGS: NameSettings = { secretWords: [], allowWords: [] };
+
+/** What a rule hands to `ctx.report`. The engine redacts `value` and locates the finding. */
+export interface Report {
+  /** Where the secret value sits (not the instruction's first line). */
+  range: SourceRange;
+  /** Human message. Never include the value: the engine scrubs it anyway. */
+  message: string;
+  /** The raw secret. Only its redacted form ever leaves the engine. */
+  value: string;
+  /** The variable or key name, when there is one (for `lint.allow` name patterns). */
+  name?: string;
+  /** A concrete fix. */
+  fix?: string;
+  /** Overrides the rule's default severity for this finding (e.g. placeholders → info). */
+  severity?: Severity;
+}
+
+export interface RuleContext<D> {
+  /** Display path. */
+  file: string;
+  target: LintTarget;
+  source: string;
+  doc: D;
+  names: NameSettings;
+  report(report: Report): void;
+}
+
+export interface Rule<D = unknown> {
+  /** `<kind>/<name>`, which is also the rule's path under src/rules/. */
+  id: string;
+  kind: FileKind;
+  severity: Severity;
+  /** One line: what the rule finds. */
+  description: string;
+  /** The docs page, relative to packages/lint: `docs/rules/<id>.md`. */
+  docs: string;
+  check(ctx: RuleContext<D>): void;
+}
+
+export function defineRule<D>(rule: Omit<Rule<D>, "docs">): Rule<D> {
+  return { ...rule, docs: `docs/rules/${rule.id}.md` };
+}
