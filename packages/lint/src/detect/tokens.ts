@@ -1,0 +1,221 @@
+import { looksLikeDocStub, looksRandom } from "./entropy.js";
+
+/** A credential in a known vendor format. `index`/`length` locate the secret inside the searched text. */
+export interface TokenMatch {
+  index: number;
+  length: number;
+  /** Stable machine id, e.g. `github-token`. */
+  kind: string;
+  /** Human label for messages, e.g. "GitHub personal access token". */
+  label: string;
+  /** Set for credentials of lower impact (test-mode keys); undefined means "as severe as the rule says". */
+  severity?: "warning" | "info";
+}
+
+interface TokenPattern {
+  kind: string;
+  label: string;
+  /** Global regex; group 1, when present, is the secret, otherwise the whole match. */
+  re: RegExp;
+  /** The random part, checked against documentation stubs (`ghp_xxxx…`); defaults to the whole secret. */
+  body?: (secret: string) => string;
+  /** Extra check on the whole text around a match. */
+  accept?: (secret: string, text: string, index: number) => boolean;
+  severity?: (secret: string) => TokenMatch["severity"];
+}
+
+/** Left boundary: not glued to a preceding identifier character. */
+const B = String.raw`(?<![A-Za-z0-9_])`;
+/** Right boundary for base62-ish bodies. */
+const E = String.raw`(?![A-Za-z0-9_])`;
+
+const afterPrefix = (prefix: RegExp) => (s: string) => s.replace(prefix, "");
+
+const PATTERNS: TokenPattern[] = [
+  // Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+  {
+    kind: "aws-access-key-id", label: "AWS access key ID",
+    re: new RegExp(String.raw`(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])`, "g"),
+    body: (s) => s.slice(4),
+  },
+  // Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html
+  // (40 base64 characters; only trusted with an AWS/secret word shortly before it.)
+  {
+    kind: "aws-secret-access-key", label: "AWS secret access key",
+    re: /(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g,
+    accept: (s, text, index) =>
+      /aws|secret.?access|secret.?key/i.test(text.slice(Math.max(0, index - 60), index)) &&
+      /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9]/.test(s) && looksRandom(s),
+  },
+  // Reference: https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/about-authentication-to-github#githubs-token-formats
+  {
+    kind: "github-token", label: "GitHub token",
+    re: new RegExp(B + String.raw`gh[pousr]_[A-Za-z0-9]{36,251}` + E, "g"),
+    body: afterPrefix(/^gh._/),
+  },
+  // Reference: https://github.blog/changelog/2022-10-18-introducing-fine-grained-personal-access-tokens-for-github/
+  {
+    kind: "github-fine-grained-token", label: "GitHub fine-grained personal access token",
+    re: new RegExp(B + String.raw`github_pat_[A-Za-z0-9_]{50,251}` + E, "g"),
+    body: afterPrefix(/^github_pat_/),
+  },
+  // Reference: https://docs.gitlab.com/ee/security/tokens/#token-prefixes
+  {
+    kind: "gitlab-token", label: "GitLab token",
+    re: new RegExp(B + String.raw`(?:glpat|gldt|glrt|glptt|glft|glcbt)-[A-Za-z0-9_-]{20,}` + E, "g"),
+    body: afterPrefix(/^gl[a-z]+-/),
+  },
+  // Reference: https://api.slack.com/authentication/token-types
+  {
+    kind: "slack-token", label: "Slack token",
+    re: new RegExp(B + String.raw`xox[abposre]-(?:\d+-)?[0-9A-Za-z-]{10,}` + E, "g"),
+    body: afterPrefix(/^xox.-/),
+  },
+  // Reference: https://api.slack.com/messaging/webhooks
+  {
+    kind: "slack-webhook", label: "Slack webhook URL",
+    re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/+-]{20,}/g,
+    body: afterPrefix(/^https:\/\/hooks\.slack\.com\/[a-z]+\//),
+  },
+  // Reference: https://docs.stripe.com/keys (publishable `pk_` keys are public by design)
+  {
+    kind: "stripe-secret-key", label: "Stripe secret key",
+    re: new RegExp(B + String.raw`(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,247}` + E, "g"),
+    body: afterPrefix(/^.k_[a-z]+_/),
+    severity: (s) => (s.includes("_test_") ? "warning" : undefined),
+  },
+  // Reference: https://cloud.google.com/docs/authentication/api-keys
+  {
+    kind: "google-api-key", label: "Google API key",
+    re: new RegExp(B + String.raw`AIza[0-9A-Za-z_-]{35}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
+    body: (s) => s.slice(4),
+  },
+  // Reference: https://github.blog/changelog/2021-09-23-npm-has-a-new-access-token-format/
+  {
+    kind: "npm-token", label: "npm access token",
+    re: new RegExp(B + String.raw`npm_[A-Za-z0-9]{36}` + E, "g"),
+    body: (s) => s.slice(4),
+  },
+  // Reference: https://pypi.org/help/#apitoken (a macaroon; "AgEIcHlwaS5vcmc" is base64 of its pypi.org header)
+  {
+    kind: "pypi-token", label: "PyPI API token",
+    re: new RegExp(B + String.raw`pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`, "g"),
+    body: (s) => s.slice(20),
+  },
+  // Reference: https://docs.anthropic.com/en/api/admin-api/apikeys/get-api-key
+  {
+    kind: "anthropic-api-key", label: "Anthropic API key",
+    re: new RegExp(B + String.raw`sk-ant-[a-z]+\d{0,2}-[A-Za-z0-9_-]{40,}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
+    body: afterPrefix(/^sk-ant-[a-z]+\d*-/),
+  },
+  // Reference: https://platform.openai.com/docs/api-reference/authentication
+  // Project, service-account and admin keys are prefixed; legacy keys embed "T3BlbkFJ" (base64 "OpenAI").
+  {
+    kind: "openai-api-key", label: "OpenAI API key",
+    re: new RegExp(B + String.raw`sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})` + String.raw`(?![A-Za-z0-9_-])`, "g"),
+    body: afterPrefix(/^sk-(?:[a-z]+-)?/),
+  },
+  // Reference: https://www.twilio.com/docs/sendgrid/ui/account-and-settings/api-keys
+  {
+    kind: "sendgrid-api-key", label: "SendGrid API key",
+    re: new RegExp(B + String.raw`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
+    body: (s) => s.slice(3),
+  },
+  // Reference: https://docs.docker.com/security/for-developers/access-tokens/
+  {
+    kind: "docker-token", label: "Docker Hub access token",
+    re: new RegExp(B + String.raw`dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
+    body: (s) => s.slice(9),
+  },
+  // Reference: https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes
+  {
+    kind: "vault-token", label: "HashiCorp Vault token",
+    re: new RegExp(B + String.raw`hv[sbr]\.[A-Za-z0-9_-]{24,}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
+    body: (s) => s.slice(4),
+  },
+  // Reference: https://huggingface.co/docs/hub/security-tokens
+  {
+    kind: "huggingface-token", label: "Hugging Face access token",
+    re: new RegExp(B + String.raw`hf_[A-Za-z]{34}` + E, "g"),
+    body: (s) => s.slice(3),
+  },
+  // Reference: https://docs.digitalocean.com/reference/api/create-personal-access-token/
+  {
+    kind: "digitalocean-token", label: "DigitalOcean token",
+    re: new RegExp(B + String.raw`do[por]_v1_[a-f0-9]{64}` + E, "g"),
+    body: (s) => s.slice(7),
+  },
+  // Reference: https://datatracker.ietf.org/doc/html/rfc7519#section-3 (header and payload are base64url JSON)
+  {
+    kind: "jwt", label: "JSON Web Token",
+    re: new RegExp(B + String.raw`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
+    body: (s) => s.split(".")[2],
+    accept: (s) => isJsonSegment(s.split(".")[0]),
+  },
+];
+
+// Reference: https://datatracker.ietf.org/doc/html/rfc7468 and https://github.com/openssh/openssh-portable/blob/master/PROTOCOL.key
+// Certificates and public keys share the armour but are not secrets, so only PRIVATE KEY labels match.
+const PRIVATE_KEY_BEGIN_RE = /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----/g;
+const PRIVATE_KEY_END_RE = /-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----/g;
+
+function isJsonSegment(segment: string): boolean {
+  try {
+    const json = Buffer.from(segment, "base64url").toString("utf8");
+    return json.trimStart().startsWith("{") && json.includes('"');
+  } catch {
+    return false;
+  }
+}
+
+/** Every known-format credential in `text`, in order, without overlaps (earliest, then longest wins). */
+export function findKnownTokens(text: string): TokenMatch[] {
+  const found: TokenMatch[] = [];
+  for (const p of PATTERNS) {
+    p.re.lastIndex = 0;
+    for (let m = p.re.exec(text); m !== null; m = p.re.exec(text)) {
+      const secret = m[1] ?? m[0];
+      const index = m.index + (m[1] === undefined ? 0 : m[0].indexOf(m[1]));
+      if (looksLikeDocStub((p.body ?? ((s: string) => s))(secret))) continue;
+      if (p.accept && !p.accept(secret, text, index)) continue;
+      const match: TokenMatch = { index, length: secret.length, kind: p.kind, label: p.label };
+      const severity = p.severity?.(secret);
+      if (severity) match.severity = severity;
+      found.push(match);
+    }
+  }
+  found.push(...findPrivateKeys(text));
+  return removeOverlaps(found);
+}
+
+/** PEM / OpenSSH / PGP private key blocks: the span runs from BEGIN to END (or to the end of the body). */
+function findPrivateKeys(text: string): TokenMatch[] {
+  const out: TokenMatch[] = [];
+  PRIVATE_KEY_BEGIN_RE.lastIndex = 0;
+  for (let m = PRIVATE_KEY_BEGIN_RE.exec(text); m !== null; m = PRIVATE_KEY_BEGIN_RE.exec(text)) {
+    PRIVATE_KEY_END_RE.lastIndex = m.index + m[0].length;
+    const end = PRIVATE_KEY_END_RE.exec(text);
+    const stop = end ? end.index + end[0].length : text.length;
+    const body = text.slice(m.index + m[0].length, end ? end.index : text.length);
+    // A header followed by `$KEY` or `...` is a template, not a key: demand real base64 material.
+    const material = body.replace(/\\n|[\s"'\\]/g, "");
+    const longest = Math.max(0, ...(material.match(/[A-Za-z0-9+/=]{40,}/g) ?? []).map((s) => s.length));
+    if (longest < 40 || /x{6,}|X{6,}|example|\.\.\./i.test(body)) continue;
+    const label = m[1].includes("OPENSSH") ? "OpenSSH private key" : m[1].includes("PGP") ? "PGP private key" : "private key";
+    out.push({ index: m.index, length: stop - m.index, kind: "private-key", label });
+    PRIVATE_KEY_BEGIN_RE.lastIndex = stop;
+  }
+  return out;
+}
+
+function removeOverlaps(matches: TokenMatch[]): TokenMatch[] {
+  matches.sort((a, b) => a.index - b.index || b.length - a.length);
+  const out: TokenMatch[] = [];
+  let reach = -1;
+  for (const m of matches) {
+    if (m.index < reach) continue;
+    out.push(m);
+    reach = m.index + m.length;
+  }
+  return out;
+}

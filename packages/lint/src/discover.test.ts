@@ -1,0 +1,45 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { discoverTargets, kindOfExplicit, kindOfName } from "./discover.js";
+
+describe("kindOfName", () => {
+  it.each([
+    ["Dockerfile", "dockerfile"],
+    ["Containerfile", "dockerfile"],
+    ["api.Dockerfile", "dockerfile"],
+    ["Dockerfile.prod", "dockerfile"],
+    ["compose.yaml", "compose"],
+    ["docker-compose.yml", "compose"],
+    ["docker-compose.override.yml", "compose"],
+    ["compose.prod.yaml", "compose"],
+    ["web.compose.yml", "compose"],
+    [".env", "env"],
+    [".env.production", "env"],
+    ["prod.env", "env"],
+  ])("%s is %s", (name, kind) => expect(kindOfName(name)).toBe(kind));
+
+  it.each(["README.md", ".env.example", ".env.sample", ".env.template", "Dockerfile.dockerignore", "values.yaml", "package.json"])(
+    "%s is not ours",
+    (name) => expect(kindOfName(name)).toBeUndefined(),
+  );
+
+  it("treats any explicitly named YAML as compose", () => {
+    expect(kindOfExplicit("deploy/stack.yml")).toBe("compose");
+    expect(kindOfExplicit("build/web")).toBe("dockerfile");
+  });
+});
+
+describe("discoverTargets", () => {
+  it("searches directories, skips node_modules and .git, and reports missing paths", () => {
+    const dir = mkdtempSync(join(tmpdir(), "stowaway-discover-"));
+    for (const f of ["Dockerfile", "svc/compose.yaml", "svc/.env", "svc/.env.example", "node_modules/x/Dockerfile", ".git/Dockerfile", "notes.txt"]) {
+      mkdirSync(join(dir, f, ".."), { recursive: true });
+      writeFileSync(join(dir, f), "x");
+    }
+    const { targets, missing } = discoverTargets([".", "nope"], { cwd: dir });
+    expect(targets.map((t) => `${t.kind}:${t.file}`).sort()).toEqual(["compose:svc/compose.yaml", "dockerfile:Dockerfile", "env:svc/.env"]);
+    expect(missing).toEqual(["nope"]);
+  });
+});
