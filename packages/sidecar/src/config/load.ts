@@ -1,0 +1,156 @@
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { LineCounter, parseDocument, isMap, type Document } from "yaml";
+import type { z } from "zod";
+import { ConfigError, type ConfigIssue } from "../errors.js";
+import { ConfigSchema, type SidecarConfig } from "./schema.js";
+
+export type Env = Record<string, string | undefined>;
+
+export type ParseResult =
+  | { ok: true; config: SidecarConfig; warnings: string[] }
+  | { ok: false; errors: ConfigIssue[] };
+
+/** Loads, applies Vault env defaults and validates; throws ConfigError naming file, key and line. */
+export function loadConfigFile(file: string, env: Env = process.env): { config: SidecarConfig; warnings: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(file, [{ key: "", message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? "error"}` }]);
+  }
+  const res = parseConfigText(text, env);
+  if (!res.ok) throw new ConfigError(file, res.errors);
+  return { config: res.config, warnings: res.warnings };
+}
+
+export function parseConfigText(text: string, env: Env = process.env): ParseResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({ key: "", message: `YAML ${e.code}: ${e.message.split("\n")[0]}`, line: e.linePos?.[0]?.line })),
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { ok: false, errors: [{ key: "", message: `YAML: ${(err as Error).message}` }] };
+  }
+  const lineOf = (path: PropertyKey[]) => lineOfPath(doc, lineCounter, path);
+  return parseConfig(raw, env, lineOf);
+}
+
+/** Validates an already-parsed config object. `lineOf` maps a key path to a source line. */
+export function parseConfig(raw: unknown, env: Env = process.env, lineOf?: (path: PropertyKey[]) => number | undefined): ParseResult {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return { ok: false, errors: [{ key: "", message: "expected a YAML mapping with vault, output and secrets" }] };
+  }
+  const warnings: string[] = [];
+  const input = structuredClone(raw) as Record<string, any>;
+  const envErrors = applyEnvDefaults(input, env, warnings);
+  const parsed = ConfigSchema.safeParse(input);
+  const errors: ConfigIssue[] = [...envErrors];
+  if (!parsed.success) errors.push(...parsed.error.issues.map((i) => toIssue(i, lineOf)));
+  if (errors.length > 0) return { ok: false, errors };
+  const config = parsed.data!;
+  if (config.listen !== false) {
+    try {
+      const { host } = parseListen(config.listen);
+      if (!isLoopback(host)) warnings.push(`listen ${config.listen} is not loopback: /metrics and POST /quit are reachable from the network`);
+    } catch (err) {
+      return { ok: false, errors: [{ key: "listen", message: (err as Error).message, line: lineOf?.(["listen"]) }] };
+    }
+  }
+  if (config.vault.tls.insecureSkipVerify) {
+    warnings.push("TLS VERIFICATION IS DISABLED (insecureSkipVerify / VAULT_SKIP_VERIFY): anyone on the path can impersonate Vault and read your secrets");
+  }
+  if (config.output.allowNonTmpfs) warnings.push("output.allowNonTmpfs is true: secrets may be written to persistent storage");
+  return { ok: true, config, warnings };
+}
+
+function applyEnvDefaults(input: Record<string, any>, env: Env, warnings: string[]): ConfigIssue[] {
+  const errors: ConfigIssue[] = [];
+  const vault = (input.vault ??= {});
+  if (typeof vault !== "object" || vault === null) return errors;
+  if (vault.address === undefined) {
+    if (env.VAULT_ADDR) vault.address = env.VAULT_ADDR;
+    else errors.push({ key: "vault.address", message: "required (or set VAULT_ADDR)" });
+  }
+  if (vault.namespace === undefined && env.VAULT_NAMESPACE) vault.namespace = env.VAULT_NAMESPACE;
+  const tls = (vault.tls ??= {});
+  if (typeof tls === "object" && tls !== null) {
+    if (tls.caCert === undefined && env.VAULT_CACERT) tls.caCert = env.VAULT_CACERT;
+    if (tls.clientCert === undefined && env.VAULT_CLIENT_CERT) tls.clientCert = env.VAULT_CLIENT_CERT;
+    if (tls.clientKey === undefined && env.VAULT_CLIENT_KEY) tls.clientKey = env.VAULT_CLIENT_KEY;
+    if (tls.insecureSkipVerify === undefined && env.VAULT_SKIP_VERIFY !== undefined && env.VAULT_SKIP_VERIFY !== "") {
+      // Unlike node-vault, only "true"/"1" disable verification; "false" must mean false.
+      const v = env.VAULT_SKIP_VERIFY.trim().toLowerCase();
+      tls.insecureSkipVerify = v === "true" || v === "1";
+      if (!tls.insecureSkipVerify && v !== "false" && v !== "0") {
+        warnings.push(`VAULT_SKIP_VERIFY=${JSON.stringify(env.VAULT_SKIP_VERIFY)} is not true/1/false/0: keeping TLS verification on`);
+      }
+    }
+  }
+  const auth = vault.auth;
+  if (auth && typeof auth === "object" && auth.method === "token" && auth.tokenFile === undefined && !env.VAULT_TOKEN) {
+    errors.push({ key: "vault.auth.tokenFile", message: "required for method token (or set VAULT_TOKEN)" });
+  }
+  return errors;
+}
+
+function toIssue(issue: z.core.$ZodIssue, lineOf?: (path: PropertyKey[]) => number | undefined): ConfigIssue {
+  const path = issue.path as PropertyKey[];
+  let message = issue.message;
+  if (issue.code === "unrecognized_keys") message = `unknown key(s): ${issue.keys.join(", ")}`;
+  if (issue.code === "invalid_type" && (issue as { input?: unknown }).input === undefined) message = "required";
+  return { key: formatPath(path), message, line: lineOf?.(path) };
+}
+
+export function formatPath(path: PropertyKey[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
+}
+
+function lineOfPath(doc: Document, lc: LineCounter, path: PropertyKey[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) {
+      // Point at the key, not the value, when the node is the value of a map pair.
+      if (n > 0 && typeof path[n - 1] === "string") {
+        const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1) as unknown[], true);
+        if (isMap(parent)) {
+          const pair = parent.items.find((it) => (it.key as { value?: unknown })?.value === path[n - 1]);
+          const kr = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+          if (kr) return lc.linePos(kr[0]).line;
+        }
+      }
+      return lc.linePos(range[0]).line;
+    }
+  }
+  return undefined;
+}
+
+/** Parses `host:port`, `[v6]:port`, `:port` or `port`; a missing host means loopback. */
+export function parseListen(listen: string): { host: string; port: number } {
+  let host = "127.0.0.1";
+  let portText = listen;
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(listen) ?? /^([^:]*):(\d+)$/.exec(listen);
+  if (m) {
+    host = m[1] || "127.0.0.1";
+    portText = m[2];
+  }
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`expected host:port such as 127.0.0.1:8099, got ${JSON.stringify(listen)}`);
+  return { host, port };
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1";
+}

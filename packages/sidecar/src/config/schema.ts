@@ -1,0 +1,158 @@
+import { z } from "zod";
+import { isDuration, parseDuration } from "./duration.js";
+
+/** `200ms`, `30s`, `5m`, `1h`, parsed to milliseconds. */
+const Duration = z
+  .string({ error: "expected a duration such as 200ms, 30s, 5m or 1h" })
+  .refine(isDuration, { message: "expected a duration such as 200ms, 30s, 5m or 1h" })
+  .transform(parseDuration);
+
+/** File mode as an octal string ("0400") or YAML number whose digits are octal (400). */
+const FileMode = z
+  .union([z.string(), z.number().int()])
+  .refine((v) => /^0?[0-7]{3}$/.test(String(v)), { message: 'expected an octal file mode such as "0400"' })
+  .transform((v) => parseInt(String(v), 8));
+
+const Id = z.number().int().min(0);
+/** Mount names go into URL paths: keep them plain. */
+const Mount = z.string().regex(/^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/, "expected a mount name like approle or k8s/cluster-a");
+
+const RelativeFile = z
+  .string()
+  .min(1)
+  .refine((f) => !f.startsWith("/") && !f.split(/[\\/]/).includes("..") && !f.includes("\0"), {
+    message: 'must be relative to output.dir, without ".." or a leading "/"',
+  });
+
+const VaultPath = z
+  .string()
+  .min(1)
+  .transform((p) => p.replace(/^\/+/, ""))
+  .refine((p) => !p.startsWith("v1/") && !p.split("/").includes("..") && !/[?#\s]/.test(p), {
+    message: 'expected a Vault API path such as secret/data/app/db (no "v1/", "..", "?" or spaces)',
+  });
+
+const HttpNotify = z.strictObject({
+  url: z.url(),
+  method: z.enum(["GET", "POST", "PUT"]).default("POST"),
+  timeout: Duration.prefault("5s"),
+  retries: z.number().int().min(0).max(10).default(2),
+});
+
+const Notify = z.strictObject({
+  /** Coalesce bursts of changes into one notification. Default 1s. */
+  debounce: Duration.prefault("1s"),
+  signal: z.string().regex(/^SIG[A-Z0-9]+$/, "expected a signal name such as SIGHUP").optional(),
+  pidFile: z.string().optional(),
+  process: z.string().min(1).optional(),
+  command: z.array(z.string()).min(1).optional(),
+  commandTimeout: Duration.prefault("30s"),
+  http: HttpNotify.optional(),
+}).superRefine((n, ctx) => {
+  if (n.signal && !n.pidFile && !n.process) ctx.addIssue({ code: "custom", message: "signal needs pidFile or process", path: ["signal"] });
+  if ((n.pidFile || n.process) && !n.signal) ctx.addIssue({ code: "custom", message: "pidFile/process need signal", path: ["signal"] });
+});
+
+const TokenAuth = z.strictObject({
+  method: z.literal("token"),
+  /** File holding the token, re-read at each (re)login. Default: $VAULT_TOKEN. */
+  tokenFile: z.string().optional(),
+});
+const AppRoleAuth = z.strictObject({
+  method: z.literal("approle"),
+  mount: Mount.optional(),
+  roleId: z.string().min(1).optional(),
+  roleIdFile: z.string().optional(),
+  secretIdFile: z.string().optional(),
+}).superRefine((a, ctx) => {
+  if (!a.roleId && !a.roleIdFile) ctx.addIssue({ code: "custom", message: "roleIdFile (or roleId) is required for approle", path: ["roleIdFile"] });
+  if (a.roleId && a.roleIdFile) ctx.addIssue({ code: "custom", message: "set roleIdFile or roleId, not both", path: ["roleId"] });
+});
+const KubernetesAuth = z.strictObject({
+  method: z.literal("kubernetes"),
+  mount: Mount.optional(),
+  role: z.string().min(1),
+  jwtFile: z.string().default("/var/run/secrets/kubernetes.io/serviceaccount/token"),
+});
+const JwtAuth = z.strictObject({
+  method: z.literal("jwt"),
+  mount: Mount.optional(),
+  role: z.string().min(1),
+  jwtFile: z.string().min(1),
+});
+
+const Secret = z.strictObject({
+  /** Vault API path, as in Vault Agent templates: secret/data/app/db, kv/app, database/creds/app. */
+  path: VaultPath,
+  file: RelativeFile,
+  format: z.enum(["raw", "dotenv", "json", "template"]).default("dotenv"),
+  key: z.string().min(1).optional(),
+  template: z.string().optional(),
+  mode: FileMode.optional(),
+  uid: Id.optional(),
+  gid: Id.optional(),
+  /** KV re-read interval. Default: defaults.refreshInterval (5m). */
+  refreshInterval: Duration.optional(),
+  notify: Notify.optional(),
+}).superRefine((s, ctx) => {
+  if (s.format === "raw" && !s.key) ctx.addIssue({ code: "custom", message: "format raw needs key", path: ["key"] });
+  if (s.format === "template" && s.template === undefined) ctx.addIssue({ code: "custom", message: "format template needs template", path: ["template"] });
+  if (s.format !== "template" && s.template !== undefined) ctx.addIssue({ code: "custom", message: `template is only used with format template (format is ${s.format})`, path: ["template"] });
+});
+
+export const ConfigSchema = z.strictObject({
+  vault: z.strictObject({
+    /** Default: $VAULT_ADDR. */
+    address: z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" }),
+    /** Default: $VAULT_NAMESPACE. */
+    namespace: z.string().min(1).optional(),
+    tls: z.strictObject({
+      caCert: z.string().optional(),
+      clientCert: z.string().optional(),
+      clientKey: z.string().optional(),
+      serverName: z.string().optional(),
+      insecureSkipVerify: z.boolean().default(false),
+    }).prefault({}),
+    /** Per-request timeout. Default 10s. */
+    timeout: Duration.prefault("10s"),
+    /** Most requests in flight at once. Default 8. */
+    maxConcurrency: z.number().int().min(1).max(256).default(8),
+    /** Backoff after failed logins and reads: from `initial`, doubling, up to `max`. */
+    retry: z.strictObject({ initial: Duration.prefault("1s"), max: Duration.prefault("5m") }).prefault({}),
+    auth: z.discriminatedUnion("method", [TokenAuth, AppRoleAuth, KubernetesAuth, JwtAuth], {
+      error: "expected method: token, approle, kubernetes or jwt",
+    }),
+  }),
+  output: z.strictObject({
+    dir: z.string().min(1).refine((d) => d.startsWith("/"), { message: "must be an absolute path" }),
+    allowNonTmpfs: z.boolean().default(false),
+    /** Default file mode. Default "0400". */
+    mode: FileMode.prefault("0400"),
+    uid: Id.optional(),
+    gid: Id.optional(),
+    removeOnExit: z.boolean().default(false),
+  }),
+  /** host:port for /healthz, /readyz, /metrics and POST /quit. Default 127.0.0.1:8099; false disables. */
+  listen: z.union([z.literal(false), z.string().min(1)]).default("127.0.0.1:8099"),
+  defaults: z.strictObject({
+    refreshInterval: Duration.prefault("5m"),
+    /** Revoke a replaced lease after this grace period; false keeps it. Default 30s. */
+    revokeOld: z.union([z.literal(false), Duration]).prefault("30s"),
+  }).prefault({}),
+  notify: Notify.optional(),
+  revokeOnExit: z.boolean().default(false),
+  secrets: z.array(Secret).min(1, "at least one secret is required"),
+}).superRefine((c, ctx) => {
+  const seen = new Map<string, number>();
+  c.secrets.forEach((s, i) => {
+    const norm = s.file.replace(/\/+/g, "/").replace(/^\.\//, "");
+    const prev = seen.get(norm);
+    if (prev !== undefined) ctx.addIssue({ code: "custom", message: `same file as secrets[${prev}]`, path: ["secrets", i, "file"] });
+    seen.set(norm, i);
+  });
+});
+
+export type SidecarConfig = z.output<typeof ConfigSchema>;
+export type SecretConfig = SidecarConfig["secrets"][number];
+export type AuthConfig = SidecarConfig["vault"]["auth"];
+export type NotifyConfig = z.output<typeof Notify>;

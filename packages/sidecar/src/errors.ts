@@ -1,0 +1,96 @@
+/** Base class: every sidecar error has a stable `code` and says whether retrying could help. */
+export class SidecarError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  constructor(code: string, message: string, retryable = false) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = retryable;
+  }
+}
+
+export interface ConfigIssue {
+  /** Dotted key path, e.g. `secrets[0].key`. Empty for file-level problems. */
+  key: string;
+  message: string;
+  line?: number;
+}
+
+/** The config file is unreadable or invalid. Maps to exit code 2. */
+export class ConfigError extends SidecarError {
+  readonly file: string;
+  readonly issues: ConfigIssue[];
+  constructor(file: string, issues: ConfigIssue[]) {
+    super("CONFIG_INVALID", formatIssues(file, issues));
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+function formatIssues(file: string, issues: ConfigIssue[]): string {
+  return issues
+    .map((i) => `${file}${i.line ? `:${i.line}` : ""}: ${i.key ? `${i.key}: ` : ""}${i.message}`)
+    .join("\n");
+}
+
+/** Error from a Vault call. Never carries the request, headers or token. */
+export class VaultError extends SidecarError {
+  readonly status: number | undefined;
+  readonly path: string;
+  constructor(code: string, message: string, opts: { status?: number; path: string; retryable: boolean }) {
+    super(code, message, opts.retryable);
+    this.status = opts.status;
+    this.path = opts.path;
+  }
+}
+/** 401/403: the token or login credentials were refused. */
+export class VaultAuthError extends VaultError {
+  constructor(message: string, opts: { status?: number; path: string }) {
+    super("VAULT_AUTH", message, { ...opts, retryable: false });
+  }
+}
+/** 404: no secret at this path. */
+export class VaultNotFoundError extends VaultError {
+  constructor(message: string, opts: { status?: number; path: string }) {
+    super("VAULT_NOT_FOUND", message, { ...opts, retryable: false });
+  }
+}
+/** 503 with a sealed server. */
+export class VaultSealedError extends VaultError {
+  constructor(message: string, opts: { status?: number; path: string }) {
+    super("VAULT_SEALED", message, { ...opts, retryable: true });
+  }
+}
+/** 429: slow down. */
+export class VaultRateLimitedError extends VaultError {
+  constructor(message: string, opts: { status?: number; path: string }) {
+    super("VAULT_RATE_LIMITED", message, { ...opts, retryable: true });
+  }
+}
+/** Network failure, timeout or 5xx. */
+export class VaultUnavailableError extends VaultError {
+  constructor(message: string, opts: { status?: number; path: string }) {
+    super("VAULT_UNAVAILABLE", message, { ...opts, retryable: true });
+  }
+}
+/** Any other 4xx, or a response whose shape we cannot use. */
+export class VaultRequestError extends VaultError {
+  constructor(message: string, opts: { status?: number; path: string }) {
+    super("VAULT_REQUEST", message, { ...opts, retryable: false });
+  }
+}
+
+/** A secret could not be rendered (missing key, bad shape). Never includes values. */
+export class RenderError extends SidecarError {
+  constructor(code: "MISSING_KEY" | "MISSING_SECRET" | "RENDER_FAILED", message: string) {
+    super(code, message, false);
+  }
+}
+
+/** The output could not be written safely. */
+export class WriteError extends SidecarError {
+  constructor(code: "NOT_TMPFS" | "PATH_ESCAPE" | "WRITE_FAILED", message: string) {
+    super(code, message, false);
+  }
+}

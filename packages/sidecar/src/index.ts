@@ -1,0 +1,114 @@
+import { loadConfigFile, parseDuration } from "./config/index.js";
+import { watchConfig } from "./config/watch.js";
+import { ConfigError, SidecarError, WriteError } from "./errors.js";
+import { createLogger } from "./log.js";
+import { Sidecar, safeErr } from "./sidecar.js";
+
+export { ConfigSchema, parseConfig, parseConfigText, loadConfigFile, type SidecarConfig, type SecretConfig } from "./config/index.js";
+export {
+  SidecarError,
+  ConfigError,
+  VaultError,
+  VaultAuthError,
+  VaultNotFoundError,
+  VaultSealedError,
+  VaultRateLimitedError,
+  VaultUnavailableError,
+  VaultRequestError,
+  RenderError,
+  WriteError,
+  type ConfigIssue,
+} from "./errors.js";
+
+export interface SidecarCommandOptions {
+  /** Path to the YAML config. */
+  config: string;
+  /** Render everything once and exit (init containers, Jobs). */
+  once?: boolean;
+  /** With --once: how long to keep retrying transient Vault failures. Default 1m. */
+  onceTimeout?: string;
+}
+
+export interface SidecarIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** `stowaway sidecar`: 0 ok, 1 runtime failure, 2 config or usage error. */
+export async function sidecarCommand(opts: SidecarCommandOptions, io: SidecarIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  // Info and below to stdout, warnings and errors to stderr.
+  const logger = createLogger(io.stdout, undefined, io.stderr);
+
+  let onceTimeoutMs = 60_000;
+  if (opts.onceTimeout !== undefined) {
+    try {
+      onceTimeoutMs = parseDuration(opts.onceTimeout);
+    } catch {
+      logger.fatal({ onceTimeout: opts.onceTimeout }, "--once-timeout: expected a duration such as 30s or 2m");
+      return 2;
+    }
+  }
+  let loaded;
+  try {
+    loaded = loadConfigFile(opts.config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      logger.fatal({ file: err.file, errors: err.issues }, `invalid config: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  for (const w of loaded.warnings) logger.warn(w);
+  const sidecar = new Sidecar(loaded.config, { log: logger, env: process.env, configFile: opts.config });
+
+  if (opts.once) {
+    try {
+      await sidecar.runOnce(onceTimeoutMs);
+      logger.info({ secrets: loaded.config.secrets.length }, "all secrets rendered");
+      return 0;
+    } catch (err) {
+      logger.error({ err: safeErr(err) }, `sidecar --once failed: ${safeErr(err).message}`);
+      return exitCodeFor(err);
+    }
+  }
+
+  try {
+    await sidecar.start();
+  } catch (err) {
+    logger.error({ err: safeErr(err) }, `sidecar failed to start: ${safeErr(err).message}`);
+    await sidecar.close();
+    return exitCodeFor(err);
+  }
+  const watcher = watchConfig(opts.config, (reason) => void sidecar.reload(reason));
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const stop = (why: string) => {
+      if (++signals > 1) {
+        // A second signal means "now".
+        process.exit(130);
+      }
+      logger.info({ reason: why }, "stopping");
+      Promise.allSettled([watcher.close(), sidecar.close()]).then(() => {
+        process.off("SIGTERM", onTerm);
+        process.off("SIGINT", onInt);
+        process.off("SIGHUP", onHup);
+        logger.info("stopped");
+        resolve(0);
+      });
+    };
+    const onTerm = () => stop("SIGTERM");
+    const onInt = () => stop("SIGINT");
+    const onHup = () => void sidecar.reload("SIGHUP");
+    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onInt);
+    process.on("SIGHUP", onHup);
+    sidecar.onQuit(() => stop("POST /quit"));
+  });
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof ConfigError) return 2;
+  if (err instanceof WriteError && err.code === "NOT_TMPFS") return 2;
+  if (err instanceof SidecarError && err.code === "EADDRINUSE") return 1;
+  return 1;
+}

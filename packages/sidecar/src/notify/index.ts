@@ -1,0 +1,144 @@
+import { spawn } from "node:child_process";
+import { readFile, readdir } from "node:fs/promises";
+import path from "node:path";
+import { constants as osConstants } from "node:os";
+import type { NotifyConfig } from "../config/schema.js";
+import type { Logger } from "../log.js";
+import type { SidecarMetrics } from "../server/metrics.js";
+import type { Clock } from "../schedule/clock.js";
+
+/** Finds pids whose /proc/<pid>/comm or argv[0] basename equals `name`, excluding ourselves. */
+export async function findProcesses(name: string, procRoot = "/proc"): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir(procRoot).catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const comm = (await readFile(path.join(procRoot, entry, "comm"), "utf8").catch(() => "")).trim();
+    const cmdline = await readFile(path.join(procRoot, entry, "cmdline"), "utf8").catch(() => "");
+    const argv0 = path.basename(cmdline.split("\0")[0] ?? "");
+    if (comm === name || argv0 === name) pids.push(pid);
+  }
+  return pids;
+}
+
+export interface NotifyEvent {
+  files: string[];
+}
+
+/**
+ * Fires every configured action once per burst of changes (trailing debounce).
+ * Failures are logged and counted; they never block rendering.
+ */
+export class Notifier {
+  private timer: unknown;
+  private pending = new Set<string>();
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly cfg: NotifyConfig,
+    private readonly deps: { clock: Clock; log: Logger; metrics: SidecarMetrics },
+  ) {}
+
+  trigger(file: string): void {
+    if (this.stopped) return;
+    this.pending.add(file);
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = undefined;
+      const files = [...this.pending];
+      this.pending.clear();
+      // Serialise bursts so a slow command never runs twice at once.
+      this.running = this.running.then(() => this.fire({ files })).catch((err) => this.deps.log.error({ err }, "notify failed"));
+    }, this.cfg.debounce);
+  }
+
+  async fire(event: NotifyEvent): Promise<void> {
+    const tasks: Promise<void>[] = [];
+    if (this.cfg.signal) tasks.push(this.track("signal", () => this.sendSignal(event)));
+    if (this.cfg.command) tasks.push(this.track("command", () => this.runCommand(event)));
+    if (this.cfg.http) tasks.push(this.track("http", () => this.callHttp(event)));
+    await Promise.all(tasks);
+  }
+
+  private async track(kind: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+      this.deps.metrics.notifications.inc({ kind, outcome: "ok" });
+    } catch (err) {
+      this.deps.metrics.notifications.inc({ kind, outcome: "error" });
+      this.deps.log.error({ kind, err: { message: (err as Error).message, code: (err as { code?: string }).code } }, "notification failed");
+    }
+  }
+
+  private async sendSignal(event: NotifyEvent): Promise<void> {
+    const signal = this.cfg.signal as NodeJS.Signals;
+    if (!(signal in osConstants.signals)) throw new Error(`unknown signal ${signal}`);
+    let pids: number[];
+    if (this.cfg.pidFile) {
+      const text = (await readFile(this.cfg.pidFile, "utf8")).trim();
+      if (!/^\d+$/.test(text)) throw new Error(`pidFile ${this.cfg.pidFile} does not hold a pid`);
+      pids = [Number(text)];
+    } else {
+      pids = await findProcesses(this.cfg.process!);
+      if (pids.length === 0) throw new Error(`no process named ${this.cfg.process}`);
+    }
+    for (const pid of pids) process.kill(pid, signal);
+    this.deps.log.info({ signal, pids, files: event.files }, "signalled");
+  }
+
+  private runCommand(event: NotifyEvent): Promise<void> {
+    const [cmd, ...args] = this.cfg.command!;
+    return new Promise((resolve, reject) => {
+      const child = spawn(cmd, args, { stdio: "ignore", timeout: this.cfg.commandTimeout, killSignal: "SIGKILL", env: { ...process.env, STOWAWAY_CHANGED_FILES: event.files.join(":") } });
+      child.once("error", (err) => reject(err));
+      child.once("exit", (code, signal) => {
+        this.deps.log.info({ command: cmd, exitCode: code, signal, files: event.files }, "notify command finished");
+        if (code === 0) resolve();
+        else reject(new Error(signal ? `command ${cmd} killed by ${signal}` : `command ${cmd} exited ${code}`));
+      });
+    });
+  }
+
+  private async callHttp(event: NotifyEvent): Promise<void> {
+    const h = this.cfg.http!;
+    let last: unknown;
+    for (let attempt = 0; attempt <= h.retries; attempt++) {
+      try {
+        const res = await fetch(h.url, {
+          method: h.method,
+          signal: AbortSignal.timeout(h.timeout),
+          headers: h.method === "GET" ? undefined : { "content-type": "application/json" },
+          body: h.method === "GET" ? undefined : JSON.stringify({ files: event.files }),
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.ok) {
+          this.deps.log.info({ url: redactUrl(h.url), status: res.status, files: event.files }, "notified over http");
+          return;
+        }
+        last = new Error(`HTTP ${res.status} from ${redactUrl(h.url)}`);
+      } catch (err) {
+        last = new Error(`${redactUrl(h.url)}: ${(err as Error).name === "TimeoutError" ? "timed out" : (err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+    }
+    throw last;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** Drops userinfo and query from a URL before logging it. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return "[url]";
+  }
+}

@@ -1,0 +1,522 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { SecretConfig, SidecarConfig, NotifyConfig } from "./config/schema.js";
+import { parseConfigText, parseListen, type Env } from "./config/load.js";
+import { ConfigError, RenderError, SidecarError, VaultAuthError, VaultNotFoundError, WriteError } from "./errors.js";
+import type { Logger } from "./log.js";
+import { Notifier } from "./notify/index.js";
+import { renderSecret } from "./render/index.js";
+import { backoffDelay, jitter, systemClock, type Clock } from "./schedule/clock.js";
+import { Timers } from "./schedule/timers.js";
+import { startStatusServer, type StatusServer } from "./server/index.js";
+import { SidecarMetrics } from "./server/metrics.js";
+import { createAuthenticator } from "./vault/auth.js";
+import { VaultClient } from "./vault/client.js";
+import { classifyResponse, kv2MetadataPath, type Fetched } from "./vault/secrets.js";
+import { TokenManager } from "./vault/token.js";
+import { prepareOutputDir, removeFiles, writeAtomic } from "./write/index.js";
+
+export interface SidecarDeps {
+  log: Logger;
+  env: Env;
+  clock?: Clock;
+  /** Path of the config file, for reloads. */
+  configFile?: string;
+}
+
+interface Lease {
+  id: string;
+  /** Seconds granted at fetch; renewals asking for this much and getting less are capped. */
+  duration: number;
+  renewable: boolean;
+  expiresAt: number;
+}
+
+/** Everything the sidecar knows about one secret between refreshes. */
+interface SecretState {
+  cfg: SecretConfig;
+  /** Identity across reloads: same path, file, format and output settings. */
+  id: string;
+  label: string;
+  kind?: Fetched["kind"];
+  version?: number;
+  /** KV v2 metadata path, or null when metadata cannot be read (policy) and data is re-read instead. */
+  metadataPath?: string | null;
+  lease?: Lease;
+  rendered: boolean;
+  attempt: number;
+  failingSince?: number;
+  refreshMs: number;
+  notifier?: Notifier;
+}
+
+/** A Vault connection: client plus token lifecycle, swapped whole on a vault config change. */
+interface Connection {
+  client: VaultClient;
+  tokens: TokenManager;
+  key: string;
+}
+
+const hash = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 16);
+
+/**
+ * Wires config → fetch → render → write → notify for every secret, and keeps it current.
+ * Reload validates and builds the new state before it replaces the old.
+ */
+export class Sidecar {
+  readonly metrics = new SidecarMetrics();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private conn!: Connection;
+  private secrets = new Map<string, SecretState>();
+  private timers: Timers;
+  private server: StatusServer | undefined;
+  private dirMode = 0o700;
+  private stopped = false;
+  private closing: Promise<void> | undefined;
+  private readonly createdLeases = new Set<string>();
+  private globalNotifier: Notifier | undefined;
+  private configHash = "";
+  private reloadChain: Promise<void> = Promise.resolve();
+  private quitHandler: (() => void) | undefined;
+
+  constructor(private config: SidecarConfig, private readonly deps: SidecarDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.log = deps.log;
+    this.timers = this.newTimers();
+    if (deps.configFile) {
+      try {
+        this.configHash = hash(readFileSync(deps.configFile, "utf8"));
+      } catch {
+        /* first reload will compare against "" */
+      }
+    }
+  }
+
+  private newTimers(): Timers {
+    return new Timers(this.clock, (key, err) => this.log.error({ err, timer: key }, "timer task failed"));
+  }
+
+  private connect(config: SidecarConfig): Connection {
+    const v = config.vault;
+    const client = new VaultClient({
+      address: v.address,
+      namespace: v.namespace,
+      timeoutMs: v.timeout,
+      tls: v.tls,
+      maxConcurrency: v.maxConcurrency,
+      onRequest: (op, seconds, outcome) => this.metrics.vaultLatency.observe({ op, outcome }, seconds),
+    });
+    const tokens = new TokenManager(client, createAuthenticator(v.auth, this.deps.env), {
+      clock: this.clock,
+      log: this.log,
+      metrics: this.metrics,
+      retry: { initialMs: v.retry.initial, maxMs: v.retry.max },
+      onRelogin: () => this.onRelogin(),
+    });
+    return { client, tokens, key: hash(v) };
+  }
+
+  private buildSecrets(config: SidecarConfig, previous?: Map<string, SecretState>): Map<string, SecretState> {
+    const out = new Map<string, SecretState>();
+    const notifiers = new Map<string, Notifier>();
+    const notifierFor = (cfg: NotifyConfig) => {
+      const k = hash(cfg);
+      let n = notifiers.get(k);
+      if (!n) notifiers.set(k, (n = new Notifier(cfg, { clock: this.clock, log: this.log, metrics: this.metrics })));
+      return n;
+    };
+    this.globalNotifier = config.notify ? notifierFor(config.notify) : undefined;
+    for (const cfg of config.secrets) {
+      const { notify, refreshInterval, ...identity } = cfg;
+      const id = hash({ identity, out: { ...config.output, removeOnExit: undefined }, vault: hash(config.vault) });
+      const prev = previous?.get(id);
+      out.set(id, {
+        cfg,
+        id,
+        label: `${cfg.path} → ${cfg.file}`,
+        kind: prev?.kind,
+        version: prev?.version,
+        metadataPath: prev?.metadataPath,
+        lease: prev?.lease,
+        rendered: prev?.rendered ?? false,
+        attempt: 0,
+        failingSince: prev?.failingSince,
+        refreshMs: refreshInterval ?? config.defaults.refreshInterval,
+        notifier: notify ? notifierFor(notify) : this.globalNotifier,
+      });
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- --once
+
+  /** Renders everything to memory, then writes all files. Throws on any failure, writing nothing. */
+  async runOnce(timeoutMs: number): Promise<void> {
+    const deadline = this.clock.now() + timeoutMs;
+    const prep = await prepareOutputDir(this.config.output);
+    if (prep.warning) this.log.warn(prep.warning);
+    this.dirMode = prep.dirMode;
+    this.conn = this.connect(this.config);
+    this.secrets = this.buildSecrets(this.config);
+    try {
+      await this.conn.tokens.login({ failFast: true, deadline });
+      const states = [...this.secrets.values()];
+      const results = await Promise.allSettled(states.map((s) => this.fetchRenderWithRetry(s, deadline)));
+      const failures = results.flatMap((r, i) => (r.status === "rejected" ? [{ s: states[i], err: r.reason }] : []));
+      for (const { s, err } of failures) {
+        this.metrics.renderFailures.inc({ file: s.cfg.file, code: codeOf(err) });
+        this.log.error({ path: s.cfg.path, file: s.cfg.file, err: safeErr(err) }, "secret failed");
+      }
+      if (failures.length > 0) {
+        throw new SidecarError("ONCE_FAILED", `${failures.length} of ${states.length} secret(s) failed; no files were written`);
+      }
+      for (let i = 0; i < states.length; i++) {
+        const bytes = (results[i] as PromiseFulfilledResult<{ bytes: Buffer }>).value.bytes;
+        const changed = await this.writeFile(states[i], bytes);
+        this.log.info({ path: states[i].cfg.path, file: states[i].cfg.file, changed }, changed ? "rendered" : "unchanged");
+      }
+    } finally {
+      this.conn.tokens.stop();
+      this.conn.client.close();
+    }
+  }
+
+  private async fetchRenderWithRetry(s: SecretState, deadline: number): Promise<{ bytes: Buffer; fetched: Fetched }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.fetchAndRender(s);
+      } catch (err) {
+        const delay = backoffDelay(attempt, { initialMs: this.config.vault.retry.initial, maxMs: this.config.vault.retry.max }, this.clock.random);
+        if (!(err instanceof SidecarError) || !err.retryable || this.clock.now() + delay > deadline) throw err;
+        this.log.warn({ path: s.cfg.path, file: s.cfg.file, err: safeErr(err), retryInMs: delay }, "read failed; retrying");
+        await new Promise((r) => this.clock.setTimeout(() => r(undefined), delay));
+      }
+    }
+  }
+
+  private async fetchAndRender(s: SecretState): Promise<{ bytes: Buffer; fetched: Fetched }> {
+    const { client } = this.conn;
+    let body: unknown;
+    try {
+      body = await client.read(s.cfg.path);
+    } catch (err) {
+      if (err instanceof VaultNotFoundError) throw new RenderError("MISSING_SECRET", `${s.label}: no secret at this path (HTTP 404)`);
+      throw err;
+    }
+    let fetched = classifyResponse(s.label, s.cfg.path, body);
+    if (fetched.kind === "kv2" && s.metadataPath === undefined) {
+      // Ask which mount serves the path: it names the metadata path and settles KV v1 data that merely looks like v2.
+      const mount = await client.mountOf(s.cfg.path);
+      if (mount?.version === "1") fetched = classifyResponse(s.label, s.cfg.path, body, "1");
+      else s.metadataPath = kv2MetadataPath(s.cfg.path, mount?.path) ?? null;
+    }
+    const bytes = renderSecret({ format: s.cfg.format, key: s.cfg.key, template: s.cfg.template, label: s.label }, fetched.data);
+    return { bytes, fetched };
+  }
+
+  private writeFile(s: SecretState, bytes: Buffer): Promise<boolean> {
+    const out = this.config.output;
+    return writeAtomic(out.dir, s.cfg.file, bytes, { mode: s.cfg.mode ?? out.mode, uid: s.cfg.uid ?? out.uid, gid: s.cfg.gid ?? out.gid }, this.dirMode);
+  }
+
+  // ---------------------------------------------------------------- daemon
+
+  /** Starts serving and rendering; resolves once the status server listens (renders continue). */
+  async start(): Promise<void> {
+    const prep = await prepareOutputDir(this.config.output);
+    if (prep.warning) this.log.warn(prep.warning);
+    this.dirMode = prep.dirMode;
+    this.conn = this.connect(this.config);
+    this.secrets = this.buildSecrets(this.config);
+    if (this.config.listen !== false) {
+      const { host, port } = parseListen(this.config.listen);
+      this.server = await startStatusServer(host, port, this.metrics, {
+        notReadyReason: () => this.notReadyReason(),
+        quit: () => this.quitHandler?.(),
+      });
+      this.log.info({ address: `${this.server.address.host}:${this.server.address.port}` }, "listening");
+    }
+    this.updateReadyGauge();
+    this.conn.tokens
+      .login()
+      .then(() => {
+        for (const s of this.secrets.values()) this.timers.schedule(`secret:${s.id}`, 0, () => this.refresh(s));
+      })
+      .catch((err) => this.log.error({ err: safeErr(err) }, "login loop ended"));
+  }
+
+  onQuit(handler: () => void): void {
+    this.quitHandler = handler;
+  }
+
+  /** One refresh of one secret; always ends by scheduling the next. */
+  private async refresh(s: SecretState, opts: { forceFetch?: boolean } = {}): Promise<void> {
+    if (this.stopped || this.secrets.get(s.id) !== s) return;
+    const conn = this.conn;
+    try {
+      if (conn.tokens.isLost) await conn.tokens.login();
+      if (!opts.forceFetch && s.rendered && s.kind === "kv2" && s.metadataPath) {
+        const meta = await conn.client.read(s.metadataPath, "read_metadata").catch((err) => {
+          // A policy without metadata access: fall back to re-reading data every interval.
+          if (err instanceof VaultAuthError || err instanceof VaultNotFoundError) {
+            s.metadataPath = null;
+            return undefined;
+          }
+          throw err;
+        });
+        const current = Number(meta?.data?.current_version);
+        if (meta && current === s.version) {
+          this.succeeded(s);
+          return;
+        }
+      }
+      const { bytes, fetched } = await this.fetchAndRender(s);
+      if (this.stopped || this.secrets.get(s.id) !== s) {
+        if (fetched.kind === "leased") this.scheduleRevoke(fetched.leaseId, 0);
+        return;
+      }
+      const changed = await this.writeFile(s, bytes);
+      const oldLease = s.lease;
+      s.kind = fetched.kind;
+      if (fetched.kind === "kv2") {
+        s.version = fetched.version;
+        this.metrics.secretVersion.set({ file: s.cfg.file, path: s.cfg.path }, fetched.version);
+      }
+      if (fetched.kind === "leased") {
+        s.lease = { id: fetched.leaseId, duration: fetched.leaseDuration, renewable: fetched.renewable, expiresAt: this.clock.now() + fetched.leaseDuration * 1000 };
+        this.createdLeases.add(fetched.leaseId);
+        this.metrics.leaseExpiry.set({ file: s.cfg.file }, s.lease.expiresAt / 1000);
+        if (oldLease && oldLease.id !== fetched.leaseId && this.config.defaults.revokeOld !== false) {
+          this.scheduleRevoke(oldLease.id, this.config.defaults.revokeOld);
+        }
+      } else {
+        s.lease = undefined;
+      }
+      const first = !s.rendered;
+      s.rendered = true;
+      if (changed) {
+        this.metrics.renders.inc({ file: s.cfg.file });
+        this.metrics.lastChange.set({ file: s.cfg.file }, this.clock.now() / 1000);
+        this.log.info({ path: s.cfg.path, file: s.cfg.file, kind: fetched.kind, version: s.version }, "rendered");
+        // The first render happens before the app reads its files; only later changes are news.
+        if (!first) s.notifier?.trigger(s.cfg.file);
+      } else {
+        this.log.debug({ path: s.cfg.path, file: s.cfg.file }, "unchanged");
+      }
+      this.succeeded(s);
+    } catch (err) {
+      this.failed(s, err);
+    }
+  }
+
+  private succeeded(s: SecretState): void {
+    if (s.failingSince !== undefined) this.log.info({ path: s.cfg.path, file: s.cfg.file }, "secret recovered");
+    s.failingSince = undefined;
+    s.attempt = 0;
+    this.metrics.lastSuccess.set({ file: s.cfg.file, path: s.cfg.path }, this.clock.now() / 1000);
+    this.updateReadyGauge();
+    this.scheduleNext(s);
+  }
+
+  private failed(s: SecretState, err: unknown): void {
+    s.failingSince ??= this.clock.now();
+    this.metrics.renderFailures.inc({ file: s.cfg.file, code: codeOf(err) });
+    const delay = backoffDelay(s.attempt++, { initialMs: this.config.vault.retry.initial, maxMs: Math.min(this.config.vault.retry.max, s.refreshMs) }, this.clock.random);
+    this.log.error({ path: s.cfg.path, file: s.cfg.file, err: safeErr(err), retryInMs: delay }, "secret refresh failed; file left as it was");
+    if (err instanceof VaultAuthError) this.conn.tokens.checkAfterDenied().catch((e) => this.log.error({ err: safeErr(e) }, "token check failed"));
+    this.updateReadyGauge();
+    this.timers.schedule(`secret:${s.id}`, delay, () => this.refresh(s, { forceFetch: true }));
+  }
+
+  private scheduleNext(s: SecretState): void {
+    const key = `secret:${s.id}`;
+    const lease = s.lease;
+    if (s.kind === "leased" && lease && lease.duration > 0) {
+      const left = lease.expiresAt - this.clock.now();
+      const at = jitter((left * 2) / 3, 0.1, this.clock.random);
+      if (lease.renewable) this.timers.schedule(key, at, () => this.renewLease(s));
+      else this.timers.schedule(key, at, () => this.refresh(s, { forceFetch: true }));
+      return;
+    }
+    // KV v1's advisory 768h lease is ignored on purpose: KV is re-read on our own interval.
+    this.timers.schedule(key, jitter(s.refreshMs, 0.1, this.clock.random), () => this.refresh(s));
+  }
+
+  private async renewLease(s: SecretState): Promise<void> {
+    const lease = s.lease;
+    if (!lease || this.stopped) return;
+    try {
+      const res = await this.conn.client.renewLease(lease.id, lease.duration);
+      this.metrics.leaseRenewals.inc({ outcome: "ok" });
+      lease.expiresAt = this.clock.now() + res.ttl * 1000;
+      this.metrics.leaseExpiry.set({ file: s.cfg.file }, lease.expiresAt / 1000);
+      if (!res.renewable || res.ttl < lease.duration * 0.9) {
+        this.log.info({ path: s.cfg.path, file: s.cfg.file, ttl: res.ttl }, "lease near its max TTL; fetching new credentials");
+        await this.refresh(s, { forceFetch: true });
+        return;
+      }
+      this.log.info({ path: s.cfg.path, file: s.cfg.file, ttl: res.ttl }, "lease renewed");
+      this.scheduleNext(s);
+    } catch (err) {
+      this.metrics.leaseRenewals.inc({ outcome: "error" });
+      this.log.warn({ path: s.cfg.path, file: s.cfg.file, err: safeErr(err) }, "lease renewal failed; fetching new credentials");
+      await this.refresh(s, { forceFetch: true });
+    }
+  }
+
+  private scheduleRevoke(leaseId: string, afterMs: number): void {
+    this.timers.schedule(`revoke:${leaseId}`, afterMs, async () => {
+      try {
+        await this.conn.client.revokeLease(leaseId);
+        this.createdLeases.delete(leaseId);
+        this.log.info({ lease: leaseName(leaseId) }, "old lease revoked");
+      } catch (err) {
+        this.log.warn({ lease: leaseName(leaseId), err: safeErr(err) }, "old lease revoke failed");
+      }
+    });
+  }
+
+  /** Leases belong to the token that created them: after a new login, fetch fresh ones. */
+  private onRelogin(): void {
+    for (const s of this.secrets.values()) {
+      if (s.kind === "leased") this.timers.schedule(`secret:${s.id}`, 0, () => this.refresh(s, { forceFetch: true }));
+    }
+  }
+
+  notReadyReason(): string | null {
+    const now = this.clock.now();
+    const pending = [...this.secrets.values()].filter((s) => !s.rendered).length;
+    if (pending > 0) return `${pending} secret(s) not rendered yet`;
+    if (this.conn?.tokens.isLost) return "vault token lost";
+    for (const s of this.secrets.values()) {
+      if (s.failingSince !== undefined && now - s.failingSince > s.refreshMs) return `${s.cfg.file} failing for ${Math.round((now - s.failingSince) / 1000)}s`;
+    }
+    return null;
+  }
+
+  private updateReadyGauge(): void {
+    this.metrics.ready.set(this.notReadyReason() === null ? 1 : 0);
+  }
+
+  // ---------------------------------------------------------------- reload
+
+  /** Re-reads the config file; validates, builds, then swaps. Invalid config keeps the old one. */
+  reload(reason: string): Promise<void> {
+    this.reloadChain = this.reloadChain.then(() => this.doReload(reason)).catch((err) => this.log.error({ err: safeErr(err) }, "config reload failed; keeping the running config"));
+    return this.reloadChain;
+  }
+
+  private async doReload(reason: string): Promise<void> {
+    const file = this.deps.configFile;
+    if (!file || this.stopped) return;
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      this.log.error({ file, code: (err as NodeJS.ErrnoException).code }, "config reload: cannot read; keeping the running config");
+      return;
+    }
+    const h = hash(text);
+    if (h === this.configHash && reason !== "SIGHUP") return;
+    const res = parseConfigText(text, this.deps.env);
+    if (!res.ok) {
+      this.configHash = h;
+      const message = new ConfigError(file, res.errors).message;
+      this.log.error({ file, errors: res.errors }, `config reload rejected; keeping the running config: ${message}`);
+      return;
+    }
+    const next = res.config;
+    for (const w of res.warnings) this.log.warn(w);
+    if (JSON.stringify(next.listen) !== JSON.stringify(this.config.listen)) this.log.warn("listen changed: restart the sidecar to apply it");
+    // Build first: output dir and (if vault settings changed) a logged-in connection.
+    const prep = await prepareOutputDir(next.output);
+    if (prep.warning) this.log.warn(prep.warning);
+    let conn = this.conn;
+    const vaultChanged = hash(next.vault) !== this.conn.key;
+    if (vaultChanged) {
+      conn = this.connect(next);
+      try {
+        await conn.tokens.login({ failFast: true, deadline: this.clock.now() + 30_000 });
+      } catch (err) {
+        conn.tokens.stop();
+        conn.client.close();
+        throw err;
+      }
+    }
+    // Swap.
+    this.configHash = h;
+    const oldSecrets = this.secrets;
+    const oldConn = this.conn;
+    this.timers.stop();
+    for (const s of oldSecrets.values()) s.notifier?.stop();
+    this.timers = this.newTimers();
+    this.config = next;
+    this.dirMode = prep.dirMode;
+    this.conn = conn;
+    this.secrets = this.buildSecrets(next, vaultChanged ? undefined : oldSecrets);
+    if (vaultChanged) {
+      oldConn.tokens.stop();
+      setTimeout(() => oldConn.client.close(), 5000).unref();
+    }
+    // Leases of secrets that are gone are revoked (after the grace period).
+    for (const s of oldSecrets.values()) {
+      if (s.lease && ![...this.secrets.values()].some((n) => n.lease?.id === s.lease!.id) && next.defaults.revokeOld !== false && !vaultChanged) {
+        this.scheduleRevoke(s.lease.id, next.defaults.revokeOld);
+      }
+    }
+    for (const s of this.secrets.values()) {
+      if (s.rendered) this.scheduleNext(s);
+      else this.timers.schedule(`secret:${s.id}`, 0, () => this.refresh(s));
+    }
+    this.updateReadyGauge();
+    this.log.info({ reason, secrets: this.secrets.size }, "config reloaded");
+  }
+
+  // ---------------------------------------------------------------- close
+
+  /** Stops everything once; later calls get the same promise. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.stopped = true;
+    this.timers.stop();
+    this.conn?.tokens.stop();
+    for (const s of this.secrets.values()) s.notifier?.stop();
+    const tasks: Promise<unknown>[] = [];
+    if (this.server) tasks.push(this.server.close());
+    if (this.config.revokeOnExit && this.conn) {
+      for (const id of this.createdLeases) {
+        tasks.push(this.conn.client.revokeLease(id).then(() => this.log.info({ lease: leaseName(id) }, "lease revoked on exit")));
+      }
+    }
+    if (this.config.output.removeOnExit) {
+      tasks.push(removeFiles(this.config.output.dir, [...this.secrets.values()].map((s) => s.cfg.file)).then(() => this.log.info("rendered files removed")));
+    }
+    const settled = Promise.allSettled(tasks);
+    // Exit within 2 s whatever Vault does.
+    await Promise.race([settled, new Promise((r) => setTimeout(r, 1500).unref())]);
+    this.conn?.client.close();
+  }
+}
+
+/** The lease path without its unique suffix: enough to identify, nothing to reuse. */
+function leaseName(id: string): string {
+  const i = id.lastIndexOf("/");
+  return i > 0 ? `${id.slice(0, i)}/…${id.slice(-4)}` : "…";
+}
+
+function codeOf(err: unknown): string {
+  return err instanceof SidecarError ? err.code : "UNKNOWN";
+}
+
+/** Only our own error classes reach the log, as code + message; anything else is reduced to its type. */
+export function safeErr(err: unknown): { code: string; message: string } {
+  if (err instanceof SidecarError) return { code: err.code, message: err.message };
+  if (err instanceof WriteError) return { code: err.code, message: err.message };
+  const code = typeof (err as { code?: unknown })?.code === "string" ? (err as { code: string }).code : "UNKNOWN";
+  return { code, message: err instanceof Error ? err.name : "error" };
+}

@@ -1,0 +1,211 @@
+import http from "node:http";
+import https from "node:https";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type NodeVault from "node-vault";
+import { VaultRequestError } from "../errors.js";
+import { Limiter } from "./limiter.js";
+import { toVaultError } from "./errors.js";
+
+const require = createRequire(import.meta.url);
+
+export interface VaultTlsOptions {
+  caCert?: string;
+  clientCert?: string;
+  clientKey?: string;
+  serverName?: string;
+  insecureSkipVerify: boolean;
+}
+
+export interface VaultClientOptions {
+  address: string;
+  namespace?: string;
+  /** Per-request timeout in ms. node-vault has none by default. */
+  timeoutMs: number;
+  tls: VaultTlsOptions;
+  /** Most requests in flight at once. */
+  maxConcurrency: number;
+  /** Called after every request with a low-cardinality operation name. */
+  onRequest?: (op: string, seconds: number, outcome: "ok" | "error") => void;
+}
+
+export interface LoginResult {
+  token: string;
+  /** Seconds; 0 means no expiry. */
+  ttl: number;
+  renewable: boolean;
+}
+
+export interface LeaseInfo {
+  leaseId: string;
+  ttl: number;
+  renewable: boolean;
+}
+
+type Body = Record<string, any>;
+
+/**
+ * The one place that talks to Vault, through node-vault. Sets a timeout, sends
+ * X-Vault-Request, keeps connections alive, bounds concurrency, and turns every
+ * failure into a typed VaultError that carries no token.
+ */
+export class VaultClient {
+  private readonly nv: NodeVault.client;
+  /** Login calls go through a token-less instance so a stale token is never sent with them. */
+  private readonly loginNv: NodeVault.client;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly limiter: Limiter;
+  private currentToken: string | undefined;
+  /** Values scrubbed from error messages. */
+  private readonly scrubList = new Set<string>();
+
+  constructor(private readonly opts: VaultClientOptions) {
+    const factory = require("node-vault") as typeof NodeVault;
+    const base = {
+      apiVersion: "v1",
+      endpoint: opts.address,
+      namespace: opts.namespace,
+      noCustomHTTPVerbs: true,
+      rpDefaults: { timeout: opts.timeoutMs, strictSSL: true },
+    };
+    this.nv = factory(base);
+    this.loginNv = factory(base);
+    // node-vault falls back to $VAULT_TOKEN on its own; we decide which token is used.
+    this.nv.token = undefined as unknown as string;
+    this.loginNv.token = undefined as unknown as string;
+    this.limiter = new Limiter(opts.maxConcurrency);
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: opts.maxConcurrency });
+    const { tls } = opts;
+    // node-vault ignores VAULT_CACERT and builds agents without keepAlive, so we build our own.
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      maxSockets: opts.maxConcurrency,
+      ca: tls.caCert ? readFileSync(tls.caCert) : undefined,
+      cert: tls.clientCert ? readFileSync(tls.clientCert) : undefined,
+      key: tls.clientKey ? readFileSync(tls.clientKey) : undefined,
+      servername: tls.serverName,
+      rejectUnauthorized: !tls.insecureSkipVerify,
+    });
+  }
+
+  get token(): string | undefined {
+    return this.currentToken;
+  }
+
+  set token(value: string | undefined) {
+    this.currentToken = value;
+    if (value) this.scrubList.add(value);
+    // Set client.token rather than a shared headers object: node-vault mutates the latter.
+    this.nv.token = value as string;
+  }
+
+  /** Adds a value that must never appear in an error message (e.g. a secret id). */
+  addScrub(value: string): void {
+    if (value) this.scrubList.add(value);
+  }
+
+  get inFlight(): number {
+    return this.limiter.inFlight;
+  }
+
+  /** Fresh per call: node-vault writes X-Vault-Token into the object it is given. */
+  private requestOptions(): Record<string, unknown> {
+    return {
+      headers: { "X-Vault-Request": "true" },
+      timeout: this.opts.timeoutMs,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+    };
+  }
+
+  private async call<T>(op: string, path: string, fn: () => Promise<T>): Promise<T> {
+    return this.limiter.run(async () => {
+      const started = performance.now();
+      try {
+        const res = await fn();
+        this.opts.onRequest?.(op, (performance.now() - started) / 1000, "ok");
+        return res;
+      } catch (err) {
+        this.opts.onRequest?.(op, (performance.now() - started) / 1000, "error");
+        throw toVaultError(err, op, path, [...this.scrubList]);
+      }
+    });
+  }
+
+  /** GET /v1/<path>. */
+  read(path: string, op = "read"): Promise<Body> {
+    return this.call(op, path, () => this.nv.read(path, this.requestOptions()));
+  }
+
+  /** POST /v1/<path>. */
+  write(path: string, body: Body, op = "write"): Promise<Body> {
+    return this.call(op, path, () => this.nv.write(path, body, this.requestOptions()));
+  }
+
+  /** Logs in with a node-vault login helper, always with an explicit mount_point. */
+  async login(method: "approle" | "kubernetes" | "jwt", mount: string, payload: Record<string, string>): Promise<LoginResult> {
+    for (const v of Object.values(payload)) this.addScrub(v);
+    const fnName = { approle: "approleLogin", kubernetes: "kubernetesLogin", jwt: "jwtLogin" }[method] as
+      | "approleLogin"
+      | "kubernetesLogin"
+      | "jwtLogin";
+    const path = `auth/${mount}/login`;
+    const body = await this.call("login", path, () =>
+      this.loginNv[fnName]({ ...payload, mount_point: mount, requestOptions: this.requestOptions() }),
+    );
+    this.loginNv.token = undefined as unknown as string;
+    const auth = body?.auth;
+    if (!auth || typeof auth.client_token !== "string" || !auth.client_token) {
+      throw new VaultRequestError(`login ${path}: response has no auth.client_token`, { path });
+    }
+    this.token = auth.client_token;
+    return { token: auth.client_token, ttl: Number(auth.lease_duration) || 0, renewable: auth.renewable === true };
+  }
+
+  /** GET auth/token/lookup-self: the current token's remaining TTL. */
+  async lookupSelf(): Promise<{ ttl: number; renewable: boolean }> {
+    const body = await this.read("auth/token/lookup-self", "token_lookup");
+    return { ttl: Number(body?.data?.ttl) || 0, renewable: body?.data?.renewable === true };
+  }
+
+  /** POST auth/token/renew-self. */
+  async renewSelf(incrementSeconds?: number): Promise<{ ttl: number; renewable: boolean }> {
+    const body = await this.write("auth/token/renew-self", incrementSeconds ? { increment: `${incrementSeconds}s` } : {}, "token_renew");
+    const auth = body?.auth;
+    return { ttl: Number(auth?.lease_duration) || 0, renewable: auth?.renewable === true };
+  }
+
+  /** PUT sys/leases/renew. */
+  async renewLease(leaseId: string, incrementSeconds?: number): Promise<LeaseInfo> {
+    const body = await this.call("lease_renew", "sys/leases/renew", () =>
+      this.nv.request({ path: "/sys/leases/renew", method: "PUT", json: incrementSeconds ? { lease_id: leaseId, increment: incrementSeconds } : { lease_id: leaseId }, ...this.requestOptions() }),
+    );
+    return { leaseId: body?.lease_id || leaseId, ttl: Number(body?.lease_duration) || 0, renewable: body?.renewable === true };
+  }
+
+  /** PUT sys/leases/revoke. */
+  async revokeLease(leaseId: string): Promise<void> {
+    await this.call("lease_revoke", "sys/leases/revoke", () =>
+      this.nv.request({ path: "/sys/leases/revoke", method: "PUT", json: { lease_id: leaseId }, ...this.requestOptions() }),
+    );
+  }
+
+  /** GET sys/internal/ui/mounts/<path>: which mount serves a path, its type and KV version. */
+  async mountOf(path: string): Promise<{ path: string; type: string; version?: string } | undefined> {
+    try {
+      const body = await this.read(`sys/internal/ui/mounts/${path}`, "mounts");
+      const d = body?.data;
+      if (!d || typeof d.path !== "string") return undefined;
+      return { path: d.path, type: String(d.type ?? ""), version: d.options?.version };
+    } catch {
+      // Optional hint only: older servers or tight policies refuse it.
+      return undefined;
+    }
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}

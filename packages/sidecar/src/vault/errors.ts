@@ -1,0 +1,50 @@
+import {
+  VaultAuthError,
+  VaultError,
+  VaultNotFoundError,
+  VaultRateLimitedError,
+  VaultRequestError,
+  VaultSealedError,
+  VaultUnavailableError,
+} from "../errors.js";
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ERR_CANCELED", "ERR_NETWORK", "ERR_SOCKET_CONNECTION_TIMEOUT", "EPROTO", "UND_ERR_SOCKET"]);
+
+/**
+ * Builds a fresh typed error from whatever node-vault threw. The original is dropped on
+ * purpose: an AxiosError carries the request config, X-Vault-Token included.
+ * `secrets` are scrubbed from the server's message in case it echoes them.
+ */
+export function toVaultError(err: unknown, op: string, path: string, secrets: string[] = []): VaultError {
+  if (err instanceof VaultError) return err;
+  const e = err as { response?: { statusCode?: number; body?: unknown }; code?: string; message?: string; name?: string };
+  const status = e?.response?.statusCode;
+  const where = `${op} ${path}`;
+  if (typeof status === "number") {
+    const body = e.response?.body as { errors?: unknown[] } | undefined;
+    const serverMsg = Array.isArray(body?.errors) && body!.errors.length > 0 ? scrub(String(body!.errors[0]), secrets) : "";
+    const msg = `${where}: HTTP ${status}${serverMsg ? `: ${serverMsg}` : ""}`;
+    const opts = { status, path };
+    if (status === 401 || status === 403) return new VaultAuthError(msg, opts);
+    if (status === 404) return new VaultNotFoundError(msg, opts);
+    if (status === 429) return new VaultRateLimitedError(msg, opts);
+    if (status === 503 && /sealed/i.test(serverMsg)) return new VaultSealedError(msg, opts);
+    // 412: a performance standby has not caught up yet; 5xx: server trouble. Both pass.
+    if (status >= 500 || status === 412) return new VaultUnavailableError(msg, opts);
+    return new VaultRequestError(msg, opts);
+  }
+  const code = typeof e?.code === "string" ? e.code : undefined;
+  if (code && (NETWORK_CODES.has(code) || code.startsWith("E"))) {
+    const detail = code === "ECONNABORTED" || code === "ETIMEDOUT" ? "timed out" : code;
+    return new VaultUnavailableError(`${where}: ${detail}`, { path });
+  }
+  // tv4 validation errors and anything else: keep only a short, scrubbed message.
+  const message = scrub(String(e?.message ?? "unknown error").slice(0, 200), secrets);
+  return new VaultRequestError(`${where}: ${message}`, { path });
+}
+
+function scrub(text: string, secrets: string[]): string {
+  let out = text.slice(0, 300);
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[redacted]");
+  return out;
+}

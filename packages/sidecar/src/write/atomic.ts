@@ -1,0 +1,109 @@
+import { constants, promises as fs } from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { WriteError } from "../errors.js";
+
+export const TEMP_PREFIX = ".stowaway-tmp-";
+
+export interface FileOwner {
+  mode: number;
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * Resolves `rel` inside `root` and refuses anything that could land outside it:
+ * absolute paths, "..", and symlinks anywhere below the root.
+ */
+export async function safeDestination(root: string, rel: string): Promise<string> {
+  if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes("..") || rel.includes("\0")) {
+    throw new WriteError("PATH_ESCAPE", `${rel}: must stay inside the output dir`);
+  }
+  const dest = path.resolve(root, rel);
+  if (!dest.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) {
+    throw new WriteError("PATH_ESCAPE", `${rel}: must stay inside the output dir`);
+  }
+  // Every existing component below the root must be a real directory (or, last, a regular file).
+  const parts = path.relative(root, dest).split(path.sep);
+  let cur = root;
+  for (let i = 0; i < parts.length; i++) {
+    cur = path.join(cur, parts[i]);
+    const st = await fs.lstat(cur).catch(() => undefined);
+    if (!st) break;
+    if (st.isSymbolicLink()) throw new WriteError("PATH_ESCAPE", `${rel}: ${path.relative(root, cur)} is a symlink; refusing to follow it`);
+    if (i < parts.length - 1 && !st.isDirectory()) throw new WriteError("PATH_ESCAPE", `${rel}: ${path.relative(root, cur)} is not a directory`);
+    if (i === parts.length - 1 && !st.isFile()) throw new WriteError("PATH_ESCAPE", `${rel}: exists and is not a regular file`);
+  }
+  return dest;
+}
+
+/** Current bytes and ownership of `file`, without following a symlink; undefined if absent. */
+async function readCurrent(file: string): Promise<{ bytes: Buffer; mode: number; uid: number; gid: number } | undefined> {
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const st = await fh.stat();
+    if (!st.isFile()) return undefined;
+    return { bytes: await fh.readFile(), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  } catch {
+    return undefined;
+  } finally {
+    await fh?.close();
+  }
+}
+
+/**
+ * Writes `bytes` to `root/rel` so that readers see either the old or the new file, never
+ * a partial one. Mode and owner are set on the temp file before the rename. Returns false,
+ * touching nothing, when the file already holds these bytes with this mode and owner.
+ */
+export async function writeAtomic(root: string, rel: string, bytes: Buffer, owner: FileOwner, dirMode: number): Promise<boolean> {
+  const dest = await safeDestination(root, rel);
+  const current = await readCurrent(dest);
+  if (
+    current &&
+    current.bytes.equals(bytes) &&
+    current.mode === owner.mode &&
+    (owner.uid === undefined || current.uid === owner.uid) &&
+    (owner.gid === undefined || current.gid === owner.gid)
+  ) {
+    return false;
+  }
+  const dir = path.dirname(dest);
+  if (dir !== root) {
+    await fs.mkdir(dir, { recursive: true, mode: dirMode });
+    // A subdirectory created by a racing writer could be a symlink: re-check.
+    await safeDestination(root, rel);
+  }
+  const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    await fh.writeFile(bytes);
+    await fh.chmod(owner.mode);
+    if (owner.uid !== undefined || owner.gid !== undefined) await fh.chown(owner.uid ?? -1, owner.gid ?? -1);
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await fs.rename(tmp, dest);
+    return true;
+  } catch (err) {
+    await fh?.close().catch(() => {});
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    if (err instanceof WriteError) throw err;
+    throw new WriteError("WRITE_FAILED", `${rel}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** Removes temp files left by a crash, anywhere under root. */
+export async function removeStaleTemps(root: string): Promise<number> {
+  let removed = 0;
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    if (e.isFile() && e.name.startsWith(TEMP_PREFIX)) {
+      await fs.rm(path.join(e.parentPath, e.name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,55 @@
+import { promises as fs } from "node:fs";
+import { WriteError } from "../errors.js";
+import { fsTypeOf, MEMORY_FS } from "./tmpfs.js";
+import { removeStaleTemps, safeDestination } from "./atomic.js";
+
+export { writeAtomic, safeDestination, removeStaleTemps, TEMP_PREFIX, type FileOwner } from "./atomic.js";
+export { fsTypeOf, parseMountInfo } from "./tmpfs.js";
+
+export interface OutputOptions {
+  dir: string;
+  allowNonTmpfs: boolean;
+  gid?: number;
+  uid?: number;
+}
+
+/**
+ * Creates the output dir (0700, or 0750 with a gid), checks it is memory-backed, and clears
+ * stale temp files. Returns a warning when a non-tmpfs dir is allowed.
+ */
+export async function prepareOutputDir(opts: OutputOptions, mountinfo?: string): Promise<{ dirMode: number; warning?: string }> {
+  const dirMode = opts.gid !== undefined ? 0o750 : 0o700;
+  const existed = await fs.lstat(opts.dir).catch(() => undefined);
+  if (existed?.isSymbolicLink()) throw new WriteError("PATH_ESCAPE", `output.dir ${opts.dir} is a symlink`);
+  if (existed && !existed.isDirectory()) throw new WriteError("WRITE_FAILED", `output.dir ${opts.dir} is not a directory`);
+  if (!existed) {
+    try {
+      await fs.mkdir(opts.dir, { recursive: true, mode: dirMode });
+      await fs.chmod(opts.dir, dirMode);
+      if (opts.uid !== undefined || opts.gid !== undefined) await fs.chown(opts.dir, opts.uid ?? -1, opts.gid ?? -1);
+    } catch (err) {
+      throw new WriteError("WRITE_FAILED", `output.dir ${opts.dir}: ${(err as NodeJS.ErrnoException).code ?? "cannot create"}`);
+    }
+  }
+  const fsType = fsTypeOf(opts.dir, mountinfo);
+  let warning: string | undefined;
+  if (!fsType || !MEMORY_FS.has(fsType)) {
+    const what = `output.dir ${opts.dir} is on ${fsType ?? "an unknown filesystem"}, not tmpfs or ramfs`;
+    if (!opts.allowNonTmpfs) {
+      throw new WriteError("NOT_TMPFS", `${what}; mount a memory-backed volume (emptyDir medium: Memory, or tmpfs) or set output.allowNonTmpfs: true`);
+    }
+    warning = `${what}: secrets may reach persistent storage (allowNonTmpfs: true)`;
+  }
+  await removeStaleTemps(opts.dir);
+  return { dirMode, warning };
+}
+
+/** Deletes rendered files (output.removeOnExit). */
+export async function removeFiles(root: string, files: string[]): Promise<void> {
+  await Promise.allSettled(
+    files.map(async (f) => {
+      const dest = await safeDestination(root, f);
+      await fs.rm(dest, { force: true });
+    }),
+  );
+}
