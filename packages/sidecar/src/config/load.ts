@@ -26,7 +26,7 @@ export function loadConfigFile(file: string, env: Env = process.env): { config: 
 
 export function parseConfigText(text: string, env: Env = process.env): ParseResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
