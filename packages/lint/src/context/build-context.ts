@@ -1,0 +1,142 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import dockerignore from "@balena/dockerignore";
+
+/** Where the ignore rules of a build came from. */
+export interface DockerignoreSource {
+  /** Absolute path of the ignore file that applies, if any. */
+  file?: string;
+  /** Its patterns, one per line, as written. */
+  patterns: string[];
+}
+
+export interface BuildContextListing {
+  contextDir: string;
+  ignore: DockerignoreSource;
+  /** Context-relative, `/`-separated paths of the regular files the build would send, sorted. */
+  files: string[];
+  /** True when the walk stopped at `maxEntries`: `files` is then incomplete. */
+  truncated: boolean;
+  /** Set when the ignore file is invalid (Docker refuses such a build) or the context is unreadable. */
+  error?: string;
+}
+
+export interface BuildContextOptions {
+  /** Stop after visiting this many entries (files and directories); default 50 000. */
+  maxEntries?: number;
+}
+
+const DEFAULT_MAX_ENTRIES = 50_000;
+
+/**
+ * BuildKit's choice of ignore file: `<Dockerfile>.dockerignore` next to the Dockerfile wins,
+ * else `.dockerignore` at the root of the context. (The legacy builder only reads the latter.)
+ */
+export function findDockerignore(contextDir: string, dockerfilePath?: string): DockerignoreSource {
+  const candidates = dockerfilePath ? [`${path.resolve(contextDir, dockerfilePath)}.dockerignore`] : [];
+  candidates.push(path.join(contextDir, ".dockerignore"));
+  for (const file of candidates) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    return { file, patterns: text.replace(/^\ufeff/, "").split(/\r?\n/) };
+  }
+  return { patterns: [] };
+}
+
+// moby/patternmatcher escapes these before building its regexp; @balena/dockerignore (a port of
+// moby 19.03) escapes only `.` and `$`, so `file(1).txt` or `a+b` would be read as regexp syntax.
+const MOBY_ESCAPED = new Set(["+", "(", ")", "{", "}", "|"]);
+
+function escapeForBalena(pattern: string): string {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\" && i + 1 < pattern.length) {
+      out += c + pattern[++i];
+      continue;
+    }
+    out += MOBY_ESCAPED.has(c) ? `\\${c}` : c;
+  }
+  return out;
+}
+
+/** A `.dockerignore` matcher with Docker's semantics; `excluded(rel)` takes a context-relative `/` path. */
+export interface DockerignoreMatcher {
+  excluded(relPath: string): boolean;
+  /** Whether any `!` exception exists: an excluded directory may then still hold included files. */
+  hasExceptions: boolean;
+}
+
+/**
+ * Builds a matcher from ignore-file lines. Throws on an invalid pattern (an unclosed `[`),
+ * as `docker build` refuses such a file.
+ */
+export function createDockerignoreMatcher(patterns: readonly string[]): DockerignoreMatcher {
+  // Case-sensitive like Docker on Linux; @balena/dockerignore defaults to case-insensitive.
+  const ig = dockerignore({ ignorecase: false });
+  const lines = patterns.filter((p) => !p.startsWith("#") && p.trim() !== "").map(escapeForBalena);
+  ig.add(lines);
+  const hasExceptions = lines.some((l) => l.trim().startsWith("!"));
+  // Compile every pattern now, so an invalid one fails here and not halfway through a walk.
+  ig.ignores("x");
+  return {
+    hasExceptions,
+    excluded: (rel) => {
+      const clean = path.posix.normalize(rel).replace(/^\.\/+/, "").replace(/\/+$/, "");
+      if (clean === "" || clean === ".") return false;
+      return ig.ignores(clean);
+    },
+  };
+}
+
+/**
+ * Lists what `docker build` would send from `contextDir`, honouring the ignore file.
+ * Faithful to Docker: `.git` and `node_modules` are sent unless ignored. Symlinks are sent
+ * as links (their targets are not), so they are neither followed nor listed.
+ */
+export function listBuildContext(contextDir: string, dockerfilePath?: string, options: BuildContextOptions = {}): BuildContextListing {
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const ignore = findDockerignore(contextDir, dockerfilePath);
+  const listing: BuildContextListing = { contextDir, ignore, files: [], truncated: false };
+  let matcher: DockerignoreMatcher;
+  try {
+    matcher = createDockerignoreMatcher(ignore.patterns);
+  } catch {
+    listing.error = "The .dockerignore file has an invalid pattern";
+    return listing;
+  }
+  let visited = 0;
+  const stack: string[] = [""];
+  while (stack.length) {
+    const rel = stack.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(path.join(contextDir, rel), { withFileTypes: true });
+    } catch {
+      if (rel === "") listing.error = "The build context directory cannot be read";
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    for (const entry of entries) {
+      if (++visited > maxEntries) {
+        listing.truncated = true;
+        stack.length = 0;
+        break;
+      }
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        // An excluded directory is skipped whole unless an exception might re-include part of it.
+        if (!matcher.hasExceptions && matcher.excluded(childRel)) continue;
+        stack.push(childRel);
+      } else if (entry.isFile() && !matcher.excluded(childRel)) {
+        listing.files.push(childRel);
+      }
+    }
+  }
+  listing.files.sort();
+  return listing;
+}
