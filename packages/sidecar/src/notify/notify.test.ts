@@ -1,0 +1,77 @@
+import { describe, expect, it, vi } from "vitest";
+import http from "node:http";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { Notifier, findProcesses } from "./index.js";
+import { SidecarMetrics } from "../server/metrics.js";
+import { systemClock } from "../schedule/clock.js";
+import type { NotifyConfig } from "../config/schema.js";
+
+const log = pino({ level: "silent" });
+const cfg = (c: Partial<NotifyConfig>): NotifyConfig => ({ debounce: 50, commandTimeout: 5000, ...c }) as NotifyConfig;
+
+describe("Notifier", () => {
+  it("debounces a burst into one firing", async () => {
+    const n = new Notifier(cfg({}), { clock: systemClock, log, metrics: new SidecarMetrics() });
+    const fire = vi.spyOn(n, "fire").mockResolvedValue();
+    n.trigger("a");
+    n.trigger("b");
+    n.trigger("a");
+    await new Promise((r) => setTimeout(r, 150));
+    expect(fire).toHaveBeenCalledTimes(1);
+    expect(fire.mock.calls[0][0].files.sort()).toEqual(["a", "b"]);
+    n.stop();
+  });
+
+  it("runs a command, posts http, signals a pid file; failures are counted", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "notify-"));
+    const hits: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        hits.push(`${req.method} ${body}`);
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    const metrics = new SidecarMetrics();
+    const got: string[] = [];
+    const onHup = () => got.push("HUP");
+    process.on("SIGHUP", onHup);
+    try {
+      writeFileSync(path.join(dir, "pid"), String(process.pid));
+      const n = new Notifier(
+        cfg({
+          signal: "SIGHUP",
+          pidFile: path.join(dir, "pid"),
+          command: ["sh", "-c", `echo "$STOWAWAY_CHANGED_FILES" > ${dir}/out`],
+          http: { url: `http://127.0.0.1:${port}/reload`, method: "POST", timeout: 1000, retries: 0 },
+        }),
+        { clock: systemClock, log, metrics },
+      );
+      await n.fire({ files: ["db.env"] });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(got).toEqual(["HUP"]);
+      expect(readFileSync(path.join(dir, "out"), "utf8").trim()).toBe("db.env");
+      expect(hits).toEqual(['POST {"files":["db.env"]}']);
+      const bad = new Notifier(cfg({ command: ["sh", "-c", "exit 3"] }), { clock: systemClock, log, metrics });
+      await bad.fire({ files: ["x"] });
+      const text = await metrics.registry.metrics();
+      expect(text).toMatch(/stowaway_notifications_total\{kind="command",outcome="error"\} 1/);
+      expect(text).toMatch(/stowaway_notifications_total\{kind="signal",outcome="ok"\} 1/);
+    } finally {
+      process.off("SIGHUP", onHup);
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("finds processes by name via /proc", async () => {
+    const pids = await findProcesses("definitely-not-a-process-name");
+    expect(pids).toEqual([]);
+  });
+});
