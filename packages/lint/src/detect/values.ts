@@ -32,7 +32,7 @@ const PLACEHOLDERS = new Set([
 const PLACEHOLDER_RE = new RegExp(
   [
     String.raw`^(?:<[^<>]*>|\[[^[\]]*\]|\{[^{}]*\}|x{3,}|\*{3,}|\.{3,}|…|-{3,}|#{3,}|_{3,}|\?{2,})$`,
-    String.raw`^(?:your|my)[-_ .]?(?:own[-_ .]?)?(?:[a-z]+?[-_ .]?)?(?:secret|password|passwd|pass|pwd|pw|token|key|api[-_ ]?key|access[-_ ]?key)`,
+    String.raw`^(?:your|my)[-_ .]?(?:(?:own|super|secret|strong|db|app|api|root|admin|personal|access)[-_ .]?)*(?:secret|password|passwd|pass|pwd|pw|token|key|api[-_ ]?key|access[-_ ]?key)(?:[-_ .]?(?:goes[-_ .]?)?here|[-_ .]?\d{0,3})?$`,
     String.raw`^(?:insert|enter|put|add|set|paste)[-_ ](?:your|the|a|real)[-_ ]`,
     String.raw`change[-_ ]?(?:me|it|this)|replace[-_ ]?(?:me|this|with)|example|placeholder|dummy|[-_ ]here$`,
   ].join("|"),

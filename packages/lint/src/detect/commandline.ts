@@ -1,0 +1,314 @@
+import { classifyName } from "./names.js";
+import { simpleCommands, tokenizeShell, type ShellWord } from "./shell-words.js";
+import type { CredentialMatch } from "./urls.js";
+import { classifyValue, isLikelySecretValue } from "./values.js";
+
+/** A secret on a command line. `value` is the unquoted secret when it differs from the raw span. */
+export interface CommandLineMatch extends CredentialMatch {
+  value: string;
+}
+
+/**
+ * Secrets passed on shell command lines (RUN, CMD, HEALTHCHECK, compose `command`):
+ * `curl -u user:pass`, `Authorization:` headers, `mysql -pX`, `docker login -p X`, `sshpass -p X`,
+ * `htpasswd -b f u X`, `redis-cli -a X`, `--requirepass X`, `IDENTIFIED BY 'X'`, secret-named
+ * assignments (`export TOKEN=X`, `TOKEN=X cmd`, `-e TOKEN=X`, `--set db.password=X`), generic
+ * `--password=X`/`--token X` flags, `.npmrc` `_authToken=X`, and `echo X | docker login --password-stdin`.
+ *
+ * Skips `$VAR`, `${VAR}`, `$(cat /run/secrets/x)`, placeholders and prompt forms (`mysql -p`).
+ * URL credentials (`psql postgres://u:p@h`) are left to urls.ts so they are reported once.
+ * `index`/`length` are offsets in `shell`.
+ */
+export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
+  const found: CommandLineMatch[] = [];
+  const mentionsGpg = /gpg|gnupg|apt-key|keyserver|recv-keys?/i.test(shell);
+  const add = (word: ShellWord, from: number, to: number, kind: string, label: string) => {
+    if (to <= from || from < 0 || to > word.text.length) return;
+    const value = word.text.slice(from, to);
+    const index = word.offsets[from];
+    found.push({ index, length: word.offsets[to - 1] + 1 - index, kind, label, value });
+  };
+  /** Report `word.text[from..]` (or up to `to`) if it is a literal, not a reference or placeholder. */
+  const addIfSecret = (word: ShellWord, from: number, kind: string, label: string, to = word.text.length) => {
+    const value = word.text.slice(from, to);
+    if (isCommandSecret(value)) add(word, from, to, kind, label);
+  };
+  const checkAssignment = (word: ShellWord): boolean => {
+    const m = ASSIGNMENT_RE.exec(word.text);
+    if (!m) return false;
+    const value = word.text.slice(m[0].length);
+    if (classifyName(m[1]) !== "secret" || !isLikelySecretValue(value)) return true;
+    if (mentionsGpg && GPG_FINGERPRINT_RE.test(value.replace(/\s+/g, ""))) return true;
+    add(word, m[0].length, word.text.length, "secret-assignment", `secret-named variable ${m[1]}`);
+    return true;
+  };
+
+  const commands = simpleCommands(tokenizeShell(shell));
+  for (let ci = 0; ci < commands.length; ci++) {
+    const { words, terminator } = commands[ci];
+    let w = 0;
+    while (w < words.length && ASSIGNMENT_RE.test(words[w].text)) checkAssignment(words[w++]);
+    // Wrappers that run another command.
+    while (w < words.length) {
+      const name = basename(words[w].text);
+      if (name === "sudo" || name === "env" || name === "exec" || name === "command" || name === "nohup" || name === "time" || name === "nice") {
+        w++;
+        while (w < words.length && (words[w].text.startsWith("-") || ASSIGNMENT_RE.test(words[w].text))) {
+          if (!checkAssignment(words[w]) && (words[w].text === "-u" || words[w].text === "-g")) w++;
+          w++;
+        }
+      } else if (name === "gosu" || name === "su-exec") {
+        w += 2;
+      } else break;
+    }
+    if (w >= words.length) continue;
+    const cmd = basename(words[w].text);
+    const args = words.slice(w + 1);
+
+    // Generic checks on every argument.
+    for (let a = 0; a < args.length; a++) {
+      const word = args[a];
+      const t = word.text;
+      const long = LONG_FLAG_VALUE_RE.exec(t);
+      if (long) {
+        const flag = long[1];
+        if (FLAG_VALUE_IS_SECRET.has(flag.toLowerCase()) || classifyName(flag) === "secret") {
+          addIfSecret(word, long[0].length, "secret-flag", `--${flag} option`);
+        } else if (HEADER_FLAGS.has(flag)) {
+          checkHeader(word, long[0].length);
+        }
+        continue;
+      }
+      if (cmd !== "export" && ASSIGNMENT_RE.test(t) && checkAssignment(word)) continue;
+      if (DOTTED_ASSIGNMENT_RE.test(t)) {
+        const eq = t.indexOf("=");
+        const name = t.slice(0, eq);
+        if (classifyName(name) === "secret" && isLikelySecretValue(t.slice(eq + 1))) add(word, eq + 1, t.length, "secret-assignment", `secret-named setting ${name}`);
+        continue;
+      }
+      const sepFlag = /^--?([A-Za-z][A-Za-z0-9-]*)$/.exec(t);
+      if (sepFlag && a + 1 < args.length && !args[a + 1].text.startsWith("-")) {
+        const flag = sepFlag[1].length === 1 ? sepFlag[1] : sepFlag[1].toLowerCase();
+        const next = args[a + 1];
+        if (t.startsWith("--") && SEPARATE_SECRET_FLAGS.has(flag) && !PROMPTING_COMMANDS.has(cmd)) {
+          addIfSecret(next, 0, "secret-flag", `--${flag} option`);
+          a++;
+        } else if (!t.startsWith("--") && JAVA_PASS_FLAGS.has(flag)) {
+          addIfSecret(next, 0, "secret-flag", `-${flag} option`);
+          a++;
+        } else if (PASS_PREFIX_FLAGS.has(flag) && next.text.startsWith("pass:")) {
+          addIfSecret(next, 5, "secret-flag", `${t} pass: argument`);
+          a++;
+        } else if (HEADER_FLAGS.has(flag) && (cmd === "curl" || cmd === "wget" || cmd === "http" || cmd === "https")) {
+          checkHeader(next, 0);
+          a++;
+        }
+        continue;
+      }
+      checkAuthorizationText(word);
+      checkNpmAuth(word);
+      checkSql(word);
+    }
+
+    // Command-specific forms.
+    switch (cmd) {
+      case "export": case "declare": case "local": case "readonly": case "typeset":
+        for (const word of args) checkAssignment(word);
+        break;
+      case "curl":
+        forOption(args, ["-u", "--user", "-U", "--proxy-user"], (word, from) => {
+          const colon = word.text.indexOf(":", from);
+          if (colon >= 0) addIfSecret(word, colon + 1, "basic-auth", "password in curl --user");
+        }, true);
+        forOption(args, ["--oauth2-bearer"], (word, from) => addIfSecret(word, from, "bearer-token", "curl --oauth2-bearer token"));
+        break;
+      case "npm": case "yarn": case "pnpm": case "aws": case "git": {
+        // `npm config set <key> <value>`, `aws configure set <key> <value>`, `git config <key> <value>`.
+        const at = args.findIndex((x, i) => (x.text === "set" && /^config(?:ure)?$/.test(args[i - 1]?.text ?? "")) || (cmd === "git" && x.text === "config"));
+        if (at < 0) break;
+        const rest = args.slice(at + 1).filter((x) => !x.text.startsWith("-"));
+        if (rest.length >= 2 && !rest[0].text.includes("=")) {
+          const key = rest[0].text.replace(/^.*[:/]/, "");
+          if (classifyName(key) === "secret") addIfSecret(rest[1], 0, "config-secret", `${cmd} config ${key}`);
+        }
+        break;
+      }
+      case "wget":
+        forOption(args, ["--password", "--http-password", "--ftp-password", "--proxy-password"], (word, from) => addIfSecret(word, from, "secret-flag", "wget password option"));
+        break;
+      case "sshpass":
+        forOption(args, ["-p"], (word, from) => addIfSecret(word, from, "secret-flag", "sshpass -p password"), true);
+        break;
+      case "redis-cli":
+        forOption(args, ["-a"], (word, from) => addIfSecret(word, from, "secret-flag", "redis-cli -a password"));
+        break;
+      case "ssh-keygen":
+        forOption(args, ["-N", "-P"], (word, from) => addIfSecret(word, from, "secret-flag", "ssh-keygen passphrase"));
+        break;
+      case "openssl":
+        forOption(args, ["-k"], (word, from) => addIfSecret(word, from, "secret-flag", "openssl -k password"));
+        break;
+      case "htpasswd":
+        checkHtpasswd(args, addIfSecret);
+        break;
+      case "rabbitmqctl":
+        if ((args[0]?.text === "add_user" || args[0]?.text === "change_password") && args[2]) addIfSecret(args[2], 0, "positional-password", `rabbitmqctl ${args[0].text} password`);
+        break;
+      case "vault":
+        if (args[0]?.text === "login") for (const word of args.slice(1)) if (!word.text.startsWith("-") && !word.text.includes("=")) addIfSecret(word, 0, "positional-token", "vault login token");
+        break;
+      default:
+        if (PROMPTING_COMMANDS.has(cmd)) {
+          // `-pSECRET` is a password; a bare `-p` prompts and the next word is the database.
+          for (const word of args) if (/^-p[^-]/.test(word.text) && !word.text.startsWith("--")) addIfSecret(word, 2, "secret-flag", `${cmd} -p password`);
+        } else if (MONGO_COMMANDS.has(cmd)) {
+          forOption(args, ["-p"], (word, from) => addIfSecret(word, from, "secret-flag", `${cmd} -p password`));
+        } else if (LOGIN_COMMANDS.has(cmd) && args.some((x) => x.text === "login")) {
+          forOption(args, ["-p"], (word, from) => addIfSecret(word, from, "secret-flag", `${cmd} login -p password`), true);
+        }
+    }
+
+    // `echo X | docker login --password-stdin`, `echo 'root:X' | chpasswd`.
+    if (terminator === "|" && (cmd === "echo" || cmd === "printf") && ci + 1 < commands.length) {
+      const next = commands[ci + 1].words;
+      const nextCmd = basename(next[0]?.text ?? "");
+      const stdinSecret = next.some((x) => STDIN_SECRET_FLAGS.has(x.text)) || nextCmd === "chpasswd";
+      const payload = args.filter((x) => !x.text.startsWith("-"));
+      const word = cmd === "printf" && payload.length > 1 && payload[0].text.includes("%") ? payload[1] : payload[0];
+      if (stdinSecret && word) {
+        if (nextCmd === "chpasswd") {
+          const colon = word.text.indexOf(":");
+          if (colon >= 0) addIfSecret(word, colon + 1, "stdin-password", "password piped to chpasswd", word.text.search(/\\n|\n|$/));
+        } else {
+          addIfSecret(word, 0, "stdin-password", `secret piped to ${nextCmd}`);
+        }
+      }
+    }
+  }
+
+  return dedupe(found);
+
+  function checkHeader(word: ShellWord, from: number): void {
+    const t = word.text.slice(from);
+    const colon = t.indexOf(":");
+    if (colon <= 0) return;
+    const name = t.slice(0, colon).trim();
+    if (/^(?:proxy-)?authorization$/i.test(name)) return checkAuthorizationText(word, from);
+    if (classifyName(name) !== "secret" && !/^x-(?:api|auth|access)/i.test(name)) return;
+    const valueStart = from + colon + 1 + (t.slice(colon + 1).length - t.slice(colon + 1).trimStart().length);
+    addIfSecret(word, valueStart, "secret-header", `${name} header`, from + t.trimEnd().length);
+  }
+
+  function checkAuthorizationText(word: ShellWord, from = 0): void {
+    const m = AUTHORIZATION_RE.exec(word.text.slice(from));
+    if (!m) return;
+    const valueStart = from + m[0].length;
+    const rest = word.text.slice(valueStart).trimEnd();
+    const label = m[1] ? `${m[1].trim()} credentials in Authorization header` : "Authorization header";
+    addIfSecret(word, valueStart, "authorization-header", label, valueStart + rest.length);
+  }
+
+  function checkNpmAuth(word: ShellWord): void {
+    NPM_AUTH_RE.lastIndex = 0;
+    for (let m = NPM_AUTH_RE.exec(word.text); m !== null; m = NPM_AUTH_RE.exec(word.text)) {
+      const from = m.index + m[0].length;
+      const valueMatch = /^["']?([^\s"']*)/.exec(word.text.slice(from));
+      const offset = from + (valueMatch && word.text[from] !== valueMatch[1][0] ? 1 : 0);
+      const value = valueMatch ? valueMatch[1] : "";
+      if (isCommandSecret(value)) add(word, offset, offset + value.length, "npm-auth-token", `npm ${m[1]}`);
+    }
+  }
+
+  function checkSql(word: ShellWord): void {
+    for (const re of SQL_PASSWORD_RES) {
+      re.lastIndex = 0;
+      for (let m = re.exec(word.text); m !== null; m = re.exec(word.text)) {
+        const value = m[2];
+        const from = m.index + m[0].length - value.length - 1;
+        if (isCommandSecret(value)) add(word, from, from + value.length, "sql-password", "password in SQL statement");
+      }
+    }
+  }
+}
+
+const ASSIGNMENT_RE = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+/** `db.password=x`, `auth.token=x` (helm `--set`, `vault kv put`, `key=value` CLIs). */
+const DOTTED_ASSIGNMENT_RE = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+=/;
+const LONG_FLAG_VALUE_RE = /^--([A-Za-z][A-Za-z0-9_.-]*)=/;
+/** A 16- to 40-hex GPG key id or fingerprint (`0x` optional): public, used with `gpg --recv-keys`. */
+const GPG_FINGERPRINT_RE = /^(?:0x)?(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})$/;
+const AUTHORIZATION_RE = /^\s*(?:proxy-)?authorization\s*:\s*((?:bearer|basic|token|bot|apikey|api-key|digest|sso-key|gitlab-token)\s+)?/i;
+const NPM_AUTH_RE = /(?:^|[:\s])(_authToken|_auth|_password|npmAuthToken|npmAuthIdent)\s*[= ]\s*/g;
+const SQL_PASSWORD_RES = [
+  /\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+(?:PASSWORD\s+)?(['"])((?:(?!\1).)*)\1/gi,
+  /\b(?:CREATE|ALTER)\s+(?:USER|ROLE|LOGIN)\b[^;]*?\bPASSWORD\s*=?\s*(['"])((?:(?!\1).)*)\1/gi,
+];
+
+/** Flags whose `=value` is a secret even though their name doesn't say so. */
+const FLAG_VALUE_IS_SECRET = new Set(["requirepass", "masterauth", "oauth2-bearer", "http-password", "ftp-password", "proxy-password", "ks-pass", "key-pass"]);
+/** `--flag value` forms taken as secret (values that look like paths or references are skipped anyway). */
+const SEPARATE_SECRET_FLAGS = new Set([
+  "password", "passwd", "pass", "token", "api-key", "apikey", "api-token", "secret", "client-secret", "access-token",
+  "auth-token", "secret-key", "secret-access-key", "requirepass", "masterauth", "http-password", "ftp-password", "proxy-password",
+  "registry-password", "db-password", "admin-password", "root-password", "oauth2-bearer",
+]);
+const JAVA_PASS_FLAGS = new Set(["storepass", "keypass", "srcstorepass", "deststorepass", "srckeypass", "destkeypass"]);
+const PASS_PREFIX_FLAGS = new Set(["passin", "passout", "pass", "password", "ks-pass", "key-pass"]);
+const HEADER_FLAGS = new Set(["H", "header"]);
+/** MySQL-family clients: `-p`/`--password` with nothing attached prompt for the password. */
+const PROMPTING_COMMANDS = new Set(["mysql", "mysqladmin", "mysqldump", "mysqlimport", "mysqlcheck", "mysqlshow", "mysqlpump", "mariadb", "mariadb-admin", "mariadb-dump", "mysqlsh"]);
+const MONGO_COMMANDS = new Set(["mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport", "mongostat", "mongotop"]);
+const LOGIN_COMMANDS = new Set(["docker", "podman", "buildah", "skopeo", "nerdctl", "helm", "oras", "crane", "regctl", "az", "cf"]);
+const STDIN_SECRET_FLAGS = new Set(["--password-stdin", "--with-token", "--token-stdin", "--stdin"]);
+
+function isCommandSecret(value: string): boolean {
+  if (value === "" || value.startsWith("-")) return false;
+  const kind = classifyValue(value);
+  return kind === "literal" || kind === "checksum" || (kind === "number" && value.length >= 4);
+}
+
+function basename(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash >= 0 ? path.slice(slash + 1) : path;
+}
+
+/**
+ * Call `fn(word, from)` for each value of the given options: `-o value`, `--opt value`, `--opt=value`,
+ * and with `attached`, short options glued to their value (`-uuser:pass`).
+ */
+function forOption(args: ShellWord[], names: string[], fn: (word: ShellWord, from: number) => void, attached = false): void {
+  for (let a = 0; a < args.length; a++) {
+    const t = args[a].text;
+    for (const name of names) {
+      if (t === name) {
+        if (a + 1 < args.length) fn(args[++a], 0);
+      } else if (name.startsWith("--") && t.startsWith(name + "=")) {
+        fn(args[a], name.length + 1);
+      } else if (attached && !name.startsWith("--") && t.startsWith(name) && t.length > name.length) {
+        fn(args[a], name.length);
+      } else continue;
+      break;
+    }
+  }
+}
+
+/** `htpasswd -b[c] file user pass`, `htpasswd -nb user pass`: the password is the last positional. */
+function checkHtpasswd(args: ShellWord[], addIfSecret: (word: ShellWord, from: number, kind: string, label: string) => void): void {
+  const flags = args.filter((x) => /^-[A-Za-z]+$/.test(x.text)).map((x) => x.text.slice(1)).join("");
+  if (!flags.includes("b")) return;
+  const positional = args.filter((x) => !x.text.startsWith("-"));
+  const need = flags.includes("n") ? 2 : 3;
+  if (positional.length >= need) addIfSecret(positional[need - 1], 0, "positional-password", "htpasswd -b password");
+}
+
+function dedupe(found: CommandLineMatch[]): CommandLineMatch[] {
+  found.sort((a, b) => a.index - b.index || b.length - a.length);
+  const out: CommandLineMatch[] = [];
+  let reach = -1;
+  for (const m of found) {
+    if (m.index < reach) continue;
+    out.push(m);
+    reach = m.index + m.length;
+  }
+  return out;
+}

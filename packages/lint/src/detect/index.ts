@@ -1,0 +1,12 @@
+// Internal barrel for rules: the shared detectors.
+export { classifyName, splitNameWords, type NameClass } from "./names.js";
+export {
+  classifyValue, hasReference, interpolationDefault, isLikelySecretValue, isPlaceholder, secretStrength,
+  stripReferences, type ValueClass,
+} from "./values.js";
+export { looksLikeDocStub, looksRandom, shannonEntropy } from "./entropy.js";
+export { findKnownTokens, type TokenMatch } from "./tokens.js";
+export { findConnectionStringPasswords, findUrlCredentials, type CredentialMatch } from "./urls.js";
+export { findCommandLineSecrets, type CommandLineMatch } from "./commandline.js";
+export { secretFileKind } from "./secret-files.js";
+export { simpleCommands, tokenizeShell, type ShellToken, type ShellWord, type SimpleCommand } from "./shell-words.js";

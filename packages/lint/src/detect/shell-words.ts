@@ -1,0 +1,192 @@
+/**
+ * A small POSIX-ish shell tokenizer that keeps offsets. It understands quotes, backslash escapes,
+ * line continuations, `$(…)`, `${…}` and backticks (kept verbatim inside the word), comments,
+ * control operators and redirections. It does not expand anything and never throws.
+ */
+
+/** One shell word: `text` is the unquoted value; `offsets[i]` is the index in the input of `text[i]`. */
+export interface ShellWord {
+  text: string;
+  /** Index in the input where the word starts (quotes included). */
+  start: number;
+  /** Index just after the word. */
+  end: number;
+  offsets: number[];
+}
+
+export type ShellToken = { type: "word"; word: ShellWord } | { type: "op"; op: string; index: number };
+
+/** A simple command: its words (redirection targets removed) and the operator that ended it. */
+export interface SimpleCommand {
+  words: ShellWord[];
+  /** `;`, `&&`, `||`, `|`, `&`, `\n`, `(`, `)` or "" at the end of input. */
+  terminator: string;
+}
+
+const CONTROL_OPS = ["&&", "||", ";;", "|&", ";", "&", "|", "(", ")"];
+const REDIRECT_OPS = ["<<<", "<<-", ">>", "<<", "&>", ">&", "<&", ">|", "<>", ">", "<"];
+
+export function tokenizeShell(input: string): ShellToken[] {
+  const tokens: ShellToken[] = [];
+  const n = input.length;
+  let text = "";
+  let offsets: number[] = [];
+  let start = -1;
+
+  const begin = (at: number) => {
+    if (start < 0) start = at;
+  };
+  const put = (ch: string, at: number) => {
+    text += ch;
+    offsets.push(at);
+  };
+  const flush = (end: number) => {
+    if (start >= 0) tokens.push({ type: "word", word: { text, start, end, offsets } });
+    text = "";
+    offsets = [];
+    start = -1;
+  };
+  /** Copy a balanced `open … close` group verbatim (for `$(…)` and `${…}`), quotes respected. */
+  const copyBalanced = (from: number, open: string, close: string): number => {
+    let depth = 0;
+    let i = from;
+    while (i < n) {
+      const c = input[i];
+      if (c === "\\" && i + 1 < n) {
+        put(c, i);
+        put(input[i + 1], i + 1);
+        i += 2;
+        continue;
+      }
+      if (c === "'" && open === "(") {
+        const close2 = input.indexOf("'", i + 1);
+        const stop = close2 < 0 ? n : close2 + 1;
+        for (let j = i; j < stop; j++) put(input[j], j);
+        i = stop;
+        continue;
+      }
+      put(c, i);
+      if (c === open) depth++;
+      else if (c === close) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    return n;
+  };
+
+  let i = 0;
+  while (i < n) {
+    const c = input[i];
+    if (c === " " || c === "\t" || c === "\r") {
+      flush(i);
+      i++;
+    } else if (c === "\n") {
+      flush(i);
+      tokens.push({ type: "op", op: "\n", index: i });
+      i++;
+    } else if (c === "\\") {
+      if (input[i + 1] === "\n") {
+        i += 2;
+      } else if (input[i + 1] === "\r" && input[i + 2] === "\n") {
+        i += 3;
+      } else {
+        begin(i);
+        if (i + 1 < n) put(input[i + 1], i + 1);
+        i += 2;
+      }
+    } else if (c === "'") {
+      begin(i);
+      i++;
+      while (i < n && input[i] !== "'") put(input[i], i++);
+      i++;
+    } else if (c === '"') {
+      begin(i);
+      i++;
+      while (i < n && input[i] !== '"') {
+        const d = input[i];
+        if (d === "\\" && i + 1 < n && '"\\$`\n'.includes(input[i + 1])) {
+          if (input[i + 1] !== "\n") put(input[i + 1], i + 1);
+          i += 2;
+        } else if (d === "$" && (input[i + 1] === "(" || input[i + 1] === "{")) {
+          put(d, i);
+          i = copyBalanced(i + 1, input[i + 1], input[i + 1] === "(" ? ")" : "}");
+        } else if (d === "`") {
+          const close = input.indexOf("`", i + 1);
+          const stop = close < 0 ? n : close + 1;
+          for (let j = i; j < stop; j++) put(input[j], j);
+          i = stop;
+        } else {
+          put(d, i++);
+        }
+      }
+      i++;
+    } else if (c === "$" && (input[i + 1] === "(" || input[i + 1] === "{")) {
+      begin(i);
+      put(c, i);
+      i = copyBalanced(i + 1, input[i + 1], input[i + 1] === "(" ? ")" : "}");
+    } else if (c === "$" && input[i + 1] === "'") {
+      // ANSI-C quoting: keep the body as written (escapes unexpanded).
+      begin(i);
+      i += 2;
+      while (i < n && input[i] !== "'") {
+        if (input[i] === "\\" && i + 1 < n) put(input[i], i++);
+        put(input[i], i++);
+      }
+      i++;
+    } else if (c === "`") {
+      begin(i);
+      const close = input.indexOf("`", i + 1);
+      const stop = close < 0 ? n : close + 1;
+      for (let j = i; j < stop; j++) put(input[j], j);
+      i = stop;
+    } else if (c === "#" && start < 0) {
+      while (i < n && input[i] !== "\n") i++;
+    } else {
+      const redirect = c === "<" || c === ">" || (c === "&" && input[i + 1] === ">") ? REDIRECT_OPS.find((op) => input.startsWith(op, i)) : undefined;
+      const control = redirect ? undefined : CONTROL_OPS.find((op) => input.startsWith(op, i));
+      if (redirect) {
+        // `2>file`: the digits before the operator are a file descriptor, not a word.
+        if (start >= 0 && /^\d+$/.test(text)) {
+          text = "";
+          offsets = [];
+          start = -1;
+        }
+        flush(i);
+        tokens.push({ type: "op", op: redirect, index: i });
+        i += redirect.length;
+      } else if (control) {
+        flush(i);
+        tokens.push({ type: "op", op: control, index: i });
+        i += control.length;
+      } else {
+        begin(i);
+        put(c, i++);
+      }
+    }
+  }
+  flush(n);
+  return tokens;
+}
+
+/** Split tokens into simple commands; a redirection's target word is dropped from the words. */
+export function simpleCommands(tokens: ShellToken[]): SimpleCommand[] {
+  const out: SimpleCommand[] = [];
+  let words: ShellWord[] = [];
+  let skipNext = false;
+  for (const t of tokens) {
+    if (t.type === "word") {
+      if (skipNext) skipNext = false;
+      else words.push(t.word);
+    } else if (REDIRECT_OPS.includes(t.op)) {
+      skipNext = true;
+    } else {
+      skipNext = false;
+      if (words.length > 0) out.push({ words, terminator: t.op });
+      words = [];
+    }
+  }
+  if (words.length > 0) out.push({ words, terminator: "" });
+  return out;
+}
