@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * `vault-dev --port 8200 --root-token root [--seed FILE]`: run the in-memory
+ * Vault API server until SIGINT/SIGTERM.
+ */
+import { parseArgs } from "node:util";
+import { startVaultDev } from "./server.js";
+import { SeedError } from "./seed.js";
+
+const HELP = `Usage: vault-dev [options]
+
+An in-memory server for the part of Vault's HTTP API that stowaway's sidecar uses.
+For tests, demos and trying the sidecar without installing Vault. Not a Vault.
+
+Options:
+  --port <n>          port to listen on (default 8200; 0 picks a free port)
+  --host <addr>       address to bind (default 127.0.0.1)
+  --root-token <t>    the root token (default "root")
+  --seed <file>       YAML/JSON file of secrets, roles and tokens to load
+  --quiet             do not log requests
+  -h, --help          show this help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        port: { type: "string", default: "8200" },
+        host: { type: "string", default: "127.0.0.1" },
+        "root-token": { type: "string", default: "root" },
+        seed: { type: "string" },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    process.stderr.write(`vault-dev: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const v = args.values;
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const port = Number(v.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`vault-dev: invalid --port ${JSON.stringify(v.port)}\n`);
+    return 2;
+  }
+  let server;
+  try {
+    server = await startVaultDev({
+      port,
+      host: v.host,
+      rootToken: v["root-token"],
+      seed: v.seed,
+      log: v.quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    });
+  } catch (e) {
+    const msg = e instanceof SeedError ? e.message : `cannot start: ${(e as Error).message}`;
+    process.stderr.write(`vault-dev: ${msg}\n`);
+    return e instanceof SeedError ? 2 : 1;
+  }
+  process.stdout.write(
+    `vault-dev listening on ${server.url}\n` +
+      `  export VAULT_ADDR=${server.url}\n` +
+      `  export VAULT_TOKEN=${server.rootToken}\n` +
+      `Test controls: ${server.url}/__dev/\n`,
+  );
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second signal: leave now.
+        process.exit(130);
+      }
+      stopping = true;
+      process.stderr.write(`vault-dev: ${signal}, shutting down\n`);
+      const timer = setTimeout(() => resolve(1), 5000);
+      timer.unref();
+      server.close().then(() => {
+        clearTimeout(timer);
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        resolve(0);
+      });
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
