@@ -694,3 +694,16 @@ export function composeRelatedTargets(doc: ComposeDoc, target: LintTarget): Lint
   }
   return out;
 }
+
+/** `$$` → `$`, keeping references: what a container's shell sees of a compose `command`. */
+export function unescapeDollars(input: MappedText): MappedText {
+  if (!input.text.includes("$$")) return input;
+  let text = "";
+  const offsets: number[] = [];
+  for (let i = 0; i < input.text.length; i++) {
+    text += input.text[i];
+    offsets.push(input.offsets[i]);
+    if (input.text[i] === "$" && input.text[i + 1] === "$") i++;
+  }
+  return { text, offsets, end: input.end };
+}

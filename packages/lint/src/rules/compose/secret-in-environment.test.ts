@@ -1,0 +1,98 @@
+import { parseCompose } from "../../parse/compose.js";
+import rule from "./secret-in-environment.js";
+import { ruleTester } from "./tester.js";
+
+const svc = (env: string) => `services:\n  app:\n    image: app:1\n    environment:\n${env}`;
+
+ruleTester(rule, parseCompose, {
+  valid: [
+    { name: "braced reference", code: svc("      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n") },
+    { name: "bare reference", code: svc("      POSTGRES_PASSWORD: $POSTGRES_PASSWORD\n") },
+    { name: "required reference with message", code: svc("      DB_PASSWORD: ${DB_PASSWORD:?set DB_PASSWORD}\n      API_TOKEN: ${API_TOKEN?missing}\n") },
+    { name: "*_FILE pointing at /run/secrets", code: svc("      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n") },
+    { name: "list form *_FILE", code: svc("      - MYSQL_ROOT_PASSWORD_FILE=/run/secrets/mysql_root\n") },
+    { name: "pass-through from the shell", code: svc("      - API_TOKEN\n      - SECRET_KEY\n") },
+    { name: "map pass-through (null)", code: svc("      SECRET_KEY:\n      SESSION_SECRET: null\n") },
+    { name: "neutral names", code: svc("      POSTGRES_USER: app\n      POSTGRES_DB: app\n      LOG_LEVEL: debug\n") },
+    { name: "empty value", code: svc('      DB_PASSWORD: ""\n') },
+    { name: "literal default is another rule's", code: svc("      DB_PASSWORD: ${DB_PASSWORD:-devpass}\n") },
+    {
+      name: "compose secrets, long and short syntax",
+      code: [
+        "services:",
+        "  db:",
+        "    image: postgres:16",
+        "    environment:",
+        "      POSTGRES_PASSWORD_FILE: /run/secrets/db_password",
+        "    secrets:",
+        "      - db_password",
+        "      - source: api_key",
+        "        target: /run/secrets/api_key",
+        "        mode: 0400",
+        "secrets:",
+        "  db_password:",
+        "    file: ./secrets/db_password.txt",
+        "  api_key:",
+        "    environment: API_KEY",
+        "  external_one:",
+        "    external: true",
+        "",
+      ].join("\n"),
+    },
+    { name: "x- extension never used by a service", code: "x-unused:\n  note: hello\nservices:\n  a:\n    image: a\n" },
+  ],
+  invalid: [
+    { name: "map form", code: svc("      POSTGRES_PASSWORD: hunter2-demo\n"), errors: [{ line: 5, column: 26, endLine: 5, endColumn: 38 }] },
+    { name: "list form", code: svc("      - MYSQL_ROOT_PASSWORD=rootpw123\n"), errors: [{ line: 5, column: 29, endColumn: 38 }] },
+    { name: "quoted list item", code: svc('      - "DB_PASSWORD=s3cr3t value"\n'), errors: [{ line: 5, column: 22, endColumn: 34 }] },
+    { name: "flow mapping", code: "services:\n  a:\n    environment: { API_KEY: k3y-9f8e7d6c }\n", errors: [{ line: 3, column: 29 }] },
+    { name: "$$ is a literal dollar, not a reference", code: svc('      REDIS_PASSWORD: "pa$$word1"\n'), errors: [{ line: 5, column: 24 }] },
+    { name: "long numeric PIN", code: svc("      DB_PASSWORD: 12345678\n"), errors: [{ line: 5, column: 20 }] },
+    {
+      name: "anchor shared by three services reported once at its definition",
+      code: [
+        "x-common-env: &common-env",
+        "  DJANGO_SECRET_KEY: dj-7Hq2vX9pL4mN8rT1",
+        "  DEBUG: \"false\"",
+        "services:",
+        "  web:",
+        "    environment: *common-env",
+        "  worker:",
+        "    environment: *common-env",
+        "  beat:",
+        "    environment: *common-env",
+        "",
+      ].join("\n"),
+      errors: [{ line: 2, column: 22 }],
+    },
+    {
+      name: "merge key reported once at its definition",
+      code: [
+        "x-env: &common-env",
+        "  JWT_SECRET: jwt-Zr5Kc8Wq2Ln7",
+        "services:",
+        "  api:",
+        "    environment:",
+        "      <<: *common-env",
+        "      PORT: \"8080\"",
+        "  admin:",
+        "    environment:",
+        "      <<: *common-env",
+        "",
+      ].join("\n"),
+      errors: [{ line: 2, column: 15 }],
+    },
+    {
+      name: "service-level merge of a template",
+      code: "x-svc: &svc\n  environment:\n    - API_TOKEN=tok-Hn4Jm9Qw2Er6\nservices:\n  a:\n    <<: *svc\n  b:\n    <<: *svc\n",
+      errors: [{ line: 3, column: 17 }],
+    },
+    { name: "placeholder is info", code: svc("      DB_PASSWORD: changeme\n"), errors: [{ line: 5, column: 20, severity: "info" }] },
+    {
+      name: "team secret word from settings",
+      code: svc("      SIGNING_SALT: s4lt-Vb7Np2Xq\n"),
+      names: { secretWords: ["SALT"], allowWords: [] },
+      errors: [{ line: 5, column: 21 }],
+    },
+  ],
+});

@@ -1,0 +1,48 @@
+import { classifyName, classifyValue, isLikelySecretValue } from "../../detect/index.js";
+import { scanInterpolation, type ComposeDoc, type ComposeScalar } from "../../parse/compose.js";
+import { sliceMapped } from "../../parse/offsets.js";
+import { defineRule } from "../../rule.js";
+
+export default defineRule<ComposeDoc>({
+  id: "compose/secret-interpolation-default",
+  kind: "compose",
+  severity: "error",
+  description: "`${VAR:-default}` with a literal secret as the default: the default ships whenever VAR is unset",
+  check(ctx) {
+    const { doc } = ctx;
+    // The key a value sits under also names it: `DB_PASSWORD: ${PW:-hunter2}`.
+    const keyOf = new Map<ComposeScalar["node"], string>();
+    for (const e of [...doc.environment, ...doc.buildArgs, ...doc.labels]) if (e.value) keyOf.set(e.value.node, e.name);
+    const seen = new Set<string>();
+    for (const scalar of doc.scalars) {
+      if (!scalar.text.text.includes("${")) continue;
+      const entryName = keyOf.get(scalar.node);
+      const scan = scanInterpolation(scalar.text);
+      for (const ref of scan.refs) {
+        if ((ref.op !== ":-" && ref.op !== "-") || !ref.arg) continue;
+        const raw = sliceMapped(scalar.text, ref.arg.start, ref.arg.end);
+        const inner = scanInterpolation(raw);
+        if (inner.interpolated) continue; // `${A:-${B}}`: the nested reference is judged on its own.
+        const value = inner.unescaped.text;
+        const secretNamed = classifyName(ref.name, ctx.names) === "secret" || (entryName !== undefined && classifyName(entryName, ctx.names) === "secret");
+        if (!secretNamed || value === "") continue;
+        const placeholder = classifyValue(value) === "placeholder";
+        if (!placeholder && !isLikelySecretValue(value)) continue;
+        const range = doc.rangeOf(scalar.text, ref.arg.start, ref.arg.end);
+        const key = `${range.start.line}:${range.start.column}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        ctx.report({
+          range,
+          value: raw.text,
+          name: ref.name,
+          message: placeholder
+            ? `The default of \`\${${ref.name}}\` is a placeholder; it is used whenever \`${ref.name}\` is unset`
+            : `The default of \`\${${ref.name}}\` is a literal secret: it ships whenever \`${ref.name}\` is unset, and it is committed with this file`,
+          fix: `Drop the default and fail loudly when the variable is missing: \`\${${ref.name}:?${ref.name} is required}\`; keep the value in an untracked \`.env\` or a secret store.`,
+          ...(placeholder ? { severity: "info" as const } : {}),
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,36 @@
+import { findConnectionStringPasswords, findKnownTokens, findUrlCredentials } from "../../detect/index.js";
+import type { LineIndex } from "../../parse/offsets.js";
+import type { RuleContext } from "../../rule.js";
+
+/**
+ * Token formats are recognisable anywhere, so they are searched in the raw file, comments
+ * included. Scanning the text (not the parsed values) reports an anchored value once, at its
+ * definition, and finds keys pasted into comments.
+ */
+export function reportKnownTokens(ctx: RuleContext<unknown>, lines: LineIndex, where: string): void {
+  for (const m of findKnownTokens(ctx.source)) {
+    ctx.report({
+      range: lines.range(m.index, m.index + m.length),
+      value: ctx.source.slice(m.index, m.index + m.length),
+      message: `${m.label} in ${where}: anyone who can read this file can use it`,
+      fix: "Revoke and rotate it now (it may already be in git history), then deliver it at runtime: a compose secret, a secret store, or an untracked env file.",
+      ...(m.severity ? { severity: m.severity } : {}),
+    });
+  }
+}
+
+/** Passwords in `scheme://user:password@host` URLs and `Password=…;` connection strings. */
+export function reportUrlCredentials(ctx: RuleContext<unknown>, lines: LineIndex, where: string): void {
+  const matches = [...findUrlCredentials(ctx.source), ...findConnectionStringPasswords(ctx.source)].sort((a, b) => a.index - b.index);
+  let reach = -1;
+  for (const m of matches) {
+    if (m.index < reach) continue;
+    reach = m.index + m.length;
+    ctx.report({
+      range: lines.range(m.index, m.index + m.length),
+      value: ctx.source.slice(m.index, m.index + m.length),
+      message: `A ${m.label} in ${where}`,
+      fix: "Build the URL from a variable (`postgres://app:${DB_PASSWORD}@db/app`) whose value comes from a secret, or pass the password separately (`PGPASSFILE`, `*_PASSWORD_FILE`).",
+    });
+  }
+}
