@@ -30,6 +30,8 @@ interface Lease {
   duration: number;
   renewable: boolean;
   expiresAt: number;
+  /** TokenManager.generation of the token that created it. */
+  generation: number;
 }
 
 /** Everything the sidecar knows about one secret between refreshes. */
@@ -273,7 +275,7 @@ export class Sidecar {
       }
       const { bytes, fetched } = await this.fetchAndRender(s);
       if (this.stopped || this.secrets.get(s.id) !== s) {
-        if (fetched.kind === "leased") this.scheduleRevoke(fetched.leaseId, 0);
+        if (fetched.kind === "leased") this.scheduleRevoke(fetched.leaseId, 0, conn.tokens.generation);
         return;
       }
       const changed = await this.writeFile(s, bytes);
@@ -284,11 +286,11 @@ export class Sidecar {
         this.metrics.secretVersion.set({ file: s.cfg.file, path: s.cfg.path }, fetched.version);
       }
       if (fetched.kind === "leased") {
-        s.lease = { id: fetched.leaseId, duration: fetched.leaseDuration, renewable: fetched.renewable, expiresAt: this.clock.now() + fetched.leaseDuration * 1000 };
+        s.lease = { id: fetched.leaseId, duration: fetched.leaseDuration, renewable: fetched.renewable, expiresAt: this.clock.now() + fetched.leaseDuration * 1000, generation: conn.tokens.generation };
         this.createdLeases.add(fetched.leaseId);
         this.metrics.leaseExpiry.set({ file: s.cfg.file }, s.lease.expiresAt / 1000);
         if (oldLease && oldLease.id !== fetched.leaseId && this.config.defaults.revokeOld !== false) {
-          this.scheduleRevoke(oldLease.id, this.config.defaults.revokeOld);
+          this.scheduleRevoke(oldLease.id, this.config.defaults.revokeOld, oldLease.generation);
         }
       } else {
         s.lease = undefined;
@@ -365,13 +367,19 @@ export class Sidecar {
     }
   }
 
-  private scheduleRevoke(leaseId: string, afterMs: number): void {
+  private scheduleRevoke(leaseId: string, afterMs: number, generation: number): void {
     this.timers.schedule(`revoke:${leaseId}`, afterMs, async () => {
       try {
         await this.conn.client.revokeLease(leaseId);
         this.createdLeases.delete(leaseId);
         this.log.info({ lease: leaseName(leaseId) }, "old lease revoked");
       } catch (err) {
+        if (err instanceof VaultAuthError && generation !== this.conn.tokens.generation) {
+          // Leases are children of the token that created them; Vault revokes them with it.
+          this.createdLeases.delete(leaseId);
+          this.log.info({ lease: leaseName(leaseId) }, "old lease belongs to the previous token; Vault revokes it when that token expires");
+          return;
+        }
         this.log.warn({ lease: leaseName(leaseId), err: safeErr(err) }, "old lease revoke failed");
       }
     });
@@ -462,7 +470,7 @@ export class Sidecar {
     // Leases of secrets that are gone are revoked (after the grace period).
     for (const s of oldSecrets.values()) {
       if (s.lease && ![...this.secrets.values()].some((n) => n.lease?.id === s.lease!.id) && next.defaults.revokeOld !== false && !vaultChanged) {
-        this.scheduleRevoke(s.lease.id, next.defaults.revokeOld);
+        this.scheduleRevoke(s.lease.id, next.defaults.revokeOld, s.lease.generation);
       }
     }
     for (const s of this.secrets.values()) {

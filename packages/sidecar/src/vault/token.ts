@@ -28,9 +28,15 @@ export class TokenManager {
   /** TTL granted at login; a renewal returning less means the max TTL is near. */
   private loginTtl = 0;
   private expiresAt = 0;
+  private logins = 0;
 
   constructor(private readonly client: VaultClient, private readonly auth: Authenticator, private readonly opts: TokenManagerOptions) {
     this.timers = new Timers(opts.clock, (key, err) => opts.log.error({ err, timer: key }, "token timer failed"));
+  }
+
+  /** Increments at each successful login: leases remember which token made them. */
+  get generation(): number {
+    return this.logins;
   }
 
   get isLost(): boolean {
@@ -57,6 +63,7 @@ export class TokenManager {
         const relogin = this.loggedIn;
         this.loggedIn = true;
         this.lost = false;
+        this.logins++;
         this.loginTtl = res.ttl;
         this.expiresAt = res.ttl > 0 ? clock.now() + res.ttl * 1000 : 0;
         metrics.logins.inc({ outcome: "ok" });
