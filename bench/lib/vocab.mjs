@@ -1,0 +1,118 @@
+// Words for synthesising realistic Dockerfiles, compose files and env files.
+
+export const BASES = [
+  { image: "node", tags: ["20-bookworm-slim", "20-alpine", "22-bookworm", "18-bullseye-slim"], lang: "node" },
+  { image: "python", tags: ["3.12-slim-bookworm", "3.11-alpine", "3.13-slim", "3.10-bullseye"], lang: "python" },
+  { image: "golang", tags: ["1.22-bookworm", "1.23-alpine", "1.21"], lang: "go" },
+  { image: "rust", tags: ["1.79-slim-bookworm", "1.80-alpine"], lang: "rust" },
+  { image: "eclipse-temurin", tags: ["21-jdk-jammy", "17-jre-alpine", "21-jre"], lang: "java" },
+  { image: "maven", tags: ["3.9-eclipse-temurin-21", "3.9-eclipse-temurin-17"], lang: "java" },
+  { image: "ruby", tags: ["3.3-slim-bookworm", "3.2-alpine"], lang: "ruby" },
+  { image: "php", tags: ["8.3-fpm-bookworm", "8.2-apache"], lang: "php" },
+  { image: "mcr.microsoft.com/dotnet/sdk", tags: ["8.0", "8.0-alpine"], lang: "dotnet" },
+];
+export const RUNTIME_BASES = [
+  "debian:bookworm-slim", "ubuntu:24.04", "ubuntu:22.04", "alpine:3.20", "alpine:3.19", "gcr.io/distroless/static-debian12",
+  "gcr.io/distroless/nodejs20-debian12", "nginx:1.27-alpine", "registry.access.redhat.com/ubi9/ubi-minimal:9.4",
+  "eclipse-temurin:21-jre-jammy", "python:3.12-slim-bookworm", "node:20-bookworm-slim",
+];
+export const APT = [
+  "ca-certificates", "curl", "wget", "git", "gnupg", "dirmngr", "build-essential", "pkg-config", "libssl-dev", "libpq-dev",
+  "libffi-dev", "zlib1g-dev", "libxml2-dev", "libxslt1-dev", "libjpeg62-turbo-dev", "libpng-dev", "libwebp-dev", "unzip",
+  "xz-utils", "tini", "dumb-init", "procps", "netcat-openbsd", "iputils-ping", "dnsutils", "jq", "less", "vim-tiny",
+  "openssh-client", "rsync", "locales", "tzdata", "libsqlite3-dev", "libbz2-dev", "libreadline-dev", "libncursesw5-dev",
+  "libgdbm-dev", "liblzma-dev", "tk-dev", "uuid-dev", "libyaml-dev", "libcurl4-openssl-dev", "libicu-dev", "gettext",
+  "fonts-dejavu-core", "fontconfig", "imagemagick", "ghostscript", "poppler-utils", "postgresql-client", "default-mysql-client",
+  "redis-tools", "python3-pip", "python3-venv", "gosu", "sudo", "cmake", "ninja-build", "autoconf", "automake", "libtool",
+];
+export const APK = [
+  "ca-certificates", "curl", "git", "bash", "tini", "su-exec", "tzdata", "openssl", "libc6-compat", "build-base", "musl-dev",
+  "linux-headers", "postgresql-client", "mariadb-client", "jq", "py3-pip", "libffi-dev", "openssl-dev", "zlib-dev", "gcompat",
+];
+export const PIP = [
+  "gunicorn==22.0.0", "uvicorn[standard]==0.30.1", "fastapi==0.111.0", "django==5.0.6", "celery==5.4.0", "psycopg[binary]==3.1.19",
+  "sqlalchemy==2.0.31", "alembic==1.13.2", "pydantic==2.8.2", "requests==2.32.3", "boto3==1.34.140", "redis==5.0.7",
+  "numpy==1.26.4", "pandas==2.2.2", "structlog==24.2.0", "prometheus-client==0.20.0", "httpx==0.27.0", "orjson==3.10.6",
+];
+export const NPM_SCRIPTS = ["build", "build:prod", "generate", "prisma:generate", "compile", "bundle", "test:ci", "lint"];
+export const SERVICES = [
+  "api", "web", "worker", "scheduler", "frontend", "backend", "gateway", "auth", "billing", "orders", "payments", "search",
+  "notifications", "mailer", "reports", "ingest", "export", "admin", "cms", "media", "thumbnailer", "analytics", "events",
+  "inventory", "catalog", "checkout", "cart", "users", "profile", "recommendations", "webhooks", "cron", "queue", "sync",
+];
+export const INFRA = [
+  { name: "postgres", image: "postgres:16-alpine", port: 5432 },
+  { name: "db", image: "postgres:15", port: 5432 },
+  { name: "mysql", image: "mysql:8.4", port: 3306 },
+  { name: "mariadb", image: "mariadb:11.4", port: 3306 },
+  { name: "redis", image: "redis:7.2-alpine", port: 6379 },
+  { name: "rabbitmq", image: "rabbitmq:3.13-management-alpine", port: 5672 },
+  { name: "mongo", image: "mongo:7.0", port: 27017 },
+  { name: "elasticsearch", image: "docker.elastic.co/elasticsearch/elasticsearch:8.14.1", port: 9200 },
+  { name: "minio", image: "minio/minio:RELEASE.2024-06-13T22-53-53Z", port: 9000 },
+  { name: "nginx", image: "nginx:1.27-alpine", port: 80 },
+  { name: "traefik", image: "traefik:v3.1", port: 8080 },
+  { name: "prometheus", image: "prom/prometheus:v2.53.0", port: 9090 },
+  { name: "grafana", image: "grafana/grafana:11.1.0", port: 3000 },
+  { name: "jaeger", image: "jaegertracing/all-in-one:1.58", port: 16686 },
+  { name: "mailhog", image: "mailhog/mailhog:v1.0.1", port: 8025 },
+  { name: "kafka", image: "bitnami/kafka:3.7", port: 9092 },
+  { name: "zookeeper", image: "bitnami/zookeeper:3.9", port: 2181 },
+  { name: "keycloak", image: "quay.io/keycloak/keycloak:25.0", port: 8080 },
+];
+/** Plain configuration: names and values nobody would call secret. */
+export const PLAIN_ENV = [
+  ["NODE_ENV", ["production", "development", "staging"]],
+  ["LOG_LEVEL", ["info", "debug", "warn", "error"]],
+  ["LOG_FORMAT", ["json", "text"]],
+  ["PORT", ["3000", "8080", "8000", "5000", "9090"]],
+  ["HOST", ["0.0.0.0", "127.0.0.1"]],
+  ["TZ", ["UTC", "Europe/Berlin", "America/New_York"]],
+  ["LANG", ["C.UTF-8", "en_US.UTF-8"]],
+  ["PYTHONUNBUFFERED", ["1"]],
+  ["PYTHONDONTWRITEBYTECODE", ["1"]],
+  ["PIP_NO_CACHE_DIR", ["1", "off"]],
+  ["NPM_CONFIG_LOGLEVEL", ["warn"]],
+  ["GOFLAGS", ["-mod=readonly", "-trimpath"]],
+  ["CGO_ENABLED", ["0", "1"]],
+  ["JAVA_OPTS", ["-XX:MaxRAMPercentage=75 -XX:+UseG1GC", "-Xms256m -Xmx1g"]],
+  ["WORKERS", ["2", "4", "8"]],
+  ["WEB_CONCURRENCY", ["2", "3", "4"]],
+  ["REDIS_HOST", ["redis", "cache", "redis.internal"]],
+  ["DB_HOST", ["db", "postgres", "mysql"]],
+  ["DB_PORT", ["5432", "3306"]],
+  ["DB_NAME", ["app", "orders", "billing"]],
+  ["DB_USER", ["app", "postgres", "svc"]],
+  ["CACHE_TTL", ["300", "3600"]],
+  ["FEATURE_NEW_CHECKOUT", ["true", "false"]],
+  ["SENTRY_ENVIRONMENT", ["production", "staging"]],
+  ["OTEL_EXPORTER_OTLP_ENDPOINT", ["http://otel-collector:4317", "http://jaeger:4317"]],
+  ["OTEL_SERVICE_NAME", ["api", "worker", "web"]],
+  ["S3_BUCKET", ["assets-prod", "uploads-staging"]],
+  ["AWS_REGION", ["eu-west-1", "us-east-1", "eu-central-1"]],
+  ["MAX_UPLOAD_SIZE", ["10m", "50m"]],
+  ["SMTP_HOST", ["mailhog", "smtp.internal"]],
+  ["SMTP_PORT", ["1025", "587"]],
+  ["PUBLIC_URL", ["https://app.internal", "http://localhost:3000"]],
+  ["CORS_ORIGINS", ["https://app.internal,https://admin.internal"]],
+  ["RATE_LIMIT_PER_MINUTE", ["600", "120"]],
+  ["GUNICORN_CMD_ARGS", ["--timeout 60 --graceful-timeout 30"]],
+  ["DJANGO_SETTINGS_MODULE", ["config.settings.production"]],
+  ["SPRING_PROFILES_ACTIVE", ["prod", "docker"]],
+  ["RAILS_ENV", ["production"]],
+  ["RAILS_LOG_TO_STDOUT", ["1"]],
+  ["KAFKA_BROKERS", ["kafka:9092"]],
+  ["ELASTICSEARCH_URL", ["http://elasticsearch:9200"]],
+];
+export const VERSIONS = [
+  ["NODE_VERSION", ["20.15.1", "22.4.1", "18.20.4"]],
+  ["YARN_VERSION", ["1.22.22"]],
+  ["PYTHON_VERSION", ["3.12.4", "3.11.9"]],
+  ["GOLANG_VERSION", ["1.22.5", "1.23.0"]],
+  ["TINI_VERSION", ["v0.19.0"]],
+  ["GOSU_VERSION", ["1.17"]],
+  ["PNPM_VERSION", ["9.5.0"]],
+  ["POETRY_VERSION", ["1.8.3"]],
+  ["KUBECTL_VERSION", ["v1.30.2"]],
+  ["HELM_VERSION", ["v3.15.3"]],
+];
