@@ -1,0 +1,96 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseDockerfile } from "../../parse/dockerfile.js";
+import { runRule } from "../compose/tester.js";
+import rule from "./secret-file-in-context.js";
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+function context(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(tmpdir(), "stowaway-sfc-"));
+  roots.push(root);
+  for (const [rel, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), content);
+  }
+  return root;
+}
+
+/** Lints `dockerfile` as `<root>/<name>` with the context at `root`. */
+function lint(root: string, dockerfile: string, name = "Dockerfile") {
+  writeFileSync(path.join(root, name), dockerfile);
+  return runRule(rule, parseDockerfile, {
+    code: dockerfile,
+    target: { file: name, absPath: path.join(root, name), contextDir: root },
+  }).map((r) => ({ line: r.range.start.line, column: r.range.start.column, severity: r.severity, path: r.name, message: r.message }));
+}
+
+const APP = {
+  "package.json": "{}",
+  "src/index.js": "",
+  ".env": "",
+  ".env.example": "",
+  "certs/server.key": "",
+  ".ssh/id_ed25519": "",
+  ".ssh/known_hosts": "",
+  ".npmrc": "",
+};
+
+describe("dockerfile/secret-file-in-context", () => {
+  it("reports each secret file `COPY . .` takes, at the source argument", () => {
+    const root = context(APP);
+    const found = lint(root, "FROM node:20\nWORKDIR /app\nCOPY . .\n");
+    expect(found.map((f) => [f.line, f.column, f.path, f.severity])).toEqual([
+      [3, 6, ".env", "error"],
+      [3, 6, ".npmrc", "error"],
+      [3, 6, ".ssh/", "error"],
+      [3, 6, "certs/server.key", "error"],
+    ]);
+    expect(found[0].message).toContain("`.env`");
+  });
+
+  it("honours .dockerignore with `**` and `!` exceptions", () => {
+    const root = context({ ...APP, ".dockerignore": ".env*\n!.env.example\n**/*.key\n.ssh\n" });
+    expect(lint(root, "FROM node:20\nCOPY . /app\n").map((f) => f.path)).toEqual([".npmrc"]);
+  });
+
+  it("prefers <Dockerfile>.dockerignore over .dockerignore", () => {
+    const root = context({ ...APP, ".dockerignore": "*\n", "api.Dockerfile.dockerignore": ".ssh\n.npmrc\ncerts\n" });
+    expect(lint(root, "FROM node:20\nCOPY . .\n", "api.Dockerfile").map((f) => f.path)).toEqual([".env"]);
+    expect(lint(root, "FROM node:20\nCOPY . .\n")).toEqual([]);
+  });
+
+  it("covers ADD of a directory, a directory source and a glob", () => {
+    const root = context(APP);
+    expect(lint(root, "FROM alpine\nADD ./certs /etc/certs\n").map((f) => [f.column, f.path])).toEqual([[5, "certs/server.key"]]);
+    expect(lint(root, "FROM alpine\nCOPY src/ /app/src/\n")).toEqual([]);
+    expect(lint(root, "FROM alpine\nCOPY package.json * /app/\n").map((f) => [f.column, f.path])).toEqual([
+      [19, ".env"], [19, ".npmrc"], [19, ".ssh/"], [19, "certs/server.key"],
+    ]);
+  });
+
+  it("ignores copies from other stages, single files and a clean context", () => {
+    const root = context({ "package.json": "{}", "src/index.js": "" });
+    expect(lint(root, "FROM node:20\nCOPY . .\n")).toEqual([]);
+    const dirty = context(APP);
+    expect(lint(dirty, "FROM node:20 AS build\nCOPY package.json ./\nFROM alpine\nCOPY --from=build /app /app\n")).toEqual([]);
+  });
+
+  it("lowers the severity in a build stage that is not the final image", () => {
+    const root = context({ ".env": "" });
+    expect(lint(root, "FROM node:20 AS build\nCOPY . .\nRUN npm run build\nFROM nginx\nCOPY --from=build /dist /usr/share/nginx/html\n")).toMatchObject([
+      { line: 2, path: ".env", severity: "warning" },
+    ]);
+  });
+
+  it("reports nothing when the context cannot be read", () => {
+    expect(
+      runRule(rule, parseDockerfile, { code: "FROM alpine\nCOPY . .\n", target: { file: "Dockerfile", absPath: "/nonexistent/Dockerfile", contextDir: "/nonexistent" } }),
+    ).toEqual([]);
+  });
+});

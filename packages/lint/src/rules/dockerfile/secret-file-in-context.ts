@@ -1,0 +1,155 @@
+import path from "node:path";
+import { listBuildContext, type BuildContextListing } from "../../context/build-context.js";
+import { secretFileKind } from "../../detect/index.js";
+import type { DfInstruction, DfText, DockerfileDoc } from "../../parse/dockerfile.js";
+import { defineRule, type RuleContext } from "../../rule.js";
+
+/** Enough to make the point; a context with thousands of key files needs a .dockerignore, not a longer list. */
+const MAX_REPORTS_PER_SOURCE = 100;
+const GLOB_CHARS = /[*?[]/;
+
+export default defineRule<DockerfileDoc>({
+  id: "dockerfile/secret-file-in-context",
+  kind: "dockerfile",
+  severity: "error",
+  description: "COPY/ADD of a directory (`COPY . .`) sweeps a secret file from the build context into the image",
+  check(ctx) {
+    const copies = ctx.doc.instructions.filter(isContextCopy);
+    if (copies.length === 0) return;
+    const contextDir = ctx.target.contextDir ?? path.dirname(ctx.target.absPath);
+    let listing: BuildContextListing | undefined;
+    const finalStage = ctx.doc.stages.length - 1;
+    for (const ins of copies) {
+      const sources = ins.words.slice(0, -1).filter((w) => !w.text.startsWith("<<"));
+      for (const source of sources) {
+        const selector = sourceSelector(source.text);
+        if (!selector) continue;
+        listing ??= listBuildContext(contextDir, ctx.target.absPath);
+        if (listing.error) return;
+        const inFinalStage = ins.stage === finalStage || ins.stage < 0;
+        for (const hit of secretFilesSwept(listing.files, selector).slice(0, MAX_REPORTS_PER_SOURCE)) {
+          report(ctx, ins, source, hit, listing, inFinalStage);
+        }
+      }
+    }
+  },
+});
+
+interface SweptSecret {
+  /** Context-relative path; directories end in `/`. */
+  path: string;
+  label: string;
+}
+
+function isContextCopy(ins: DfInstruction): boolean {
+  if (ins.keyword !== "COPY" && ins.keyword !== "ADD") return false;
+  // `--from` copies from another stage or image, not from the context.
+  return !ins.flags.some((f) => f.name.toLowerCase() === "from");
+}
+
+type Selector = { kind: "all" } | { kind: "dir"; prefix: string } | { kind: "glob"; re: RegExp; depth: number };
+
+/**
+ * What a COPY source takes from the context. Single files are left to the rules that read the
+ * Dockerfile's text; this rule is about sources that sweep in more than their author named.
+ */
+function sourceSelector(raw: string): Selector | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || raw.startsWith("git@") || raw.includes("$")) return undefined;
+  const clean = path.posix.normalize(`/${raw}`).replace(/^\/+/, "").replace(/\/+$/, "");
+  if (clean === "" || clean === ".") return { kind: "all" };
+  if (GLOB_CHARS.test(clean)) {
+    const re = goGlobToRegExp(clean);
+    return re ? { kind: "glob", re, depth: clean.split("/").length } : undefined;
+  }
+  return { kind: "dir", prefix: `${clean}/` };
+}
+
+/** Go's filepath.Match, which COPY uses: `*` and `?` never cross `/`, and dotfiles match. */
+function goGlobToRegExp(glob: string): RegExp | undefined {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "\\" && i + 1 < glob.length) re += `\\${glob[++i]}`;
+    else if (c === "[") {
+      const close = glob.indexOf("]", i + 2);
+      if (close === -1) return undefined;
+      let body = glob.slice(i + 1, close);
+      if (body.startsWith("^") || body.startsWith("!")) body = `^${body.slice(1)}`;
+      re += `[${body.replace(/\\(?!.)/g, "\\\\")}]`;
+      i = close;
+    } else re += /[.+^${}()|\]\\/]/.test(c) ? `\\${c}` : c;
+  }
+  try {
+    return new RegExp(`^${re}$`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Secret files a selector takes; a secret directory (`.ssh/`, `.aws/`) is reported once, not file by file. */
+function secretFilesSwept(files: readonly string[], selector: Selector): SweptSecret[] {
+  const out: SweptSecret[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    if (!selected(file, selector)) continue;
+    const segments = file.split("/");
+    let hit: SweptSecret | undefined;
+    for (let n = 1; n < segments.length && !hit; n++) {
+      const dir = segments.slice(0, n).join("/");
+      const label = secretFileKind(dir);
+      if (label) hit = { path: `${dir}/`, label };
+    }
+    if (!hit) {
+      const label = secretFileKind(file);
+      if (label) hit = { path: file, label };
+    }
+    if (hit && !seen.has(hit.path)) {
+      seen.add(hit.path);
+      out.push(hit);
+    }
+  }
+  return out;
+}
+
+function selected(file: string, selector: Selector): boolean {
+  switch (selector.kind) {
+    case "all":
+      return true;
+    case "dir":
+      return file.startsWith(selector.prefix);
+    case "glob": {
+      // A glob that matches a directory copies all of it.
+      const segments = file.split("/");
+      return segments.length >= selector.depth && selector.re.test(segments.slice(0, selector.depth).join("/"));
+    }
+  }
+}
+
+function report(
+  ctx: RuleContext<DockerfileDoc>,
+  ins: DfInstruction,
+  source: DfText,
+  hit: SweptSecret,
+  listing: BuildContextListing,
+  inFinalStage: boolean,
+): void {
+  const ignoreName = listing.ignore.file ? path.basename(listing.ignore.file) : ".dockerignore";
+  const certificateMaybe = hit.path.toLowerCase().endsWith(".pem");
+  ctx.report({
+    range: ctx.doc.rangeOf(source),
+    // Not a secret value: the engine needs one to fingerprint the finding. It is prefixed so that
+    // scrubbing the value out of the message leaves the path in the message readable.
+    value: `build-context:${hit.path}`,
+    name: hit.path,
+    message:
+      `\`${ins.keyword} ${source.text}\` sends \`${hit.path}\` (${hit.label}) from the build context into the image` +
+      (listing.ignore.file ? `; ${ignoreName} does not exclude it` : "; there is no .dockerignore") +
+      (inFinalStage ? "" : " (in a build stage: it ships only if copied on, but it is in the build cache)"),
+    fix:
+      `Add \`/${hit.path}\` to ${ignoreName} (or start it with \`*\` and re-include only what the image needs with \`!\`), ` +
+      `or copy specific paths instead of the whole directory. If the build needs the file, mount it: \`RUN --mount=type=secret,id=…\`.`,
+    ...(!inFinalStage || certificateMaybe ? { severity: "warning" as const } : {}),
+  });
+}
