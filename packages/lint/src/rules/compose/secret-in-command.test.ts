@@ -1,10 +1,10 @@
 import { parseCompose } from "../../parse/compose.js";
 import rule from "./secret-in-command.js";
-import { ruleTester } from "./tester.js";
+import { ruleTester } from "../rule-tester.js";
 
 const svc = (body: string) => `services:\n  cache:\n    image: redis:7\n${body}`;
 
-ruleTester(rule, parseCompose, {
+ruleTester(rule, { kind: "compose", parse: parseCompose }, {
   valid: [
     { name: "escaped runtime variable", code: svc("    command: redis-server --requirepass $$REDIS_PASSWORD\n") },
     { name: "compose-interpolated variable", code: svc("    command: [\"redis-server\", \"--requirepass\", \"${REDIS_PASSWORD}\"]\n") },
@@ -13,26 +13,26 @@ ruleTester(rule, parseCompose, {
     { name: "mysqladmin prompting", code: svc("    healthcheck:\n      test: mysqladmin ping -h localhost -p\n") },
   ],
   invalid: [
-    { name: "string command", code: svc("    command: redis-server --requirepass Rds-9vQ2mX7k\n"), errors: [{ line: 4, column: 41 }] },
+    { name: "string command", code: svc("    command: redis-server --requirepass Rds-9vQ2mX7k\n"), errors: [{ ruleId: rule.id, line: 4, column: 41 }] },
     {
       name: "exec list: offset maps back to the right item",
       code: svc("    command: [\"redis-server\", \"--requirepass\", \"Rds-9vQ2mX7k\"]\n"),
-      errors: [{ line: 4, column: 49, endColumn: 61 }],
+      errors: [{ ruleId: rule.id, line: 4, column: 49, endColumn: 61 }],
     },
     {
       name: "block list",
       code: svc("    entrypoint:\n      - redis-server\n      - --requirepass\n      - Rds-9vQ2mX7k\n"),
-      errors: [{ line: 7, column: 9 }],
+      errors: [{ ruleId: rule.id, line: 7, column: 9 }],
     },
     {
       name: "healthcheck CMD list",
       code: svc("    healthcheck:\n      test: [\"CMD\", \"redis-cli\", \"-a\", \"Rds-9vQ2mX7k\", \"ping\"]\n"),
-      errors: [{ line: 5, column: 41 }],
+      errors: [{ ruleId: rule.id, line: 5, column: 41 }],
     },
     {
       name: "healthcheck CMD-SHELL string",
       code: svc("    healthcheck:\n      test: [\"CMD-SHELL\", \"mysqladmin ping -h localhost -pMy5ql-Pw8z\"]\n"),
-      errors: [{ line: 5, column: 59 }],
+      errors: [{ ruleId: rule.id, line: 5, column: 59 }],
     },
   ],
 });

@@ -1,10 +1,10 @@
 import { parseCompose } from "../../parse/compose.js";
 import rule from "./secret-in-environment.js";
-import { ruleTester } from "./tester.js";
+import { ruleTester } from "../rule-tester.js";
 
 const svc = (env: string) => `services:\n  app:\n    image: app:1\n    environment:\n${env}`;
 
-ruleTester(rule, parseCompose, {
+ruleTester(rule, { kind: "compose", parse: parseCompose }, {
   valid: [
     { name: "braced reference", code: svc("      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n") },
     { name: "bare reference", code: svc("      POSTGRES_PASSWORD: $POSTGRES_PASSWORD\n") },
@@ -42,12 +42,12 @@ ruleTester(rule, parseCompose, {
     { name: "x- extension never used by a service", code: "x-unused:\n  note: hello\nservices:\n  a:\n    image: a\n" },
   ],
   invalid: [
-    { name: "map form", code: svc("      POSTGRES_PASSWORD: hunter2-demo\n"), errors: [{ line: 5, column: 26, endLine: 5, endColumn: 38 }] },
-    { name: "list form", code: svc("      - MYSQL_ROOT_PASSWORD=rootpw123\n"), errors: [{ line: 5, column: 29, endColumn: 38 }] },
-    { name: "quoted list item", code: svc('      - "DB_PASSWORD=s3cr3t value"\n'), errors: [{ line: 5, column: 22, endColumn: 34 }] },
-    { name: "flow mapping", code: "services:\n  a:\n    environment: { API_KEY: k3y-9f8e7d6c }\n", errors: [{ line: 3, column: 29 }] },
-    { name: "$$ is a literal dollar, not a reference", code: svc('      REDIS_PASSWORD: "pa$$word1"\n'), errors: [{ line: 5, column: 24 }] },
-    { name: "long numeric PIN", code: svc("      DB_PASSWORD: 12345678\n"), errors: [{ line: 5, column: 20 }] },
+    { name: "map form", code: svc("      POSTGRES_PASSWORD: hunter2-demo\n"), errors: [{ ruleId: rule.id, line: 5, column: 26, endLine: 5, endColumn: 38 }] },
+    { name: "list form", code: svc("      - MYSQL_ROOT_PASSWORD=rootpw123\n"), errors: [{ ruleId: rule.id, line: 5, column: 29, endColumn: 38 }] },
+    { name: "quoted list item", code: svc('      - "DB_PASSWORD=s3cr3t value"\n'), errors: [{ ruleId: rule.id, line: 5, column: 22, endColumn: 34 }] },
+    { name: "flow mapping", code: "services:\n  a:\n    environment: { API_KEY: k3y-9f8e7d6c }\n", errors: [{ ruleId: rule.id, line: 3, column: 29 }] },
+    { name: "$$ is a literal dollar, not a reference", code: svc('      REDIS_PASSWORD: "pa$$word1"\n'), errors: [{ ruleId: rule.id, line: 5, column: 24 }] },
+    { name: "long numeric PIN", code: svc("      DB_PASSWORD: 12345678\n"), errors: [{ ruleId: rule.id, line: 5, column: 20 }] },
     {
       name: "anchor shared by three services reported once at its definition",
       code: [
@@ -63,7 +63,7 @@ ruleTester(rule, parseCompose, {
         "    environment: *common-env",
         "",
       ].join("\n"),
-      errors: [{ line: 2, column: 22 }],
+      errors: [{ ruleId: rule.id, line: 2, column: 22 }],
     },
     {
       name: "merge key reported once at its definition",
@@ -80,19 +80,19 @@ ruleTester(rule, parseCompose, {
         "      <<: *common-env",
         "",
       ].join("\n"),
-      errors: [{ line: 2, column: 15 }],
+      errors: [{ ruleId: rule.id, line: 2, column: 15 }],
     },
     {
       name: "service-level merge of a template",
       code: "x-svc: &svc\n  environment:\n    - API_TOKEN=tok-Hn4Jm9Qw2Er6\nservices:\n  a:\n    <<: *svc\n  b:\n    <<: *svc\n",
-      errors: [{ line: 3, column: 17 }],
+      errors: [{ ruleId: rule.id, line: 3, column: 17 }],
     },
-    { name: "placeholder is info", code: svc("      DB_PASSWORD: changeme\n"), errors: [{ line: 5, column: 20, severity: "info" }] },
+    { name: "placeholder is info", code: svc("      DB_PASSWORD: changeme\n"), errors: [{ ruleId: rule.id, line: 5, column: 20, severity: "info" }] },
     {
       name: "team secret word from settings",
       code: svc("      SIGNING_SALT: s4lt-Vb7Np2Xq\n"),
       names: { secretWords: ["SALT"], allowWords: [] },
-      errors: [{ line: 5, column: 21 }],
+      errors: [{ ruleId: rule.id, line: 5, column: 21 }],
     },
   ],
 });

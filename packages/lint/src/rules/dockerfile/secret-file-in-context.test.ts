@@ -3,8 +3,29 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseDockerfile } from "../../parse/dockerfile.js";
-import { runRule } from "../compose/tester.js";
+import { DEFAULT_NAME_SETTINGS, type Report } from "../../rule.js";
+import type { LintTarget } from "../../types.js";
+import { assertReportHygiene } from "../rule-tester.js";
 import rule from "./secret-file-in-context.js";
+
+/** The shared rule tester lints virtual files; this rule needs a real context directory. */
+function runRule(source: string, target: Pick<LintTarget, "file" | "absPath" | "contextDir">): Array<Report & { severity: string }> {
+  const parsed = parseDockerfile(source, target.file);
+  if (!parsed.ok) throw new Error("test Dockerfile does not parse");
+  const reports: Array<Report & { severity: string }> = [];
+  rule.check({
+    file: target.file,
+    target: { kind: "dockerfile", ...target },
+    source,
+    doc: parsed.doc,
+    names: DEFAULT_NAME_SETTINGS,
+    report: (r) => {
+      assertReportHygiene(r);
+      reports.push({ ...r, severity: r.severity ?? rule.severity });
+    },
+  });
+  return reports;
+}
 
 const roots: string[] = [];
 afterAll(() => {
@@ -24,10 +45,7 @@ function context(files: Record<string, string>): string {
 /** Lints `dockerfile` as `<root>/<name>` with the context at `root`. */
 function lint(root: string, dockerfile: string, name = "Dockerfile") {
   writeFileSync(path.join(root, name), dockerfile);
-  return runRule(rule, parseDockerfile, {
-    code: dockerfile,
-    target: { file: name, absPath: path.join(root, name), contextDir: root },
-  }).map((r) => ({ line: r.range.start.line, column: r.range.start.column, severity: r.severity, path: r.name, message: r.message }));
+  return runRule(dockerfile, { file: name, absPath: path.join(root, name), contextDir: root }).map((r) => ({ line: r.range.start.line, column: r.range.start.column, severity: r.severity, path: r.name, message: r.message }));
 }
 
 const APP = {
@@ -90,7 +108,7 @@ describe("dockerfile/secret-file-in-context", () => {
 
   it("reports nothing when the context cannot be read", () => {
     expect(
-      runRule(rule, parseDockerfile, { code: "FROM alpine\nCOPY . .\n", target: { file: "Dockerfile", absPath: "/nonexistent/Dockerfile", contextDir: "/nonexistent" } }),
+      runRule("FROM alpine\nCOPY . .\n", { file: "Dockerfile", absPath: "/nonexistent/Dockerfile", contextDir: "/nonexistent" }),
     ).toEqual([]);
   });
 });
