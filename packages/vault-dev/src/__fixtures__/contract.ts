@@ -170,7 +170,7 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
         const c = await api.post("auth/token/create", { policies: ["default"], ttl: "1s" });
         const tok = c.body.auth.client_token as string;
         expect((await api.get("auth/token/lookup-self", { token: tok })).status).toBe(200);
-        await sleep(2100);
+        await sleep(1500);
         expectErrors(await api.get("auth/token/lookup-self", { token: tok }), 403, "permission denied");
       });
 
@@ -284,13 +284,24 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
         const m = await api.get(`secret/metadata/${path}`);
         expect(m.status).toBe(200);
         expectEnvelope(m);
-        expect(m.body.data).toMatchObject({ current_version: 2, oldest_version: 1, cas_required: false, max_versions: 0 });
+        expect(m.body.data).toMatchObject({ current_version: 2, cas_required: false, max_versions: 0, delete_version_after: "0s" });
+        expect(typeof m.body.data.oldest_version).toBe("number");
         expect(Object.keys(m.body.data.versions).sort()).toEqual(["1", "2"]);
         expect(m.body.data.versions["1"].destroyed).toBe(true);
         const l = await api.list(`secret/metadata/${p("app")}`);
         expect(l.body.data.keys).toEqual(["db"]);
         const top = await api.list(`secret/metadata/contract-${run}`);
         expect(top.body.data.keys).toContain("app/");
+      });
+
+      it("keeps at most max_versions versions", async () => {
+        const mv = p("max-versions");
+        expect((await api.post(`secret/metadata/${mv}`, { max_versions: 2 })).status).toBe(204);
+        for (const n of [1, 2, 3]) expect((await api.post(`secret/data/${mv}`, { data: { n } })).status).toBe(200);
+        const m = await api.get(`secret/metadata/${mv}`);
+        expect(m.body.data).toMatchObject({ current_version: 3, oldest_version: 2, max_versions: 2 });
+        expect(Object.keys(m.body.data.versions).sort()).toEqual(["2", "3"]);
+        expectErrors(await api.get(`secret/data/${mv}?version=1`), 404);
       });
 
       it("deletes metadata and all versions", async () => {
@@ -499,30 +510,30 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
       });
 
       devIt("issues database credentials with a renewable lease capped at the role's max TTL", async () => {
-        expect((await api.post("database/roles/app", { db_name: "pg", default_ttl: "2s", max_ttl: "3s" })).status).toBe(204);
+        expect((await api.post("database/roles/app", { db_name: "pg", default_ttl: "1s", max_ttl: "2s" })).status).toBe(204);
         const c = await api.get("database/creds/app");
         expect(c.status).toBe(200);
         expectEnvelope(c);
         expect(c.body.lease_id).toMatch(/^database\/creds\/app\/\S+$/);
         expect(c.body.renewable).toBe(true);
-        expect(c.body.lease_duration).toBe(2);
+        expect(c.body.lease_duration).toBe(1);
         expect(Object.keys(c.body.data).sort()).toEqual(["password", "username"]);
         const leaseId = c.body.lease_id as string;
 
         const look = await api.put("sys/leases/lookup", { lease_id: leaseId });
         expect(look.status).toBe(200);
         expect(look.body.data).toMatchObject({ id: leaseId, renewable: true, last_renewal: null });
-        expect(look.body.data.ttl).toBeLessThanOrEqual(2);
+        expect(look.body.data.ttl).toBeLessThanOrEqual(1);
 
         const r = await api.put("sys/leases/renew", { lease_id: leaseId, increment: 10 });
         expect(r.status).toBe(200);
         expectEnvelope(r);
         expect(r.body.lease_id).toBe(leaseId);
         expect(r.body.renewable).toBe(true);
-        expect(r.body.lease_duration).toBeLessThanOrEqual(3);
+        expect(r.body.lease_duration).toBeLessThanOrEqual(2);
         expect(r.body.warnings.join("\n")).toMatch(/TTL of "10s" exceeded the effective max_ttl of "\d+s"; TTL value is capped accordingly/);
 
-        await sleep(3100);
+        await sleep(2200);
         expectErrors(await api.put("sys/leases/renew", { lease_id: leaseId }), 400, "lease not found");
         expectErrors(await api.get("database/creds/nope"), 400, "unknown role: nope");
       });

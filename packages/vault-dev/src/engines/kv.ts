@@ -109,10 +109,10 @@ export class KvV2Engine implements Engine {
     meta.versions.set(version, { data: structuredClone(data), createdTime: now, deletionTime: null, destroyed: false });
     meta.currentVersion = version;
     meta.updatedTime = now;
-    if (meta.oldestVersion === 0) meta.oldestVersion = version;
+    // Like Vault, oldest_version stays 0 until old versions are trimmed past max_versions.
     const max = meta.maxVersions || this.config.maxVersions || 10;
     while (meta.versions.size > max) {
-      meta.versions.delete(meta.oldestVersion);
+      meta.versions.delete(Math.min(...meta.versions.keys()));
       meta.oldestVersion = Math.min(...meta.versions.keys());
     }
     return version;

@@ -1,0 +1,60 @@
+/** The `vault-dev` command, run from the build (dist/bin.js). */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "bin.js");
+const built = existsSync(BIN);
+if (!built) console.log(`vault-dev bin test: skipped, ${BIN} is not built (run npx tsc -b packages/vault-dev)`);
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no URL printed; stderr: ${err}`)), 5000);
+    child.stdout.on("data", () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]);
+      }
+    });
+  });
+  return { child, url, exited, output: () => ({ out, err }) };
+}
+
+describe.skipIf(!built)("vault-dev CLI", () => {
+  it("serves with the given root token and seed, logs requests, and stops on SIGTERM", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vault-dev-cli-"));
+    const seed = join(dir, "seed.yaml");
+    writeFileSync(seed, "kv2:\n  app/db: { password: from-seed }\n");
+    const p = start(["--port", "0", "--root-token", "root", "--seed", seed]);
+    const url = await p.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const r = await fetch(`${url}/v1/secret/data/app/db`, { headers: { "X-Vault-Token": "root" } });
+    expect((await r.json()).data.data.password).toBe("from-seed");
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    const { out, err } = p.output();
+    expect(out).toContain("export VAULT_TOKEN=root");
+    expect(err).toMatch(/GET \/v1\/secret\/data\/app\/db 200/);
+    expect(err).not.toContain("from-seed");
+  });
+
+  it("exits 2 on a bad seed, naming the key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vault-dev-cli-"));
+    const seed = join(dir, "seed.yaml");
+    writeFileSync(seed, "approle:\n  app: { token_ttl: whenever }\n");
+    const p = start(["--port", "0", "--seed", seed]);
+    p.url.catch(() => undefined);
+    expect(await p.exited).toBe(2);
+    expect(p.output().err).toContain("approle.app");
+  });
+});
