@@ -8,5 +8,5 @@ export { looksLikeDocStub, looksRandom, shannonEntropy } from "./entropy.js";
 export { findKnownTokens, type TokenMatch } from "./tokens.js";
 export { findConnectionStringPasswords, findUrlCredentials, type CredentialMatch } from "./urls.js";
 export { findCommandLineSecrets, type CommandLineMatch } from "./commandline.js";
-export { secretFileKind } from "./secret-files.js";
+export { secretFileInfo, secretFileKind } from "./secret-files.js";
 export { simpleCommands, tokenizeShell, type ShellToken, type ShellWord, type SimpleCommand } from "./shell-words.js";

@@ -10,6 +10,19 @@
  * - Public halves (`*.pub`, `id_rsa.pub`), certificates (`*.crt`, `*.cer`) and GPG keyrings (`*.gpg`, `*.asc`) do not count.
  */
 export function secretFileKind(path: string): string | undefined {
+  return secretFileInfo(path)?.label;
+}
+
+/**
+ * Like `secretFileKind`, plus `certain`: false for files that are often harmless
+ * (`*.pem` certificates, `.npmrc` without a token, `.htpasswd` hashes, a `.docker` directory).
+ */
+export function secretFileInfo(path: string): { label: string; certain: boolean } | undefined {
+  const label = classify(path);
+  return label === undefined ? undefined : { label, certain: !UNCERTAIN.has(label) };
+}
+
+function classify(path: string): string | undefined {
   const normalized = path.replace(/\\/g, "/").replace(/\/+$/, "");
   const segments = normalized.split("/").filter((s) => s !== "" && s !== ".");
   const base = segments[segments.length - 1] ?? "";
@@ -34,6 +47,8 @@ export function secretFileKind(path: string): string | undefined {
   if (ext === ".key") return PUBLIC_KEY_FILE_RE.test(lower) || PUBLIC_KEY_DIR_RE.test(normalized) ? undefined : "private key file (*.key)";
   return BY_EXTENSION.get(ext);
 }
+
+const UNCERTAIN = new Set<string>();
 
 const DOTENV_TEMPLATE_RE = /(?:^|[.])(?:example|sample|template|tmpl|tpl|dist|defaults|schema)(?:\.env)?$|^(?:example|sample)\.env$/;
 const SSH_KEY_RE = /^id_(?:rsa|dsa|ecdsa|ed25519|ecdsa_sk|ed25519_sk|xmss)$/;
@@ -62,8 +77,10 @@ const BY_NAME = new Map<string, string>([
   [".docker", "Docker config directory (registry credentials)"],
 ]);
 
+const PEM_LABEL = "PEM file (a private key, or a certificate that is safe to copy: check which)";
+
 const BY_EXTENSION = new Map<string, string>([
-  [".pem", "PEM file (a private key, or a certificate that is safe to copy: check which)"],
+  [".pem", PEM_LABEL],
   [".p12", "PKCS#12 keystore"],
   [".pfx", "PKCS#12 keystore"],
   [".jks", "Java keystore"],
@@ -71,3 +88,7 @@ const BY_EXTENSION = new Map<string, string>([
   [".ppk", "PuTTY private key"],
   [".kdbx", "KeePass database"],
 ]);
+
+for (const label of [PEM_LABEL, "npm config (may hold an auth token)", "Yarn config (may hold an auth token)", "MySQL client config (may hold a password)", "htpasswd password file", "Docker config directory (registry credentials)", "credentials file"]) {
+  UNCERTAIN.add(label);
+}

@@ -72,7 +72,7 @@ describe("parseDockerfile", () => {
     expect(cmd.command?.text).toBe("'my app' '--name=a\"b' 'x'");
     const ep = doc.instructions[2];
     expect(ep.command?.text).toBe("curl -u u:p https://h");
-    expect(at(doc, ep.command!, "u:p")).toEqual([3, 33, 3, 36]);
+    expect(at(doc, ep.command!, "u:p")).toEqual([3, 34, 3, 37]);
   });
 
   it("falls back to shell form for invalid JSON", () => {

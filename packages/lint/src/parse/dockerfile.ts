@@ -531,6 +531,7 @@ function splitWords(t: DfText, esc: string): { from: number; to: number }[] {
     if (k >= s.length) break;
     const from = k;
     let quote = "";
+    let braces = 0;
     while (k < s.length) {
       const c = s[k];
       if (quote) {
@@ -538,7 +539,12 @@ function splitWords(t: DfText, esc: string): { from: number; to: number }[] {
         else if (c === quote) quote = "";
       } else if (c === esc && k + 1 < s.length) k++;
       else if (c === '"' || c === "'") quote = c;
-      else if (/\s/.test(c)) break;
+      // `${VAR:?some message}` is one word even with spaces inside the braces.
+      else if (c === "$" && s[k + 1] === "{") {
+        braces++;
+        k++;
+      } else if (c === "}" && braces > 0) braces--;
+      else if (/\s/.test(c) && braces === 0) break;
       k++;
     }
     out.push({ from, to: Math.min(k, s.length) });

@@ -1,0 +1,34 @@
+import { secretFileInfo } from "../../detect/index.js";
+import type { DockerfileDoc } from "../../parse/dockerfile.js";
+import { defineRule } from "../../rule.js";
+import { buildSecretFix, walkInstructions } from "./shared.js";
+
+/** COPY/ADD of files that are secret by nature: `.env`, SSH keys, `.npmrc`, keystores, cloud credentials. */
+export default defineRule<DockerfileDoc>({
+  id: "dockerfile/copy-secret-file",
+  kind: "dockerfile",
+  severity: "error",
+  description: "COPY or ADD puts a secret file (.env, private key, .npmrc, credentials) into the image",
+  check(ctx) {
+    const { doc } = ctx;
+    for (const { ins } of walkInstructions(doc)) {
+      if (ins.keyword !== "COPY" && ins.keyword !== "ADD") continue;
+      // The last word is the destination; heredoc markers are not files.
+      const sources = ins.words.slice(0, -1).filter((w) => !w.text.startsWith("<<"));
+      for (const src of sources) {
+        const info = secretFileInfo(src.text);
+        if (!info) continue;
+        const base = src.text.replace(/\/+$/, "").replace(/^.*\//, "") || src.text;
+        ctx.report({
+          range: doc.rangeOf(src),
+          message: `${ins.keyword} puts a ${info.label} into the image; every layer keeps it, even if a later step deletes it.`,
+          value: src.text,
+          fix: info.certain
+            ? `Do not copy it: add \`${base}\` to .dockerignore. ${buildSecretFix(doc, base.replace(/^\./, "").replace(/[^A-Za-z0-9]+/g, "_"))} For SSH access during the build use \`RUN --mount=type=ssh\` with \`docker build --ssh default\`.`
+            : `Check what it holds. If it is secret, add \`${base}\` to .dockerignore and use \`RUN --mount=type=secret,id=${base.replace(/^\./, "").replace(/[^A-Za-z0-9]+/g, "_")},target=<path>\` for the step that needs it.`,
+          severity: info.certain ? undefined : "warning",
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,62 @@
+import { classifyName, classifyValue, hasReference } from "../../detect/index.js";
+import type { DfInstruction, DockerfileDoc } from "../../parse/dockerfile.js";
+import { defineRule } from "../../rule.js";
+import { buildSecretFix, runtimeSecretFix, walkInstructions } from "./shared.js";
+
+/**
+ * ARGs named like secrets (their values end up in `docker history` and provenance whatever the
+ * default), and ENVs that copy such an ARG into the image config.
+ */
+export default defineRule<DockerfileDoc>({
+  id: "dockerfile/secret-build-arg",
+  kind: "dockerfile",
+  severity: "warning",
+  description: "A secret passed as a build ARG, or copied from one into ENV",
+  check(ctx) {
+    const { doc, names } = ctx;
+    // ARGs declared before the first FROM are visible to a stage that re-declares them.
+    const globalArgs = new Set<string>();
+    const stageArgs = new Map<number, Set<string>>();
+    const declared = (ins: DfInstruction, name: string) => (ins.stage < 0 ? globalArgs.has(name) : stageArgs.get(ins.stage)?.has(name) ?? false);
+
+    for (const { ins } of walkInstructions(doc)) {
+      if (ins.keyword === "ARG") {
+        const set = ins.stage < 0 ? globalArgs : stageArgs.get(ins.stage) ?? new Set<string>();
+        stageArgs.set(ins.stage, set);
+        for (const pair of ins.pairs) {
+          set.add(pair.name);
+          if (classifyName(pair.name, names) !== "secret") continue;
+          const kind = pair.value === null ? "empty" : classifyValue(pair.value.text);
+          // A literal default is secret-in-env's finding; here: no default, a reference or a placeholder.
+          if (kind !== "empty" && kind !== "reference" && kind !== "placeholder") continue;
+          ctx.report({
+            range: doc.rangeOf(pair.nameText),
+            message: `ARG ${pair.name} passes a secret as a build argument: its value is recorded in the image history and build provenance, and a multi-stage build does not remove it.`,
+            value: pair.name,
+            name: pair.name,
+            fix: `Replace the ARG with a build secret. ${buildSecretFix(doc, pair.name)}`,
+          });
+        }
+      } else if (ins.keyword === "ENV") {
+        for (const pair of ins.pairs) {
+          if (!pair.value || !hasReference(pair.value.text)) continue;
+          const copied = referencedNames(pair.value.text).find(
+            (ref) => declared(ins, ref) && (classifyName(ref, names) === "secret" || classifyName(pair.name, names) === "secret"),
+          );
+          if (!copied) continue;
+          ctx.report({
+            range: doc.rangeOf(pair.value),
+            message: `ENV ${pair.name} copies build argument ${copied} into the image config, where anyone who can pull the image reads it.`,
+            value: pair.value.text,
+            name: pair.name,
+            fix: `Do not persist the secret with ENV. ${buildSecretFix(doc, copied)} ${runtimeSecretFix(pair.name)}`,
+          });
+        }
+      }
+    }
+  },
+});
+
+function referencedNames(value: string): string[] {
+  return Array.from(value.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g), (m) => m[1]);
+}

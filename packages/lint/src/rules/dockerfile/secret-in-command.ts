@@ -1,0 +1,39 @@
+import { classifyName, findKnownTokens } from "../../detect/index.js";
+import type { DockerfileDoc } from "../../parse/dockerfile.js";
+import { defineRule } from "../../rule.js";
+import { analyze, buildSecretFix, ROTATE } from "./shared.js";
+
+/** Secrets on command lines: RUN (and its heredocs), CMD, ENTRYPOINT, HEALTHCHECK, COPY heredoc bodies. */
+export default defineRule<DockerfileDoc>({
+  id: "dockerfile/secret-in-command",
+  kind: "dockerfile",
+  severity: "error",
+  description: "A literal secret on a RUN, CMD, ENTRYPOINT or HEALTHCHECK command line",
+  check(ctx) {
+    for (const c of analyze(ctx.doc, ctx.names).commands) {
+      const { match } = c;
+      const token = findKnownTokens(match.value)[0];
+      const what = token ? `${token.label} (${match.label})` : capitalize(match.label);
+      const name = /variable|setting/.test(match.label) ? match.label.replace(/^.* /, "") : undefined;
+      const runtime = c.where === "CMD" || c.where === "ENTRYPOINT" || c.where === "HEALTHCHECK";
+      const consequence = c.where.endsWith("heredoc") && !c.where.startsWith("RUN")
+        ? "is written into a file in the image"
+        : runtime
+          ? "is stored in the image config and visible in `docker inspect` and the process list"
+          : "is recorded in the image history (`docker history`) and build logs";
+      ctx.report({
+        range: ctx.doc.rangeOf(c.text, match.index, match.length),
+        message: `${what} in ${c.where}: it ${consequence}.`,
+        value: match.value,
+        name: name && classifyName(name, ctx.names) === "secret" ? name : undefined,
+        fix: runtime
+          ? `Read the secret at run time instead: have the command read a file mounted from a compose \`secrets:\` entry (\`/run/secrets/<id>\`) or an \`*_FILE\` variable. ${ROTATE}`
+          : `${buildSecretFix(ctx.doc, name)} ${ROTATE}`,
+      });
+    }
+  },
+});
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,33 @@
+import type { DockerfileDoc } from "../../parse/dockerfile.js";
+import { defineRule } from "../../rule.js";
+import { analyze, buildSecretFix, ROTATE, runtimeSecretFix } from "./shared.js";
+
+/** ENV, ARG defaults and LABELs whose name says secret and whose value is a literal. */
+export default defineRule<DockerfileDoc>({
+  id: "dockerfile/secret-in-env",
+  kind: "dockerfile",
+  severity: "error",
+  description: "ENV, ARG default or LABEL bakes a literal secret into the image",
+  check(ctx) {
+    for (const c of analyze(ctx.doc, ctx.names).env) {
+      const { ins, pair } = c;
+      const what = c.token ? `a literal ${c.token.label}` : c.placeholder ? "a placeholder secret" : "a literal secret";
+      const via = c.fromDefault ? " as the default of a variable reference" : "";
+      const where =
+        ins.keyword === "ENV" ? "ENV values are stored in the image config: anyone who can pull the image reads them with `docker inspect`, and every container inherits them."
+        : ins.keyword === "ARG" ? "ARG defaults are recorded in the image history and build provenance, even in a multi-stage build's final image when the ARG is used."
+        : "LABEL values are stored in the image config, readable by anyone who can pull the image.";
+      const fix = c.placeholder
+        ? `Leave the value out of the Dockerfile: declare \`${ins.keyword} ${pair.name}\` without a value, or supply it at run time. ${runtimeSecretFix(pair.name)}`
+        : `Remove the value from the Dockerfile. ${runtimeSecretFix(pair.name)} ${buildSecretFix(ctx.doc, pair.name)} ${ROTATE}`;
+      ctx.report({
+        range: ctx.doc.rangeOf(c.value),
+        message: `${ins.keyword} ${pair.name} sets ${what}${via}. ${where}`,
+        value: c.value.text,
+        name: pair.name,
+        fix,
+        severity: c.placeholder ? "info" : undefined,
+      });
+    }
+  },
+});

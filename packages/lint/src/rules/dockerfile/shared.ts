@@ -1,0 +1,185 @@
+import {
+  classifyName, classifyValue, findCommandLineSecrets, findConnectionStringPasswords, findKnownTokens, findUrlCredentials,
+  interpolationDefault, isLikelySecretValue, type CommandLineMatch, type CredentialMatch, type TokenMatch,
+} from "../../detect/index.js";
+import type { DfInstruction, DfPair, DfText, DockerfileDoc } from "../../parse/dockerfile.js";
+import type { NameSettings } from "../../rule.js";
+
+/**
+ * What the Dockerfile rules share: walking instructions (ONBUILD triggers included), the texts
+ * each detector reads, fix wording, and the claims that keep one value to one finding.
+ *
+ * Precedence when several rules see the same characters (most specific first):
+ *   secret-in-env  >  secret-in-command  >  url-credentials  >  known-token.
+ * A rule skips a span that a rule before it reports. The analysis is memoized per document and
+ * name settings, so each rule pays for it once.
+ */
+
+/** Every instruction, with ONBUILD triggers following their ONBUILD. */
+export function* walkInstructions(doc: DockerfileDoc): Generator<{ ins: DfInstruction; onbuild: boolean }> {
+  for (const ins of doc.instructions) {
+    yield { ins, onbuild: false };
+    if (ins.trigger) yield { ins: ins.trigger, onbuild: true };
+  }
+}
+
+/** Texts scanned by the text-level rules: arguments, heredoc bodies, comments, stray lines. */
+export function* scannableTexts(doc: DockerfileDoc): Generator<{ text: DfText; where: string }> {
+  for (const ins of doc.instructions) {
+    yield { text: ins.args, where: ins.keyword };
+    for (const h of ins.heredocs) yield { text: h.body, where: `${ins.trigger?.keyword ?? ins.keyword} heredoc` };
+  }
+  for (const c of doc.comments) yield { text: c.text, where: "comment" };
+  for (const s of doc.strayLines) yield { text: s, where: "line" };
+}
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+function spanOf(text: DfText, index: number, length: number): Span {
+  return { start: text.offsets[index], end: text.offsets[Math.min(index + Math.max(length, 1), text.offsets.length) - 1] + 1 };
+}
+
+export function overlaps(span: Span, spans: readonly Span[]): boolean {
+  return spans.some((s) => span.start < s.end && s.start < span.end);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Candidates per rule.
+
+export interface EnvCandidate {
+  ins: DfInstruction;
+  pair: DfPair;
+  /** The secret value (or the `${VAR:-default}` default), as a slice of `pair.value`. */
+  value: DfText;
+  placeholder: boolean;
+  /** A known-format token inside the value, to name it in the message. */
+  token?: TokenMatch;
+  fromDefault: boolean;
+}
+
+export interface TextCandidate<M> {
+  text: DfText;
+  match: M;
+  span: Span;
+  where: string;
+  ins?: DfInstruction;
+}
+
+interface Analysis {
+  env: EnvCandidate[];
+  commands: TextCandidate<CommandLineMatch>[];
+  urls: TextCandidate<CredentialMatch>[];
+  tokens: TextCandidate<TokenMatch>[];
+}
+
+const memo = new WeakMap<DockerfileDoc, WeakMap<NameSettings, Analysis>>();
+
+export function analyze(doc: DockerfileDoc, names: NameSettings): Analysis {
+  let byNames = memo.get(doc);
+  if (!byNames) memo.set(doc, (byNames = new WeakMap()));
+  let a = byNames.get(names);
+  if (!a) byNames.set(names, (a = computeAnalysis(doc, names)));
+  return a;
+}
+
+function slice(text: DfText, from: number, to = text.text.length): DfText {
+  return { text: text.text.slice(from, to), offsets: text.offsets.slice(from, to) };
+}
+
+function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
+  const env: EnvCandidate[] = [];
+  for (const { ins } of walkInstructions(doc)) {
+    if (ins.keyword !== "ENV" && ins.keyword !== "ARG" && ins.keyword !== "LABEL") continue;
+    for (const pair of ins.pairs) {
+      if (!pair.value || classifyName(pair.name, names) !== "secret") continue;
+      let value = pair.value;
+      let fromDefault = false;
+      const kind = classifyValue(value.text);
+      if (kind === "reference") {
+        const d = interpolationDefault(value.text);
+        if (!d || !isLikelySecretValue(d.default)) continue;
+        value = slice(value, d.index, d.index + d.default.length);
+        fromDefault = true;
+      }
+      const placeholder = classifyValue(value.text) === "placeholder";
+      if (!placeholder && !isLikelySecretValue(value.text)) continue;
+      // A placeholder ARG default is reported by secret-build-arg (the ARG itself), not twice.
+      if (placeholder && ins.keyword === "ARG") continue;
+      const token = findKnownTokens(value.text)[0];
+      env.push({ ins, pair, value, placeholder, token, fromDefault });
+    }
+  }
+  const envSpans = env.map((c) => spanOf(c.value, 0, c.value.text.length));
+
+  const commands: TextCandidate<CommandLineMatch>[] = [];
+  for (const { ins } of walkInstructions(doc)) {
+    const texts: { text: DfText; where: string }[] = [];
+    if (ins.command) texts.push({ text: ins.command, where: ins.keyword });
+    // ONBUILD's heredocs belong to its trigger; list them once, on the trigger.
+    if (!ins.trigger) for (const h of ins.heredocs) texts.push({ text: h.body, where: `${ins.keyword} heredoc` });
+    for (const { text, where } of texts) {
+      for (const match of findCommandLineSecrets(text.text)) {
+        const span = spanOf(text, match.index, match.length);
+        if (!overlaps(span, envSpans)) commands.push({ text, match, span, where, ins });
+      }
+    }
+  }
+  const commandSpans = commands.map((c) => c.span);
+
+  const urls: TextCandidate<CredentialMatch>[] = [];
+  const tokens: TextCandidate<TokenMatch>[] = [];
+  const claimed = [...envSpans, ...commandSpans];
+  for (const { text, where } of scannableTexts(doc)) {
+    for (const match of [...findUrlCredentials(text.text), ...findConnectionStringPasswords(text.text)]) {
+      const span = spanOf(text, match.index, match.length);
+      if (!overlaps(span, claimed)) urls.push({ text, match, span, where });
+    }
+  }
+  const claimedWithUrls = [...claimed, ...urls.map((u) => u.span)];
+  for (const { text, where } of scannableTexts(doc)) {
+    for (const match of findKnownTokens(text.text)) {
+      const span = spanOf(text, match.index, match.length);
+      if (!overlaps(span, claimedWithUrls)) tokens.push({ text, match, span, where });
+    }
+  }
+  return { env, commands, urls, tokens };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fix wording.
+
+export const ROTATE = "Rotate this secret: it is already in git history and in any image built from this file.";
+
+/** A secret id derived from a variable name: `DB_PASSWORD` → `db_password`. */
+export function secretId(name: string | undefined): string {
+  const id = (name ?? "").toLowerCase().replace(/[^a-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "");
+  return id || "mysecret";
+}
+
+/** Does the `# syntax=` directive allow `RUN --mount=type=secret,env=` (dockerfile 1.10+)? */
+export function supportsSecretEnv(doc: DockerfileDoc): boolean {
+  const m = /dockerfile:(\d+)(?:\.(\d+))?/.exec(doc.syntax ?? "");
+  if (!m) return false;
+  const major = Number(m[1]);
+  return major > 1 || m[2] === undefined || Number(m[2]) >= 10;
+}
+
+/** How to hand a build step a secret without baking it in. */
+export function buildSecretFix(doc: DockerfileDoc, name: string | undefined): string {
+  const id = secretId(name);
+  const varName = name && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : id.toUpperCase();
+  const mount = supportsSecretEnv(doc)
+    ? `RUN --mount=type=secret,id=${id},env=${varName} <command>`
+    : `RUN --mount=type=secret,id=${id} ${varName}="$(cat /run/secrets/${id})" <command> (or add \`# syntax=docker/dockerfile:1.10\` and use \`--mount=type=secret,id=${id},env=${varName}\`)`;
+  return `If a build step needs it, use \`${mount}\` and build with \`docker build --secret id=${id},src=<file>\` (or \`env=${varName}\`).`;
+}
+
+/** How to give a running container a secret. */
+export function runtimeSecretFix(name: string | undefined): string {
+  const id = secretId(name);
+  const fileVar = name && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `${name}_FILE` : "<NAME>_FILE";
+  return `If the container needs it at run time, mount it as a file: a compose \`secrets:\` entry (\`secrets: [${id}]\`) read through \`${fileVar}=/run/secrets/${id}\`, or \`docker run --env-file\` kept out of git.`;
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_NAME_SETTINGS, type NameSettings, type Report, type Rule } from "../rule.js";
+import type { FileKind, LintTarget, ParseResult, Severity } from "../types.js";
+
+/** A source that must produce no report. */
+export type ValidCase = string | { code: string; name?: string; names?: NameSettings; file?: string };
+
+export interface ExpectedError {
+  ruleId: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+  severity?: Severity;
+}
+
+/** A source and the reports it must produce, in line/column order. */
+export interface InvalidCase {
+  code: string;
+  errors: ExpectedError[];
+  /** Test name; defaults to a shortened first line of `code`. Never put a secret value here. */
+  name?: string;
+  names?: NameSettings;
+  file?: string;
+}
+
+export interface RuleTesterConfig<D> {
+  kind: FileKind;
+  parse(source: string, file: string): ParseResult<D>;
+  /** Display path handed to the rule (default: a name typical for the kind). */
+  file?: string;
+}
+
+/** Run `rule` over `source` without the engine: parse, check, collect raw reports (unredacted). */
+export function runRule<D>(rule: Rule<D>, config: RuleTesterConfig<D>, source: string, options: { names?: NameSettings; file?: string } = {}): Report[] {
+  const file = options.file ?? config.file ?? defaultFile(config.kind);
+  const parsed = config.parse(source, file);
+  if (!parsed.ok) throw new Error(`test source does not parse: ${parsed.errors.map((e) => `${e.code} ${e.message}`).join("; ")}`);
+  const reports: Report[] = [];
+  const target: LintTarget = { file, absPath: `/virtual/${file}`, kind: config.kind, source };
+  rule.check({ file, target, source, doc: parsed.doc, names: options.names ?? DEFAULT_NAME_SETTINGS, report: (r) => reports.push(r) });
+  return reports.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
+}
+
+/**
+ * Table-driven rule tests after typescript-eslint's RuleTester. Besides positions it checks the
+ * invariants every rule owes the engine: messages and fixes never contain the raw value, every
+ * report has a fix, and ranges are well-formed.
+ */
+export function ruleTester<D>(rule: Rule<D>, config: RuleTesterConfig<D>, cases: { valid: ValidCase[]; invalid: InvalidCase[] }): void {
+  describe(rule.id, () => {
+    describe("valid", () => {
+      cases.valid.forEach((c, n) => {
+        const code = typeof c === "string" ? c : c.code;
+        const name = typeof c === "string" ? undefined : c.name;
+        it(name ?? `#${n}: ${shorten(code)}`, () => {
+          const opts = typeof c === "string" ? {} : { names: c.names, file: c.file };
+          const reports = runRule(rule, config, code, opts);
+          expect(reports.map(describeReport)).toEqual([]);
+        });
+      });
+    });
+    describe("invalid", () => {
+      cases.invalid.forEach((c, n) => {
+        // Default names never quote the code: invalid sources hold (fake) secrets.
+        it(c.name ?? `#${n}: ${firstWord(c.code)} → ${c.errors.map((e) => `${e.line}:${e.column}`).join(", ") || "nothing"}`, () => {
+          const reports = runRule(rule, config, c.code, { names: c.names, file: c.file });
+          const actual = reports.map((r, i) => {
+            const want = c.errors[i];
+            const got: ExpectedError = { ruleId: rule.id, line: r.range.start.line, column: r.range.start.column };
+            if (want?.endLine !== undefined) got.endLine = r.range.end.line;
+            if (want?.endColumn !== undefined) got.endColumn = r.range.end.column;
+            if (want?.severity !== undefined) got.severity = r.severity ?? rule.severity;
+            return got;
+          });
+          expect(actual).toEqual(c.errors);
+          for (const r of reports) assertReportHygiene(r);
+        });
+      });
+    });
+  });
+}
+
+/** Messages and fixes must not quote the value; ranges must be ordered; a fix must be offered. */
+export function assertReportHygiene(r: Report): void {
+  if (r.value.length >= 4) {
+    expect(r.message.includes(r.value), "message contains the raw value").toBe(false);
+    expect((r.fix ?? "").includes(r.value), "fix contains the raw value").toBe(false);
+  }
+  expect(r.fix, "every report offers a fix").toBeTruthy();
+  const { start, end } = r.range;
+  expect(start.line >= 1 && start.column >= 1).toBe(true);
+  expect(end.line > start.line || (end.line === start.line && end.column >= start.column)).toBe(true);
+}
+
+function describeReport(r: Report): string {
+  return `${r.range.start.line}:${r.range.start.column} ${r.message}`;
+}
+
+function shorten(code: string): string {
+  const line = code.split("\n").find((l) => l.trim() !== "" && !/^\s*FROM\s/i.test(l)) ?? code;
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+function firstWord(code: string): string {
+  const line = code.split("\n").find((l) => l.trim() !== "" && !/^\s*FROM\s/i.test(l)) ?? "";
+  return /^\s*([A-Za-z-]+)/.exec(line)?.[1] ?? "?";
+}
+
+function defaultFile(kind: FileKind): string {
+  return kind === "dockerfile" ? "Dockerfile" : kind === "compose" ? "compose.yaml" : ".env";
+}
