@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
-import { isMap, parseAllDocuments, type Document } from "yaml";
+import { isMap, LineCounter, parseAllDocuments, type Document } from "yaml";
 import type { CommandIO } from "../io.js";
 import { injectCompose } from "../inject/compose.js";
 import { DEFAULT_IMAGE, readSidecarConfig } from "../inject/config.js";
@@ -56,11 +56,12 @@ function inject(opts: InjectCommandOptions, cwd: string): { text: string; warnin
   } catch (err) {
     throw new InjectError(`cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  const docs = parseAllDocuments(src, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(src, { prettyErrors: false, lineCounter });
   if (!Array.isArray(docs) || docs.length === 0) throw new InjectError(`${opts.file} is empty: expected a compose file or Kubernetes YAML`);
   for (const doc of docs) {
     const e = doc.errors[0];
-    if (e) throw new InjectError(`${opts.file}:${e.linePos?.[0]?.line ?? "?"}: YAML ${e.code}: ${e.message.split("\n")[0]}`);
+    if (e) throw new InjectError(`${opts.file}:${lineCounter.linePos(e.pos[0]).line}: YAML ${e.code}: ${e.message.split("\n")[0]}`);
   }
 
   const kubernetes = docs.some(isKubernetesDoc);
