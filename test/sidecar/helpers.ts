@@ -7,15 +7,8 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = path.join(ROOT, "packages/cli/bin/stowaway.js");
-/** Until the CLI wires `sidecar`, spawn a stand-in that calls the built package the same way. */
-const cliHasSidecar = (() => {
-  for (const f of ["packages/cli/dist/bundle/main.js", "packages/cli/dist/main.js"]) {
-    const p = path.join(ROOT, f);
-    if (existsSync(p) && readFileSync(p, "utf8").includes("sidecarCommand")) return true;
-  }
-  return false;
-})();
-const ENTRY = cliHasSidecar ? [CLI, "sidecar"] : [fileURLToPath(new URL("./run-sidecar.mjs", import.meta.url))];
+/** The real CLI, as users run it (`npm test` builds it first). */
+const ENTRY = [CLI, "sidecar"];
 export const isRoot = process.getuid?.() === 0;
 
 /** Unique, recognisable fixture values; registered so the leak check can look for them. */
