@@ -1,4 +1,5 @@
 import http from "node:http";
+import https from "node:https";
 import { randomBytes } from "node:crypto";
 
 /**
@@ -20,7 +21,7 @@ export interface FakeVault {
 
 const rid = () => randomBytes(8).toString("hex");
 
-export async function startFakeVault(): Promise<FakeVault> {
+export async function startFakeVault(opts: { tls?: { key: string; cert: string } } = {}): Promise<FakeVault> {
   const state: Omit<FakeVault, "url" | "close"> = {
     roleId: `role-${rid()}`,
     secretId: `sid-${rid()}`,
@@ -30,7 +31,7 @@ export async function startFakeVault(): Promise<FakeVault> {
     headers: [],
     tokens: new Set(),
   };
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     let raw = "";
     req.on("data", (c) => (raw += c));
     req.on("end", () => {
@@ -82,12 +83,13 @@ export async function startFakeVault(): Promise<FakeVault> {
       if (p === "auth/token/renew-self") return send(200, envelope(null, { auth: { client_token: token, lease_duration: 1200, renewable: true, policies: ["default"] } }));
       send(404, { errors: [] });
     });
-  });
+  };
+  const server = opts.tls ? https.createServer(opts.tls, handler) : http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as { port: number }).port;
   return {
     ...state,
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
     close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }),
   } as FakeVault;
 }

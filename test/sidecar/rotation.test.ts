@@ -216,6 +216,23 @@ describe("stowaway sidecar rotation (end to end)", () => {
     }
   });
 
+  it("a revoked token is noticed (403, lookup-self), the sidecar logs in again and carries on", async () => {
+    const { file, out } = config(`  - path: secret/data/app/db\n    file: db\n    format: raw\n    key: password\n`, { extra: "defaults:\n  refreshInterval: 300ms\n" });
+    const p = spawnSidecar(["--config", file]);
+    try {
+      const base = await p.baseUrl();
+      await until("ready", async () => (await status(`${base}/readyz`)) === 200);
+      vault.revokeAllTokens();
+      await p.waitFor(/"msg":"logged in again"/, 5000);
+      const v3 = fixture("v3");
+      await kvPut("app/db", { password: v3 });
+      await until("rotated after re-login", () => fileText(path.join(out, "db")) === v3, 5000);
+      await until("ready", async () => (await status(`${base}/readyz`)) === 200, 5000);
+    } finally {
+      await p.stop();
+    }
+  });
+
   it("/readyz turns 503 when a secret keeps failing past its interval; files stay", async () => {
     const { file, out } = config(`  - path: secret/data/app/static\n    file: a.json\n    format: json\n`, { extra: "defaults:\n  refreshInterval: 500ms\n" });
     const p = spawnSidecar(["--config", file]);

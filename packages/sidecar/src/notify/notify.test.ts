@@ -71,7 +71,14 @@ describe("Notifier", () => {
   });
 
   it("finds processes by name via /proc", async () => {
-    const pids = await findProcesses("definitely-not-a-process-name");
-    expect(pids).toEqual([]);
+    expect(await findProcesses("definitely-not-a-process-name")).toEqual([]);
+    const { spawn } = await import("node:child_process");
+    const child = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await findProcesses("sleep")).toContain(child.pid);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });
