@@ -70,8 +70,18 @@ export interface ComposeDoc {
   commands: ComposeCommand[];
   /** Every scalar in the file (keys and values), once each, in file order. */
   scalars: ComposeScalar[];
+  /** Every `key: scalar` pair in the file, at its definition, with the key path that leads to it. */
+  pairs: ComposePair[];
   /** The file range of `text.text[start, end)`. */
   rangeOf(text: MappedText, start: number, end: number): SourceRange;
+}
+
+export interface ComposePair {
+  name: string;
+  nameRange: SourceRange;
+  value: ComposeScalar;
+  /** Keys from the top down to the pair's parent; list indexes as numbers. */
+  path: Array<string | number>;
 }
 
 export interface ComposeParseOptions {
@@ -167,6 +177,7 @@ export function parseCompose(source: string, file: string, options: ComposeParse
     labels: [],
     commands: [],
     scalars: builder.allScalars(root ?? null),
+    pairs: builder.allPairs(root ?? null),
     rangeOf: (text, start, end) => mappedRange(lines, text, start, end),
   };
   if (!root) return { ok: true, doc };
@@ -334,6 +345,29 @@ class DocBuilder {
         stack.push(n.value, n.key);
       } else if (isMap(n) || isSeq(n)) {
         for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+      }
+    }
+    return out;
+  }
+
+  allPairs(root: Node | null): ComposePair[] {
+    const out: ComposePair[] = [];
+    const stack: Array<{ node: unknown; path: Array<string | number> }> = root ? [{ node: root, path: [] }] : [];
+    while (stack.length) {
+      const { node, path: at } = stack.pop()!;
+      if (isMap(node)) {
+        for (let i = node.items.length - 1; i >= 0; i--) {
+          const pair = node.items[i];
+          const key = pair.key as Node | null;
+          const name = isScalar(key) ? scalarString(key) : undefined;
+          if (name === undefined) continue;
+          const value = pair.value as Node | null;
+          if (isScalar(value) && value.value !== null && value.range) {
+            out.push({ name, nameRange: this.rangeOfNode(key), value: this.scalar(value), path: at });
+          } else if (isMap(value) || isSeq(value)) stack.push({ node: value, path: [...at, name] });
+        }
+      } else if (isSeq(node)) {
+        for (let i = node.items.length - 1; i >= 0; i--) stack.push({ node: node.items[i], path: [...at, i] });
       }
     }
     return out;

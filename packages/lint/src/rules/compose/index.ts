@@ -6,6 +6,7 @@ import secretInCommand from "./secret-in-command.js";
 import secretInEnvironment from "./secret-in-environment.js";
 import secretInLabels from "./secret-in-labels.js";
 import secretInterpolationDefault from "./secret-interpolation-default.js";
+import secretNamedValue from "./secret-named-value.js";
 import urlCredentials from "./url-credentials.js";
 
 /**
@@ -18,6 +19,7 @@ export const composeRules: Rule<ComposeDoc>[] = [
   secretInCommand,
   secretInLabels,
   secretInterpolationDefault,
+  secretNamedValue,
   urlCredentials,
   knownToken,
 ];

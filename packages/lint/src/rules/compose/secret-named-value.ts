@@ -1,0 +1,43 @@
+import { scanInterpolation, type ComposeDoc, type ComposeScalar } from "../../parse/compose.js";
+import { defineRule } from "../../rule.js";
+import { judgeNamedValue } from "../support/named-values.js";
+
+/**
+ * Everything the dedicated rules do not read: `x-` extensions no service uses (yet), volume
+ * `driver_opts`, `logging.options` (`splunk-token`), `configs`, custom keys. Environment, build
+ * args and labels are left to their own rules, which give better fixes.
+ */
+export default defineRule<ComposeDoc>({
+  id: "compose/secret-named-value",
+  kind: "compose",
+  severity: "error",
+  description: "A secret-named key outside environment, build args and labels (x- extensions, driver_opts, logging options) holds a literal",
+  check(ctx) {
+    const { doc } = ctx;
+    const covered = new Set<ComposeScalar["node"]>();
+    for (const e of [...doc.environment, ...doc.buildArgs, ...doc.labels]) if (e.value) covered.add(e.value.node);
+    for (const pair of doc.pairs) {
+      if (covered.has(pair.value.node)) continue;
+      const scan = scanInterpolation(pair.value.text);
+      if (scan.interpolated) continue;
+      const verdict = judgeNamedValue(pair.name, scan.unescaped.text, ctx.names);
+      if (!verdict) continue;
+      const where = [...pair.path, pair.name].join(".");
+      ctx.report({
+        range: pair.value.range,
+        value: pair.value.text.text,
+        name: pair.name,
+        message:
+          verdict === "secret"
+            ? `\`${where}\` is a literal secret committed with this compose file`
+            : `\`${where}\` holds a placeholder; make sure the real value never lands in this file`,
+        fix: `Reference a variable instead (\`\${${envNameFor(pair.name)}:?}\`) whose value comes from an untracked \`.env\` or a secret store, or move it into a compose secret (\`secrets:\`).`,
+        ...(verdict === "placeholder" ? { severity: "info" as const } : {}),
+      });
+    }
+  },
+});
+
+function envNameFor(key: string): string {
+  return key.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_+|_+$/g, "") || "SECRET";
+}
