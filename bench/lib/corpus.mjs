@@ -110,8 +110,9 @@ export function generateCorpus(opts) {
     mkdirSync(dirname(abs), { recursive: true });
     cpSync(fx.abs, abs);
     const size = statSync(abs).size;
+    if (!fx.kind) continue; // copied for build contexts, but not a file either tool is scored on
     bytes += size;
-    fileRows.push({ file: rel, kind: "fixture", bytes: size, labelled: fx.labelled });
+    fileRows.push({ file: rel, kind: fx.kind, bytes: size, labelled: fx.labelled, fixture: true });
     for (const l of fx.labels) labels.push({ file: rel, ...l });
   }
 
@@ -122,34 +123,49 @@ export function generateCorpus(opts) {
 }
 
 /**
- * Files under `root` (test/fixtures) next to a SECRETS.json. Accepted label shapes, per directory:
- * `[{ file, line, kind?, secret? }]`, `{ secrets: [...] }` or `{ "<file>": [line | { line, kind?, secret? }] }`.
- * Files in a directory with a SECRETS.json are fully labelled (unlisted lines hold no secret).
+ * What `stowaway lint <dir>` picks up by name (mirrors packages/lint's discovery): Dockerfiles,
+ * compose files and env files. Both tools are scored on these files only.
+ */
+export function lintKindOfName(name) {
+  const lower = name.toLowerCase();
+  if (lower.endsWith(".dockerignore")) return undefined;
+  if (name === "Dockerfile" || name === "Containerfile" || lower.endsWith(".dockerfile") || /^(Dockerfile|Containerfile)\./.test(name)) return "dockerfile";
+  if (/^(docker-)?compose\.ya?ml$/.test(lower) || /\.compose\.ya?ml$/.test(lower) || /^(docker-)?compose\.[^/]+\.ya?ml$/.test(lower)) return "compose";
+  if (/^\.env\.(example|sample|template|dist)$|\.env\.(example|sample|template)$/.test(lower)) return undefined;
+  if (lower === ".env" || lower.endsWith(".env") || lower.startsWith(".env.")) return "env";
+  return undefined;
+}
+
+/**
+ * Files under `root` (test/fixtures). A directory with a SECRETS.json labels the files below it:
+ * `{ "<path relative to that directory>": [{ line, value, ruleId }] }` (also accepted: a list of
+ * `{ file, line, kind?, secret? }`). Everything is copied (build-context rules need the other files),
+ * but only lintable files below a SECRETS.json are labelled, and unlisted lines there hold no secret.
  */
 export function collectFixtures(root) {
   const out = [];
   if (!existsSync(root)) return out;
-  const walk = (dir) => {
+  const walk = (dir, scope) => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-    let labelsByFile = null;
     if (entries.some((e) => e.isFile() && e.name === "SECRETS.json")) {
       try {
-        labelsByFile = parseSecretsJson(JSON.parse(readFileSync(join(dir, "SECRETS.json"), "utf8")));
+        scope = { base: dir, byFile: parseSecretsJson(JSON.parse(readFileSync(join(dir, "SECRETS.json"), "utf8"))) };
       } catch {
-        labelsByFile = null;
+        scope = undefined;
       }
     }
     for (const e of entries) {
       const abs = join(dir, e.name);
-      if (e.isDirectory()) walk(abs);
-      else if (e.isFile() && e.name !== "SECRETS.json" && !e.name.endsWith(".ts")) {
+      if (e.isDirectory()) walk(abs, scope);
+      else if (e.isFile() && e.name !== "SECRETS.json") {
         const rel = relative(root, abs).split("\\").join("/");
-        const own = labelsByFile ? labelsByFile.get(e.name) ?? labelsByFile.get(relative(dir, abs)) ?? [] : [];
-        out.push({ abs, rel, labelled: Boolean(labelsByFile), labels: own });
+        const kind = lintKindOfName(e.name);
+        const labels = scope && kind ? scope.byFile.get(relative(scope.base, abs).split("\\").join("/")) ?? [] : [];
+        out.push({ abs, rel, kind, labelled: Boolean(scope && kind), labels });
       }
     }
   };
-  walk(root);
+  walk(root, undefined);
   return out;
 }
 
@@ -159,7 +175,7 @@ function parseSecretsJson(json) {
     const e = typeof entry === "number" ? { line: entry } : entry;
     if (!file || !Number.isInteger(e?.line)) return;
     const list = byFile.get(file) ?? [];
-    list.push({ line: e.line, endLine: e.endLine ?? e.line, kind: e.kind ?? e.ruleId ?? "fixture", secret: e.secret === undefined ? true : Boolean(e.secret), value: "" });
+    list.push({ line: e.line, endLine: e.endLine ?? e.line, kind: e.kind ?? e.ruleId ?? "fixture", secret: e.secret === undefined ? true : Boolean(e.secret), value: typeof e.value === "string" ? e.value : "" });
     byFile.set(file, list);
   };
   const list = Array.isArray(json) ? json : Array.isArray(json?.secrets) ? json.secrets : null;

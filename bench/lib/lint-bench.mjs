@@ -1,0 +1,176 @@
+// The linter's benchmarks: throughput, start-up, secretlint side by side, peak RSS, scaling.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { DEFAULT_FILES, DEFAULT_SEED, generateCorpus } from "./corpus.mjs";
+import { score } from "./score.mjs";
+import { hrms, linearFit, median, runMeasured } from "./util.mjs";
+
+export async function benchLint({ root, quick, log, regen = true }) {
+  const corpusDir = join(root, "bench/corpus");
+  const cli = join(root, "packages/cli/bin/stowaway.js");
+  const binLink = join(root, "node_modules/.bin/stowaway");
+  const secretlintBin = join(root, "node_modules/secretlint/bin/secretlint.js");
+  const tmp = mkdtempSync(join(tmpdir(), "stowaway-bench-lint-"));
+  const out = {};
+  try {
+    // ---- corpus
+    // Regenerated every run (a few seconds) so the figures always match the generator in the tree.
+    let corpus = readLabels(corpusDir);
+    if (regen || !corpus || corpus.seed !== DEFAULT_SEED || corpus.summary?.synthFiles !== DEFAULT_FILES) {
+      log("generating bench/corpus …");
+      generateCorpus({ outDir: corpusDir, files: DEFAULT_FILES, seed: DEFAULT_SEED, fixturesRoot: join(root, "test/fixtures") });
+      corpus = readLabels(corpusDir);
+    }
+    const totalBytes = corpus.files.reduce((s, f) => s + f.bytes, 0);
+    const roots = ["synth", ...(corpus.files.some((f) => f.file.startsWith("fixtures/")) ? ["fixtures"] : [])];
+    out.corpus = { ...corpus.summary, mb: totalBytes / 1e6 };
+    log(`corpus: ${corpus.files.length} files, ${(totalBytes / 1e6).toFixed(1)} MB, ${corpus.summary.secrets} planted secrets, ${corpus.summary.decoys} look-alikes`);
+
+    // ---- throughput and peak RSS: the whole corpus in one process
+    const runs = quick ? 1 : 3;
+    const ours = [];
+    let report;
+    for (let i = 0; i < runs; i++) {
+      const file = join(tmp, "ours.json");
+      const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", file, ...roots], { cwd: corpusDir });
+      if (r.status !== 0 && r.status !== 1) throw new Error(`stowaway lint exited ${r.status}: ${r.stderr.slice(0, 500)}`);
+      ours.push(r);
+      if (!report) report = JSON.parse(readFileSync(file, "utf8"));
+      rmSync(file, { force: true });
+    }
+    const oursMs = median(ours.map((r) => r.ms));
+    const filesLinted = report.summary?.files ?? corpus.files.length;
+    out.throughput = {
+      runs,
+      wallMs: oursMs,
+      filesLinted,
+      filesPerSecond: filesLinted / (oursMs / 1000),
+      mbPerSecond: totalBytes / 1e6 / (oursMs / 1000),
+      lintErrors: report.errors?.length ?? 0,
+    };
+    out.memory = { peakRssKb: Math.max(...ours.map((r) => r.rssKb)), via: ours[0].via };
+    log(`stowaway lint: ${filesLinted} files in ${(oursMs / 1000).toFixed(2)} s, peak RSS ${(out.memory.peakRssKb / 1024).toFixed(0)} MB`);
+
+    // ---- secretlint on the same files, same run
+    const rc = join(tmp, ".secretlintrc.json");
+    writeFileSync(rc, JSON.stringify({ rules: [{ id: "@secretlint/secretlint-rule-preset-recommend" }] }));
+    const slFile = join(tmp, "secretlint.json");
+    const sl = runMeasured(process.execPath, [secretlintBin, "--format", "json", "--no-color", "--secretlintrc", rc, "--output", slFile, "synth/**/*", ...corpus.files.filter((f) => f.fixture).map((f) => f.file)], { cwd: corpusDir });
+    if (!existsSync(slFile)) throw new Error(`secretlint wrote no report (exit ${sl.status}): ${sl.stderr.slice(0, 500)}`);
+    // The report embeds each file's source (secrets included): read what we need, then delete it.
+    const slReport = JSON.parse(readFileSync(slFile, "utf8"));
+    rmSync(slFile, { force: true });
+    const slFindings = [];
+    for (const fileResult of slReport) {
+      const file = relative(corpusDir, fileResult.filePath).split("\\").join("/");
+      for (const m of fileResult.messages ?? []) if (m.type !== "ignore") slFindings.push({ file, line: m.loc?.start?.line ?? 0, ruleId: m.ruleId });
+    }
+    const oursFindings = report.findings.filter((f) => f.severity !== "info").map((f) => ({ file: f.file.split("\\").join("/"), line: f.line, ruleId: f.ruleId, severity: f.severity }));
+    const oursInfo = report.findings.filter((f) => f.severity === "info").length;
+    out.secretlint = {
+      version: readJson(join(root, "node_modules/secretlint/package.json")).version,
+      preset: readJson(join(root, "node_modules/@secretlint/secretlint-rule-preset-recommend/package.json")).version,
+      filesScanned: slReport.length,
+      wallMs: sl.ms,
+      peakRssKb: sl.rssKb,
+      speedup: sl.ms / oursMs,
+    };
+    out.precision = {
+      note: "findings matched to labels by (file, line); stowaway's info findings (placeholders) count as not reported",
+      stowaway: { ...score(oursFindings, corpus), infoFindingsIgnored: oursInfo },
+      secretlint: score(slFindings, corpus),
+      // For information: stowaway's errors only (warnings such as secret-build-arg flag a practice, not a value).
+      stowawayErrorsOnly: score(oursFindings.filter((f) => f.severity === "error"), corpus),
+    };
+    log(`secretlint ${out.secretlint.version}: ${slReport.length} files in ${(sl.ms / 1000).toFixed(2)} s`);
+
+    // ---- start-up: one Dockerfile, cold processes, against `node -e ''`
+    const one = pickStartupFile(corpus);
+    const n = quick ? 5 : 20;
+    const spawnMs = (cmd, args) => {
+      const t0 = hrms();
+      const r = spawnSync(cmd, args, { cwd: corpusDir, stdio: "ignore" });
+      const ms = hrms() - t0;
+      if (r.error) throw r.error;
+      return ms;
+    };
+    const bin = existsSync(binLink) ? binLink : cli;
+    const binCmd = bin === cli ? [process.execPath, [cli, "lint", one.file]] : [bin, ["lint", one.file]];
+    const nodeCmd = [process.execPath, ["-e", ""]];
+    for (let i = 0; i < 2; i++) {
+      spawnMs(...nodeCmd);
+      spawnMs(...binCmd);
+    }
+    const nodeTimes = [];
+    const ourTimes = [];
+    for (let i = 0; i < n; i++) {
+      // Interleaved so drift on a noisy machine hits both alike.
+      nodeTimes.push(spawnMs(...nodeCmd));
+      ourTimes.push(spawnMs(...binCmd));
+    }
+    out.startup = {
+      command: `${relative(root, bin)} lint ${one.file}`,
+      file: one.file,
+      fileBytes: one.bytes,
+      runs: n,
+      medianMs: median(ourTimes),
+      nodeMedianMs: median(nodeTimes),
+      ratio: median(ourTimes) / median(nodeTimes),
+      target: 1.6,
+    };
+    log(`start-up: ${out.startup.medianMs.toFixed(1)} ms vs node -e '' ${out.startup.nodeMedianMs.toFixed(1)} ms → ${out.startup.ratio.toFixed(2)}×`);
+
+    // ---- scaling: 250, 500, 1,000, 2,000 files (shards are nested prefixes of the synthetic part)
+    const points = [];
+    const shards = corpus.shards;
+    for (let k = 0; k < shards.length; k++) {
+      const dirs = shards.slice(0, k + 1);
+      const files = corpus.files.filter((f) => dirs.some((d) => f.file.startsWith(d + "/")));
+      const bytes = files.reduce((s, f) => s + f.bytes, 0);
+      const times = [];
+      for (let i = 0; i < (quick ? 1 : 3); i++) {
+        const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", join(tmp, "scale.json"), ...dirs], { cwd: corpusDir });
+        times.push(r.ms);
+      }
+      points.push({ files: files.length, mb: bytes / 1e6, wallMs: median(times) });
+    }
+    const fit = linearFit(points.map((p) => p.files), points.map((p) => p.wallMs));
+    const fitMb = linearFit(points.map((p) => p.mb), points.map((p) => p.wallMs));
+    out.scaling = {
+      points,
+      fit: { interceptMs: fit.intercept, msPerFile: fit.slope, r2: fit.r2 },
+      fitByMb: { interceptMs: fitMb.intercept, msPerMb: fitMb.slope, r2: fitMb.r2 },
+      // Marginal cost of the last 1,000 files against the first 250: ~1 when linear, > 1 when super-linear.
+      marginalRatio: (points[3].wallMs - points[2].wallMs) / (points[3].files - points[2].files) / ((points[1].wallMs - points[0].wallMs) / (points[1].files - points[0].files)),
+    };
+    log(`scaling: ${points.map((p) => `${p.files} → ${(p.wallMs / 1000).toFixed(2)} s`).join(", ")} (R² ${fit.r2.toFixed(4)})`);
+    return out;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function readLabels(dir) {
+  try {
+    return JSON.parse(readFileSync(join(dir, "labels.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return {};
+  }
+}
+
+/** A Dockerfile of typical size (closest to 4 kB) from the first shard: what a pre-commit hook sees. */
+function pickStartupFile(corpus) {
+  const dockerfiles = corpus.files.filter((f) => f.kind === "dockerfile" && f.file.startsWith(corpus.shards[0] + "/"));
+  dockerfiles.sort((a, b) => Math.abs(a.bytes - 4000) - Math.abs(b.bytes - 4000) || (a.file < b.file ? -1 : 1));
+  return dockerfiles[0];
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick] [-- --only lint|sidecar] [-- --no-regen]`
+// Prints a table and writes bench/results.json. Never part of `npm test`. See bench/README.md.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { benchLint } from "./lib/lint-bench.mjs";
+import { fmt, machine } from "./lib/util.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    "no-regen": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  console.log("usage: npm run bench [-- --quick] [-- --only lint|sidecar] [-- --no-regen]");
+  process.exit(0);
+}
+if (values.only && !["lint", "sidecar"].includes(values.only)) {
+  console.error(`--only takes lint or sidecar, not "${values.only}"`);
+  process.exit(2);
+}
+const quick = values.quick;
+const want = (s) => !values.only || values.only === s;
+const log = (m) => process.stderr.write(`[bench] ${m}\n`);
+
+if (!existsSync(`${root}packages/cli/dist/main.js`)) {
+  console.error("The CLI is not built: run `npm run build` first.");
+  process.exit(2);
+}
+
+const resultsPath = `${root}bench/results.json`;
+let results = {};
+try {
+  results = JSON.parse(readFileSync(resultsPath, "utf8"));
+} catch {
+  results = {};
+}
+results.version = 1;
+results.machine = machine();
+results.date = new Date().toISOString();
+results.quick = quick;
+
+let failed = false;
+if (want("lint")) {
+  try {
+    results.lint = { date: results.date, quick, ...(await benchLint({ root, quick, log, regen: !values["no-regen"] })) };
+  } catch (e) {
+    failed = true;
+    log(`lint benchmarks failed: ${e.message}`);
+    results.lint = { date: results.date, quick, error: e.message };
+  }
+}
+if (want("sidecar")) {
+  try {
+    const { benchSidecar } = await import("./lib/sidecar-bench.mjs");
+    results.sidecar = { date: results.date, quick, ...(await benchSidecar({ root, quick, log })) };
+  } catch (e) {
+    failed = true;
+    log(`sidecar benchmarks failed: ${e.stack ?? e.message}`);
+    results.sidecar = { date: results.date, quick, error: e.message };
+  }
+}
+writeFileSync(resultsPath, JSON.stringify(results, null, 2) + "\n");
+printTable(results);
+console.log(`\nwrote bench/results.json (${results.machine.cpus} × ${results.machine.cpuModel}, node ${results.machine.node}${quick ? ", quick mode" : ""})`);
+process.exitCode = failed ? 1 : 0;
+
+function printTable(r) {
+  const rows = [];
+  const sec = (title) => rows.push([`— ${title}`, "", ""]);
+  const row = (what, value, note = "") => rows.push([what, value, note]);
+  const L = r.lint;
+  if (L && !L.error && want("lint")) {
+    sec(`linter (${L.corpus.files} files, ${fmt.num(L.corpus.mb)} MB, ${L.corpus.secrets} planted secrets, ${L.corpus.decoys} look-alikes)`);
+    row("throughput", `${fmt.num(L.throughput.filesPerSecond, 0)} files/s, ${fmt.num(L.throughput.mbPerSecond, 2)} MB/s`, `whole corpus in ${fmt.ms(L.throughput.wallMs)}, one process`);
+    row("start-up (median of " + L.startup.runs + ")", `${fmt.ms(L.startup.medianMs)} = ${fmt.num(L.startup.ratio, 2)}× node -e ''`, `node -e '' ${fmt.ms(L.startup.nodeMedianMs)}; target ≤ ${L.startup.target}× ${L.startup.ratio <= L.startup.target ? "✓" : "✗"}`);
+    row("secretlint wall time", `${fmt.ms(L.secretlint.wallMs)} = ${fmt.num(L.secretlint.speedup, 1)}× ours`, `secretlint ${L.secretlint.version} + preset-recommend ${L.secretlint.preset}; target > 1× ${L.secretlint.speedup > 1 ? "✓" : "✗"}`);
+    const P = L.precision;
+    row("precision stowaway / secretlint", `${fmt.pct(P.stowaway.precision)} / ${fmt.pct(P.secretlint.precision)}`, `TP ${P.stowaway.truePositives}/${P.secretlint.truePositives}, FP ${P.stowaway.falsePositives}/${P.secretlint.falsePositives}`);
+    row("recall stowaway / secretlint", `${fmt.pct(P.stowaway.recall)} / ${fmt.pct(P.secretlint.recall)}`, `of ${P.stowaway.secretsPlanted} planted secrets; info findings count as not reported`);
+    row("peak RSS (whole corpus)", `${fmt.mb(L.memory.peakRssKb)}`, `secretlint ${fmt.mb(L.secretlint.peakRssKb)}`);
+    for (const p of L.scaling.points) row(`scaling: ${p.files} files`, fmt.ms(p.wallMs), `${fmt.num(p.mb)} MB`);
+    row("scaling fit", `R² ${fmt.num(L.scaling.fit.r2, 4)}`, `${fmt.num(L.scaling.fit.msPerFile, 2)} ms/file + ${fmt.ms(L.scaling.fit.interceptMs)}; marginal cost ratio ${fmt.num(L.scaling.marginalRatio, 2)}`);
+  } else if (L?.error && want("lint")) {
+    sec("linter");
+    row("error", L.error.slice(0, 100));
+  }
+  const S = r.sidecar;
+  if (S && !S.error && want("sidecar")) {
+    sec("sidecar (vault-dev on loopback, sidecar as a real process)");
+    for (const x of S.initialRender ?? []) row(`initial render ${x.secrets} secrets, maxConcurrency ${x.maxConcurrency}`, fmt.ms(x.ms), `${fmt.num(x.secretsPerSecond, 0)} secrets/s`);
+    if (S.rotation) row(`rotation latency beyond ${S.rotation.refreshIntervalMs} ms refresh`, `p50 ${fmt.ms(S.rotation.beyondRefresh.p50)} p95 ${fmt.ms(S.rotation.beyondRefresh.p95)} p99 ${fmt.ms(S.rotation.beyondRefresh.p99)}`, `write→notify, ${S.rotation.samples} bumps; write→file p50 ${fmt.ms(S.rotation.writeToFile.p50)}`);
+    if (S.steadyState) row(`steady state ${S.steadyState.secrets} secrets @ ${S.steadyState.intervalMs / 1000}s`, `${fmt.num(S.steadyState.meanRps, 1)} req/s mean, peak ${S.steadyState.peakPerSecond}/s`, `peak/mean ${fmt.num(S.steadyState.peakToMean, 2)}, target < 2 ${S.steadyState.peakToMean < 2 ? "✓" : "✗"}; over ${fmt.ms(S.steadyState.windowMs)}`);
+    for (const f of S.footprint ?? []) row(`idle footprint ${f.secrets} secrets`, `${fmt.mb(f.rssKb)} RSS, ${fmt.num(f.cpuPercent, 2)}% CPU`, `over ${fmt.ms(f.windowMs)}`);
+    if (S.atomicity) row("torn reads", String(S.atomicity.tornReads), `${S.atomicity.reads} reads during ${S.atomicity.rotations} rotations; must be 0 ${S.atomicity.tornReads === 0 ? "✓" : "✗"}`);
+  } else if (S?.error && want("sidecar")) {
+    sec("sidecar");
+    row("error", S.error.slice(0, 100));
+  }
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  for (const [a, b, c] of rows) {
+    if (a.startsWith("— ")) console.log(`\n${a}`);
+    else console.log(`  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+  }
+}
