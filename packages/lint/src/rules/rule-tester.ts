@@ -110,3 +110,15 @@ function firstWord(code: string): string {
 function defaultFile(kind: FileKind): string {
   return kind === "dockerfile" ? "Dockerfile" : kind === "compose" ? "compose.yaml" : ".env";
 }
+
+/** 1-based line and column of the first occurrence of `needle` in `code` (for writing expectations). */
+export function at(code: string, needle: string, occurrence = 1): { line: number; column: number } {
+  let index = -1;
+  for (let n = 0; n < occurrence; n++) {
+    index = code.indexOf(needle, index + 1);
+    if (index < 0) throw new Error("needle not found in test source");
+  }
+  const before = code.slice(0, index);
+  const line = before.split("\n").length;
+  return { line, column: index - before.lastIndexOf("\n") };
+}

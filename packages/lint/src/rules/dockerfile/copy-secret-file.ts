@@ -1,7 +1,7 @@
 import { secretFileInfo } from "../../detect/index.js";
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
-import { buildSecretFix, walkInstructions } from "./shared.js";
+import { buildSecretFix, walkInstructions } from "./support/shared.js";
 
 /** COPY/ADD of files that are secret by nature: `.env`, SSH keys, `.npmrc`, keystores, cloud credentials. */
 export default defineRule<DockerfileDoc>({
@@ -22,7 +22,8 @@ export default defineRule<DockerfileDoc>({
         ctx.report({
           range: doc.rangeOf(src),
           message: `${ins.keyword} puts a ${info.label} into the image; every layer keeps it, even if a later step deletes it.`,
-          value: src.text,
+          // The secret is the file's content, unknown here; this identifies the finding (and is never a credential).
+          value: `${ins.keyword} ${src.text}`,
           fix: info.certain
             ? `Do not copy it: add \`${base}\` to .dockerignore. ${buildSecretFix(doc, base.replace(/^\./, "").replace(/[^A-Za-z0-9]+/g, "_"))} For SSH access during the build use \`RUN --mount=type=ssh\` with \`docker build --ssh default\`.`
             : `Check what it holds. If it is secret, add \`${base}\` to .dockerignore and use \`RUN --mount=type=secret,id=${base.replace(/^\./, "").replace(/[^A-Za-z0-9]+/g, "_")},target=<path>\` for the step that needs it.`,

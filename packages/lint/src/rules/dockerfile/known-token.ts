@@ -1,6 +1,6 @@
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
-import { analyze, buildSecretFix, ROTATE } from "./shared.js";
+import { analyze, buildSecretFix, ROTATE } from "./support/shared.js";
 
 /** Credentials in a recognised vendor format anywhere in the file (a value another rule reports is skipped). */
 export default defineRule<DockerfileDoc>({

@@ -1,7 +1,7 @@
 import { classifyName, classifyValue, hasReference } from "../../detect/index.js";
 import type { DfInstruction, DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
-import { buildSecretFix, runtimeSecretFix, walkInstructions } from "./shared.js";
+import { buildSecretFix, runtimeSecretFix, walkInstructions } from "./support/shared.js";
 
 /**
  * ARGs named like secrets (their values end up in `docker history` and provenance whatever the
@@ -32,7 +32,8 @@ export default defineRule<DockerfileDoc>({
           ctx.report({
             range: doc.rangeOf(pair.nameText),
             message: `ARG ${pair.name} passes a secret as a build argument: its value is recorded in the image history and build provenance, and a multi-stage build does not remove it.`,
-            value: pair.name,
+            // Not a secret itself; the engine fingerprints it, so make it distinct from the name in messages.
+            value: `build-arg:${pair.name}`,
             name: pair.name,
             fix: `Replace the ARG with a build secret. ${buildSecretFix(doc, pair.name)}`,
           });

@@ -1,7 +1,7 @@
 import { classifyName, findKnownTokens } from "../../detect/index.js";
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
-import { analyze, buildSecretFix, ROTATE } from "./shared.js";
+import { analyze, buildSecretFix, ROTATE } from "./support/shared.js";
 
 /** Secrets on command lines: RUN (and its heredocs), CMD, ENTRYPOINT, HEALTHCHECK, COPY heredoc bodies. */
 export default defineRule<DockerfileDoc>({

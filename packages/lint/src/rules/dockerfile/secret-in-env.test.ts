@@ -1,4 +1,4 @@
-import { testDockerfileRule } from "./test-helpers.js";
+import { testDockerfileRule } from "./support/test-helpers.js";
 import rule from "./secret-in-env.js";
 
 const id = "dockerfile/secret-in-env";

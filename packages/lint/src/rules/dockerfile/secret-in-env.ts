@@ -1,6 +1,6 @@
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
-import { analyze, buildSecretFix, ROTATE, runtimeSecretFix } from "./shared.js";
+import { analyze, buildSecretFix, ROTATE, runtimeSecretFix } from "./support/shared.js";
 
 /** ENV, ARG defaults and LABELs whose name says secret and whose value is a literal. */
 export default defineRule<DockerfileDoc>({

@@ -1,6 +1,6 @@
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
-import { analyze, buildSecretFix, ROTATE } from "./shared.js";
+import { analyze, buildSecretFix, ROTATE } from "./support/shared.js";
 
 /** `scheme://user:password@host` and `Password=…;` connection strings in any instruction, heredoc or comment. */
 export default defineRule<DockerfileDoc>({

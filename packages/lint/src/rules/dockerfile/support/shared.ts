@@ -1,9 +1,9 @@
 import {
   classifyName, classifyValue, findCommandLineSecrets, findConnectionStringPasswords, findKnownTokens, findUrlCredentials,
   interpolationDefault, isLikelySecretValue, type CommandLineMatch, type CredentialMatch, type TokenMatch,
-} from "../../detect/index.js";
-import type { DfInstruction, DfPair, DfText, DockerfileDoc } from "../../parse/dockerfile.js";
-import type { NameSettings } from "../../rule.js";
+} from "../../../detect/index.js";
+import type { DfInstruction, DfPair, DfText, DockerfileDoc } from "../../../parse/dockerfile.js";
+import type { NameSettings } from "../../../rule.js";
 
 /**
  * What the Dockerfile rules share: walking instructions (ONBUILD triggers included), the texts

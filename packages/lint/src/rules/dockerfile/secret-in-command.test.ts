@@ -1,0 +1,52 @@
+import { expectAt, testDockerfileRule } from "./support/test-helpers.js";
+import rule from "./secret-in-command.js";
+
+const id = "dockerfile/secret-in-command";
+const GH = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d";
+
+testDockerfileRule(rule, {
+  valid: [
+    // postgres official image: a public key fingerprint, then gpg --recv-keys.
+    "FROM debian:bookworm-slim\nRUN set -ex; \\\n    key='B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8'; \\\n    export GNUPGHOME=\"$(mktemp -d)\"; \\\n    gpg --batch --keyserver keyserver.ubuntu.com --recv-keys \"$key\"; \\\n    gpg --batch --export \"$key\" > /etc/apt/keyrings/postgres.gpg\n",
+    // python official image
+    'FROM buildpack-deps:bookworm\nENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D\nRUN gpg --batch --keyserver hkps://keys.openpgp.org --recv-keys "$GPG_KEY"\n',
+    // node official image loop over keys
+    "FROM buildpack-deps:bookworm\nRUN for key in 4ED778F539E3634C779C87C6D7062848A1AB005C 141F07595B7B3FFE74309A937405533BE57C7D57; do \\\n      gpg --batch --keyserver hkps://keys.openpgp.org --recv-keys \"$key\"; \\\n    done\n",
+    // golang official image: sha256 checksums
+    "FROM alpine:3.20\nRUN url='https://dl.google.com/go/go1.23.3.linux-amd64.tar.gz'; sha256='a0afb9744c00648bafb1b90b4aba5bdb86f424f02f9275399ce0c20b93a2c3a8'; \\\n    wget -O go.tgz \"$url\"; echo \"$sha256 *go.tgz\" | sha256sum -c -\n",
+    "# syntax=docker/dockerfile:1.10\nFROM node:22\nRUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci\n",
+    'FROM node:22\nRUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci\nRUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > .npmrc\n',
+    "FROM alpine\nRUN --mount=type=secret,id=db curl -u \"admin:$(cat /run/secrets/db)\" https://api.local\n",
+    "FROM mysql:8\nHEALTHCHECK CMD mysqladmin ping -h localhost -u root -p\"$MYSQL_ROOT_PASSWORD\"\n",
+    "FROM redis:7\nCMD [\"redis-server\", \"--requirepass\", \"${REDIS_PASSWORD}\"]\n",
+    "FROM alpine\nRUN mysql -u root -p app < dump.sql\n",
+    "FROM alpine\nRUN export PASSWORD=changeme && ./configure\n",
+    "FROM alpine\nRUN ssh-keygen -t ed25519 -N '' -f /etc/ssh/key\n",
+  ],
+  invalid: [
+    expectAt(id, "FROM alpine\nRUN curl -u admin:Fx-CurlPass-21 https://artifacts.corp.local/pkg.tgz -o /tmp/pkg.tgz\n", "Fx-CurlPass-21"),
+    expectAt(id, `FROM alpine\nRUN curl -H "Authorization: Bearer ${GH}" https://api.github.com/user\n`, GH),
+    // continuation: physical line of the secret
+    expectAt(id, "FROM alpine\nRUN apt-get update && \\\n    mysql -uroot -pFx-MysqlPass-22 -e 'select 1' && \\\n    true\n", "Fx-MysqlPass-22"),
+    expectAt(id, "FROM docker:27\nRUN docker login -u ci -p Fx-DockerPass-23 registry.corp.local\n", "Fx-DockerPass-23"),
+    expectAt(id, "FROM nginx:1.27\nRUN htpasswd -bc /etc/nginx/.htpasswd admin Fx-Htpasswd-24\n", "Fx-Htpasswd-24"),
+    expectAt(id, "FROM alpine\nRUN sshpass -p Fx-SshPass-25 scp user@host:/f /f\n", "Fx-SshPass-25"),
+    expectAt(id, "FROM redis:7\nCMD [\"redis-server\", \"--requirepass\", \"Fx-RedisReq-26\"]\n", "Fx-RedisReq-26"),
+    expectAt(id, "FROM redis:7\nCMD redis-server --requirepass Fx-RedisReq-27\n", "Fx-RedisReq-27"),
+    expectAt(id, "FROM redis:7\nHEALTHCHECK --interval=10s CMD redis-cli -a Fx-RedisCli-28 ping\n", "Fx-RedisCli-28"),
+    expectAt(id, "FROM alpine\nENTRYPOINT [\"sh\", \"-c\", \"exec app --api-key=Fx-EntryKey-29\"]\n", "Fx-EntryKey-29"),
+    expectAt(id, "FROM mysql:8\nRUN mysql -e \"CREATE USER 'app'@'%' IDENTIFIED BY 'Fx-Identified-30';\"\n", "Fx-Identified-30"),
+    expectAt(id, "FROM node:22\nRUN echo \"//registry.npmjs.org/:_authToken=Fx-NpmAuth-31\" > /root/.npmrc && npm ci\n", "Fx-NpmAuth-31"),
+    expectAt(id, "FROM alpine\nRUN export API_TOKEN=Fx-Export-32 && ./fetch.sh\n", "Fx-Export-32"),
+    // heredoc script: line numbers inside the body
+    expectAt(id, "FROM alpine\nRUN <<EOF\nset -e\nPGPASSWORD=Fx-Heredoc-33 psql -h db -c 'select 1'\nEOF\n", "Fx-Heredoc-33"),
+    // COPY heredoc writing a dotenv file
+    expectAt(id, "FROM alpine\nCOPY <<EOF /app/.env\nDB_HOST=db\nDB_PASSWORD=Fx-CopyHeredoc-34\nEOF\n", "Fx-CopyHeredoc-34"),
+    // RUN --mount flags are skipped before the command
+    expectAt(id, "FROM alpine\nRUN --mount=type=cache,target=/root/.cache wget --password=Fx-Wget-35 https://h/f\n", "Fx-Wget-35"),
+    // ONBUILD trigger
+    expectAt(id, "FROM alpine\nONBUILD RUN curl --user ci:Fx-Onbuild-36 https://h/x\n", "Fx-Onbuild-36"),
+    // escape=` continuation
+    expectAt(id, "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN net user admin `\n    Fx-WinCli-37 && app.exe --password=Fx-WinCli-38\n", "Fx-WinCli-38"),
+  ],
+});
