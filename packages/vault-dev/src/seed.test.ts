@@ -162,6 +162,8 @@ describe("programmatic helpers", () => {
     dev.seed({ kv2: { nsd: { a: "c" } } }, "team-z");
     expect((await api.get("secret/data/later")).body.data.data).toEqual({ a: "b" });
     expect((await api.get("team-z/secret/data/nsd")).body.data.data).toEqual({ a: "c" });
+    dev.seed({ tokens: { "alias-token": { ttl: "10m", max_ttl: "30m" } } });
+    expect((await api.get("auth/token/lookup-self", { token: "alias-token" })).body.data).toMatchObject({ explicit_max_ttl: 1800, creation_ttl: 600 });
     const t = dev.createToken({ ttl: "5s" });
     expect((await api.get("auth/token/lookup-self", { token: t })).body.data.policies).toEqual(["default"]);
     dev.advanceClock(6);

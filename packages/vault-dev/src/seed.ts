@@ -63,7 +63,9 @@ export interface TokenSeed {
   id?: string;
   policies?: string[] | string;
   ttl?: string | number;
+  /** The token's max TTL (Vault's explicit_max_ttl); `max_ttl` is accepted as an alias. */
   explicit_max_ttl?: string | number;
+  max_ttl?: string | number;
   period?: string | number;
   renewable?: boolean;
   meta?: Record<string, string>;
@@ -286,7 +288,7 @@ export function applySeed(ctx: SeedContext, ns: Namespace, seed: SeedFile, prefi
           id,
           policies: policies.includes("root") ? policies : [...new Set(["default", ...policies])],
           ttl: t.ttl === undefined ? 0 : parseDuration(t.ttl),
-          explicitMaxTtl: t.explicit_max_ttl === undefined ? 0 : parseDuration(t.explicit_max_ttl),
+          explicitMaxTtl: (t.explicit_max_ttl ?? t.max_ttl) === undefined ? 0 : parseDuration(t.explicit_max_ttl ?? t.max_ttl),
           period: t.period === undefined ? 0 : parseDuration(t.period),
           renewable: bool(t, "renewable") ?? true,
           meta: isPlainObject(t.meta) ? Object.fromEntries(Object.entries(t.meta).map(([k, v]) => [k, String(v)])) : null,

@@ -429,7 +429,13 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
         }
       }
       if (isV1) {
-        const rel = decodeURIComponent(pathname.slice(4));
+        let rel: string;
+        try {
+          rel = decodeURIComponent(pathname.slice(4));
+        } catch {
+          rel = "";
+          parseError = "invalid URL escape in path";
+        }
         const f = faults;
         const affected = rel.startsWith(f.pathPrefix);
         if (affected && f.delayMs > 0) await sleep(f.delayMs);

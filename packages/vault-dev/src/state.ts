@@ -261,8 +261,12 @@ export class VaultState {
   /** A live token, or undefined. */
   lookupToken(id: string | undefined): TokenEntry | undefined {
     if (!id) return undefined;
-    this.sweep();
-    return this.tokens.get(id);
+    const t = this.tokens.get(id);
+    if (t && t.expireTime !== null && t.expireTime <= this.now()) {
+      this.revokeToken(id);
+      return undefined;
+    }
+    return t;
   }
 
   findByAccessor(accessor: string): TokenEntry | undefined {
