@@ -45,7 +45,13 @@ function context(files: Record<string, string>): string {
 /** Lints `dockerfile` as `<root>/<name>` with the context at `root`. */
 function lint(root: string, dockerfile: string, name = "Dockerfile") {
   writeFileSync(path.join(root, name), dockerfile);
-  return runRule(dockerfile, { file: name, absPath: path.join(root, name), contextDir: root }).map((r) => ({ line: r.range.start.line, column: r.range.start.column, severity: r.severity, path: r.name, message: r.message }));
+  return runRule(dockerfile, { file: name, absPath: path.join(root, name), contextDir: root }).map((r) => ({
+    line: r.range.start.line,
+    column: r.range.start.column,
+    severity: r.severity,
+    paths: r.value.replace(/^build-context:/, "").split(","),
+    message: r.message,
+  }));
 }
 
 const APP = {
@@ -60,35 +66,30 @@ const APP = {
 };
 
 describe("dockerfile/secret-file-in-context", () => {
-  it("reports each secret file `COPY . .` takes, at the source argument", () => {
+  it("names every secret file `COPY . .` takes, in one finding at the source argument", () => {
     const root = context(APP);
     const found = lint(root, "FROM node:20\nWORKDIR /app\nCOPY . .\n");
-    expect(found.map((f) => [f.line, f.column, f.path, f.severity])).toEqual([
-      [3, 6, ".env", "error"],
-      [3, 6, ".npmrc", "error"],
-      [3, 6, ".ssh/", "error"],
-      [3, 6, "certs/server.key", "error"],
-    ]);
-    expect(found[0].message).toContain("`.env`");
+    expect(found.map((f) => [f.line, f.column, f.paths, f.severity])).toEqual([[3, 6, [".env", ".npmrc", ".ssh/", "certs/server.key"], "error"]]);
+    for (const p of ["`.env`", "`.npmrc`", "`.ssh/`", "`certs/server.key`"]) expect(found[0].message).toContain(p);
   });
 
   it("honours .dockerignore with `**` and `!` exceptions", () => {
     const root = context({ ...APP, ".dockerignore": ".env*\n!.env.example\n**/*.key\n.ssh\n" });
-    expect(lint(root, "FROM node:20\nCOPY . /app\n").map((f) => f.path)).toEqual([".npmrc"]);
+    expect(lint(root, "FROM node:20\nCOPY . /app\n").map((f) => f.paths)).toEqual([[".npmrc"]]);
   });
 
   it("prefers <Dockerfile>.dockerignore over .dockerignore", () => {
     const root = context({ ...APP, ".dockerignore": "*\n", "api.Dockerfile.dockerignore": ".ssh\n.npmrc\ncerts\n" });
-    expect(lint(root, "FROM node:20\nCOPY . .\n", "api.Dockerfile").map((f) => f.path)).toEqual([".env"]);
+    expect(lint(root, "FROM node:20\nCOPY . .\n", "api.Dockerfile").map((f) => f.paths)).toEqual([[".env"]]);
     expect(lint(root, "FROM node:20\nCOPY . .\n")).toEqual([]);
   });
 
   it("covers ADD of a directory, a directory source and a glob", () => {
     const root = context(APP);
-    expect(lint(root, "FROM alpine\nADD ./certs /etc/certs\n").map((f) => [f.column, f.path])).toEqual([[5, "certs/server.key"]]);
+    expect(lint(root, "FROM alpine\nADD ./certs /etc/certs\n").map((f) => [f.column, f.paths])).toEqual([[5, ["certs/server.key"]]]);
     expect(lint(root, "FROM alpine\nCOPY src/ /app/src/\n")).toEqual([]);
-    expect(lint(root, "FROM alpine\nCOPY package.json * /app/\n").map((f) => [f.column, f.path])).toEqual([
-      [19, ".env"], [19, ".npmrc"], [19, ".ssh/"], [19, "certs/server.key"],
+    expect(lint(root, "FROM alpine\nCOPY package.json * /app/\n").map((f) => [f.column, f.paths])).toEqual([
+      [19, [".env", ".npmrc", ".ssh/", "certs/server.key"]],
     ]);
   });
 
@@ -102,7 +103,7 @@ describe("dockerfile/secret-file-in-context", () => {
   it("lowers the severity in a build stage that is not the final image", () => {
     const root = context({ ".env": "" });
     expect(lint(root, "FROM node:20 AS build\nCOPY . .\nRUN npm run build\nFROM nginx\nCOPY --from=build /dist /usr/share/nginx/html\n")).toMatchObject([
-      { line: 2, path: ".env", severity: "warning" },
+      { line: 2, paths: [".env"], severity: "warning" },
     ]);
   });
 

@@ -4,8 +4,8 @@ import { secretFileKind } from "../../detect/index.js";
 import type { DfInstruction, DfText, DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule, type RuleContext } from "../../rule.js";
 
-/** Enough to make the point; a context with thousands of key files needs a .dockerignore, not a longer list. */
-const MAX_REPORTS_PER_SOURCE = 100;
+/** Names listed in one message; the rest are counted. */
+const MAX_NAMED = 10;
 const GLOB_CHARS = /[*?[]/;
 
 export default defineRule<DockerfileDoc>({
@@ -27,9 +27,8 @@ export default defineRule<DockerfileDoc>({
         listing ??= listBuildContext(contextDir, ctx.target.absPath);
         if (listing.error) return;
         const inFinalStage = ins.stage === finalStage || ins.stage < 0;
-        for (const hit of secretFilesSwept(listing.files, selector).slice(0, MAX_REPORTS_PER_SOURCE)) {
-          report(ctx, ins, source, hit, listing, inFinalStage);
-        }
+        const hits = secretFilesSwept(listing.files, selector);
+        if (hits.length) report(ctx, ins, source, hits, listing, inFinalStage);
       }
     }
   },
@@ -127,29 +126,36 @@ function selected(file: string, selector: Selector): boolean {
   }
 }
 
+/**
+ * One finding per source argument, naming every secret file it takes: findings on one range
+ * would be merged by the engine (one value, one finding), and a silent loss is worse than a list.
+ */
 function report(
   ctx: RuleContext<DockerfileDoc>,
   ins: DfInstruction,
   source: DfText,
-  hit: SweptSecret,
+  hits: readonly SweptSecret[],
   listing: BuildContextListing,
   inFinalStage: boolean,
 ): void {
   const ignoreName = listing.ignore.file ? path.basename(listing.ignore.file) : ".dockerignore";
-  const certificateMaybe = hit.path.toLowerCase().endsWith(".pem");
+  const named = hits.slice(0, MAX_NAMED).map((h) => `\`${h.path}\` (${h.label})`);
+  const more = hits.length > MAX_NAMED ? ` and ${hits.length - MAX_NAMED} more` : "";
+  const onlyPem = hits.every((h) => h.path.toLowerCase().endsWith(".pem"));
+  const what = hits.length === 1 ? `a secret file, ${named[0]},` : `${hits.length} secret files, ${named.join(", ")}${more},`;
   ctx.report({
     range: ctx.doc.rangeOf(source),
     // Not a secret value: the engine needs one to fingerprint the finding. It is prefixed so that
-    // scrubbing the value out of the message leaves the path in the message readable.
-    value: `build-context:${hit.path}`,
-    name: hit.path,
+    // scrubbing the value out of the message leaves the paths in the message readable.
+    value: `build-context:${hits.map((h) => h.path).join(",")}`,
+    name: hits[0].path,
     message:
-      `\`${ins.keyword} ${source.text}\` sends \`${hit.path}\` (${hit.label}) from the build context into the image` +
-      (listing.ignore.file ? `; ${ignoreName} does not exclude it` : "; there is no .dockerignore") +
-      (inFinalStage ? "" : " (in a build stage: it ships only if copied on, but it is in the build cache)"),
+      `\`${ins.keyword} ${source.text}\` sends ${what} from the build context into the image` +
+      (listing.ignore.file ? `; ${ignoreName} does not exclude ${hits.length === 1 ? "it" : "them"}` : "; there is no .dockerignore") +
+      (inFinalStage ? "" : " (in a build stage: they ship only if copied on, but they are in the build cache)"),
     fix:
-      `Add \`/${hit.path}\` to ${ignoreName} (or start it with \`*\` and re-include only what the image needs with \`!\`), ` +
-      `or copy specific paths instead of the whole directory. If the build needs the file, mount it: \`RUN --mount=type=secret,id=…\`.`,
-    ...(!inFinalStage || certificateMaybe ? { severity: "warning" as const } : {}),
+      `Add ${hits.slice(0, MAX_NAMED).map((h) => `\`/${h.path}\``).join(", ")}${more} to ${ignoreName} (or start it with \`*\` and re-include only what the image needs with \`!\`), ` +
+      `or copy specific paths instead of the whole directory. If the build needs a file, mount it: \`RUN --mount=type=secret,id=…\`.`,
+    ...(!inFinalStage || onlyPem ? { severity: "warning" as const } : {}),
   });
 }
