@@ -168,7 +168,7 @@ describe("programmatic helpers", () => {
     expect((await api.get("auth/token/lookup-self", { token: t })).body.data.policies).toEqual(["default"]);
     dev.advanceClock(6);
     expect((await api.get("auth/token/lookup-self", { token: t })).status).toBe(403);
-    expect(dev.revokeAllTokens({ includeRoot: true })).toBe(1);
+    expect(dev.revokeAllTokens({ includeRoot: true })).toBe(2); // root and alias-token
     expect((await api.get("auth/token/lookup-self")).status).toBe(403);
   });
 });
