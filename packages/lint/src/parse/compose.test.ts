@@ -209,6 +209,14 @@ describe("composeRelatedTargets", () => {
       "  inline:",
       "    build:",
       "      dockerfile_inline: FROM alpine",
+      "  child:",
+      "    extends:",
+      "      file: ./common.yaml",
+      "      service: base",
+      "include:",
+      "  - ../infra/db.yaml",
+      "  - path: [./a.yaml, ./b.yaml]",
+      "  - oci://registry.example/compose:1",
       "",
     ].join("\n"));
     expect(composeRelatedTargets(doc, target)).toEqual([
@@ -216,6 +224,10 @@ describe("composeRelatedTargets", () => {
       { kind: "env", file: "deploy/common.env", absPath: "/repo/deploy/common.env" },
       { kind: "env", file: "deploy/local.env", absPath: "/repo/deploy/local.env", optional: true },
       { kind: "env", file: "deploy/.env", absPath: "/repo/deploy/.env", optional: true },
+      { kind: "compose", file: "deploy/common.yaml", absPath: "/repo/deploy/common.yaml" },
+      { kind: "compose", file: "infra/db.yaml", absPath: "/repo/infra/db.yaml" },
+      { kind: "compose", file: "deploy/a.yaml", absPath: "/repo/deploy/a.yaml" },
+      { kind: "compose", file: "deploy/b.yaml", absPath: "/repo/deploy/b.yaml" },
       { kind: "dockerfile", file: "deploy/web/Dockerfile", absPath: "/repo/deploy/web/Dockerfile", contextDir: "/repo/deploy/web" },
       { kind: "dockerfile", file: "api/docker/Dockerfile.prod", absPath: "/repo/api/docker/Dockerfile.prod", contextDir: "/repo/api" },
     ]);

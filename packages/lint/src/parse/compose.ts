@@ -72,6 +72,8 @@ export interface ComposeDoc {
   scalars: ComposeScalar[];
   /** Every `key: scalar` pair in the file, at its definition, with the key path that leads to it. */
   pairs: ComposePair[];
+  /** Other compose files this one loads: top-level `include:` and services' `extends.file`. */
+  composeFiles: string[];
   /** The file range of `text.text[start, end)`. */
   rangeOf(text: MappedText, start: number, end: number): SourceRange;
 }
@@ -178,6 +180,7 @@ export function parseCompose(source: string, file: string, options: ComposeParse
     commands: [],
     scalars: builder.allScalars(root ?? null),
     pairs: builder.allPairs(root ?? null),
+    composeFiles: [],
     rangeOf: (text, start, end) => mappedRange(lines, text, start, end),
   };
   if (!root) return { ok: true, doc };
@@ -188,6 +191,7 @@ export function parseCompose(source: string, file: string, options: ComposeParse
     return fail(problem(servicesNode.range?.[0] ?? 0, "COMPOSE_BAD_SERVICES", "`services` must be a mapping of service names"));
   }
   if (servicesNode) builder.readServices(servicesNode, doc);
+  builder.readIncludes(top.get("include")?.value ?? null, doc);
   return { ok: true, doc };
 }
 
@@ -401,6 +405,27 @@ class DocBuilder {
       const health = this.deref(f.get("healthcheck")?.value ?? null);
       if (isMap(health)) this.readCommand(this.fields(health).get("test")?.value ?? null, name, "healthcheck.test", doc);
       service.envFiles = this.readEnvFiles(f.get("env_file")?.value ?? null);
+      const ext = this.deref(f.get("extends")?.value ?? null);
+      const extFile = isMap(ext) ? this.stringOf(this.fields(ext).get("file")?.value ?? null) : undefined;
+      if (extFile && !doc.composeFiles.includes(extFile)) doc.composeFiles.push(extFile);
+    }
+  }
+
+  /** `include: [path]` or `include: [{ path: a | [a, b], env_file: … }]`. */
+  readIncludes(node: Node | null, doc: ComposeDoc): void {
+    const n = this.deref(node);
+    if (!isSeq(n)) return;
+    const add = (p: string | undefined) => {
+      if (p && !doc.composeFiles.includes(p)) doc.composeFiles.push(p);
+    };
+    for (const raw of n.items) {
+      const item = this.deref(raw as Node);
+      if (isScalar(item)) add(scalarString(item));
+      else if (isMap(item)) {
+        const pathNode = this.deref(this.fields(item).get("path")?.value ?? null);
+        if (isSeq(pathNode)) for (const p of pathNode.items) add(this.stringOf(p as Node));
+        else add(this.stringOf(pathNode));
+      }
     }
   }
 
@@ -684,8 +709,8 @@ function displayJoin(displayDir: string, ...parts: string[]): string {
 
 /**
  * Files a compose file pulls in, for the engine to lint next: each service's `env_file`s,
- * the project's `.env` (interpolation source, optional), and each local build's Dockerfile
- * together with its build context.
+ * the project's `.env` (interpolation source, optional), compose files it `include`s or
+ * `extends` from, and each local build's Dockerfile together with its build context.
  */
 export function composeRelatedTargets(doc: ComposeDoc, target: LintTarget): LintTarget[] {
   const out: LintTarget[] = [];
@@ -716,6 +741,12 @@ export function composeRelatedTargets(doc: ComposeDoc, target: LintTarget): Lint
     }
   }
   add({ kind: "env", file: displayJoin(displayDir, ".env"), absPath: path.resolve(absDir, ".env"), optional: true });
+
+  for (const f of doc.composeFiles) {
+    if (REMOTE_CONTEXT.test(f) || /^oci:/i.test(f) || isInterpolated(f)) continue;
+    const rel = f.replace(/\$\$/g, "$");
+    add({ kind: "compose", file: path.isAbsolute(rel) ? rel : displayJoin(displayDir, rel), absPath: path.resolve(absDir, rel) });
+  }
 
   for (const svc of doc.services) {
     const b = svc.build;
