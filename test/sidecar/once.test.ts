@@ -129,7 +129,7 @@ describe("stowaway sidecar --once (end to end)", () => {
       const p = spawnSidecar(["--config", cfg, "--once"]);
       expect((await p.exited).code).toBe(2);
       expect(p.output()).toMatch(/NOT_TMPFS|not tmpfs or ramfs/);
-      expect(existsSync(path.join(disk, "out/db.env"))).toBe(false);
+      expect(existsSync(path.join(disk, "out"))).toBe(false); // refused before creating anything
       const cfg2 = config(`  - path: secret/data/app/db\n    file: db.env\n`, { out: path.join(disk, "out"), extra: "  allowNonTmpfs: true\n" });
       const p2 = spawnSidecar(["--config", cfg2, "--once"]);
       expect((await p2.exited).code).toBe(0);

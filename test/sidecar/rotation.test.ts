@@ -125,6 +125,8 @@ describe("stowaway sidecar rotation (end to end)", () => {
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toMatch(/stowaway_token_renewals_total\{outcome="ok"\} [1-9]/);
       expect(metrics).toMatch(/stowaway_logins_total\{outcome="ok"\} [2-9]/);
+      expect(metrics).toMatch(/stowaway_relogins_total [1-9]/);
+      expect(metrics).toMatch(/stowaway_token_ttl_seconds [0-9]/);
     } finally {
       await p.stop();
     }

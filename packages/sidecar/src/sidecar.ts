@@ -422,7 +422,12 @@ export class Sidecar {
     try {
       text = readFileSync(file, "utf8");
     } catch (err) {
-      this.log.error({ file, code: (err as NodeJS.ErrnoException).code }, "config reload: cannot read; keeping the running config");
+      const code = (err as NodeJS.ErrnoException).code ?? "error";
+      // Log once per state, not at every periodic re-read.
+      if (this.configHash !== `unreadable:${code}`) {
+        this.configHash = `unreadable:${code}`;
+        this.log.error({ file, code }, "config reload: cannot read the file; keeping the running config");
+      }
       return;
     }
     const h = hash(text);
@@ -456,9 +461,9 @@ export class Sidecar {
     this.configHash = h;
     const oldSecrets = this.secrets;
     const oldConn = this.conn;
-    this.timers.stop();
-    for (const s of oldSecrets.values()) s.notifier?.stop();
-    this.timers = this.newTimers();
+    // Only per-secret timers go: pending lease revocations must still happen.
+    this.timers.cancelPrefix("secret:");
+    for (const s of oldSecrets.values()) s.notifier?.flushAndStop();
     this.config = next;
     this.dirMode = prep.dirMode;
     this.conn = conn;

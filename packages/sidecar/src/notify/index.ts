@@ -126,6 +126,18 @@ export class Notifier {
     throw last;
   }
 
+  /** Sends what is pending now, then stops (used when a reload replaces this notifier). */
+  flushAndStop(): void {
+    if (this.timer !== undefined && this.pending.size > 0) {
+      this.deps.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+      const files = [...this.pending];
+      this.pending.clear();
+      this.running = this.running.then(() => this.fire({ files })).catch((err) => this.deps.log.error({ err }, "notify failed"));
+    }
+    this.stop();
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);

@@ -12,6 +12,7 @@ export class SidecarMetrics {
   readonly leaseRenewals = new Counter({ name: "stowaway_lease_renewals_total", help: "Lease renewals", labelNames: ["outcome"], registers: [this.registry] });
   readonly tokenTtl = new Gauge({ name: "stowaway_token_ttl_seconds", help: "TTL of the Vault token at the last login or renewal", registers: [this.registry] });
   readonly tokenRenewals = new Counter({ name: "stowaway_token_renewals_total", help: "Token renewals", labelNames: ["outcome"], registers: [this.registry] });
+  readonly relogins = new Counter({ name: "stowaway_relogins_total", help: "Logins after the first (token lost, expired or capped)", registers: [this.registry] });
   readonly logins = new Counter({ name: "stowaway_logins_total", help: "Vault logins (first and re-logins)", labelNames: ["outcome"], registers: [this.registry] });
   readonly notifications = new Counter({ name: "stowaway_notifications_total", help: "Notifications sent", labelNames: ["kind", "outcome"], registers: [this.registry] });
   readonly ready = new Gauge({ name: "stowaway_ready", help: "1 when every secret is rendered and fresh", registers: [this.registry] });

@@ -67,6 +67,7 @@ export class TokenManager {
         this.loginTtl = res.ttl;
         this.expiresAt = res.ttl > 0 ? clock.now() + res.ttl * 1000 : 0;
         metrics.logins.inc({ outcome: "ok" });
+        if (relogin) metrics.relogins.inc();
         metrics.tokenTtl.set(res.ttl);
         log.info({ method: this.auth.method, ttl: res.ttl, renewable: res.renewable, relogin }, relogin ? "logged in again" : "logged in");
         this.scheduleNext(res.ttl, res.renewable);

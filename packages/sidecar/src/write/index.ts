@@ -1,4 +1,5 @@
 import { promises as fs } from "node:fs";
+import path from "node:path";
 import { WriteError } from "../errors.js";
 import { fsTypeOf, MEMORY_FS } from "./tmpfs.js";
 import { removeStaleTemps, safeDestination } from "./atomic.js";
@@ -22,6 +23,18 @@ export async function prepareOutputDir(opts: OutputOptions, mountinfo?: string):
   const existed = await fs.lstat(opts.dir).catch(() => undefined);
   if (existed?.isSymbolicLink()) throw new WriteError("PATH_ESCAPE", `output.dir ${opts.dir} is a symlink`);
   if (existed && !existed.isDirectory()) throw new WriteError("WRITE_FAILED", `output.dir ${opts.dir} is not a directory`);
+  // Check the filesystem before creating anything: a missing dir would land on its nearest existing ancestor's.
+  let probe = opts.dir;
+  while (!(await fs.stat(probe).catch(() => undefined)) && path.dirname(probe) !== probe) probe = path.dirname(probe);
+  const fsType = fsTypeOf(probe, mountinfo);
+  let warning: string | undefined;
+  if (!fsType || !MEMORY_FS.has(fsType)) {
+    const what = `output.dir ${opts.dir} is on ${fsType ?? "an unknown filesystem"}, not tmpfs or ramfs`;
+    if (!opts.allowNonTmpfs) {
+      throw new WriteError("NOT_TMPFS", `${what}; mount a memory-backed volume (emptyDir medium: Memory, or tmpfs) or set output.allowNonTmpfs: true`);
+    }
+    warning = `${what}: secrets may reach persistent storage (allowNonTmpfs: true)`;
+  }
   if (!existed) {
     try {
       await fs.mkdir(opts.dir, { recursive: true, mode: dirMode });
@@ -30,15 +43,6 @@ export async function prepareOutputDir(opts: OutputOptions, mountinfo?: string):
     } catch (err) {
       throw new WriteError("WRITE_FAILED", `output.dir ${opts.dir}: ${(err as NodeJS.ErrnoException).code ?? "cannot create"}`);
     }
-  }
-  const fsType = fsTypeOf(opts.dir, mountinfo);
-  let warning: string | undefined;
-  if (!fsType || !MEMORY_FS.has(fsType)) {
-    const what = `output.dir ${opts.dir} is on ${fsType ?? "an unknown filesystem"}, not tmpfs or ramfs`;
-    if (!opts.allowNonTmpfs) {
-      throw new WriteError("NOT_TMPFS", `${what}; mount a memory-backed volume (emptyDir medium: Memory, or tmpfs) or set output.allowNonTmpfs: true`);
-    }
-    warning = `${what}: secrets may reach persistent storage (allowNonTmpfs: true)`;
   }
   await removeStaleTemps(opts.dir);
   return { dirMode, warning };
