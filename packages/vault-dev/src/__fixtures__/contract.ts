@@ -497,6 +497,12 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
         expectErrors(badKey, 403, "permission denied");
         const expired = await api.post("auth/kubernetes/login", { role: "app", jwt: signServiceAccountJwt({ serviceAccount: "app", expiresIn: -10 }) }, { token: null });
         expectErrors(expired, 403, "permission denied");
+        await api.post("auth/kubernetes/role/aud", { bound_service_account_names: "*", bound_service_account_namespaces: "*", audience: "vault" });
+        const wrongAud = await api.post("auth/kubernetes/login", { role: "aud", jwt: signServiceAccountJwt({ serviceAccount: "x", audience: "other" }) }, { token: null });
+        expectErrors(wrongAud, 403);
+        const rightAud = await api.post("auth/kubernetes/login", { role: "aud", jwt: signServiceAccountJwt({ serviceAccount: "x", audience: ["vault"] }) }, { token: null });
+        expect(rightAud.status).toBe(200);
+        expectErrors(await api.post("auth/kubernetes/login", { role: "app" }, { token: null }), 400, "missing jwt");
         const badRole = await api.post("auth/kubernetes/login", { role: "nope", jwt: signServiceAccountJwt({ serviceAccount: "app" }) }, { token: null });
         expectErrors(badRole, 400, 'invalid role name "nope"');
       });

@@ -141,24 +141,28 @@ export class KubernetesEngine extends RoleEngine<KubernetesRole> {
     if (!jwt) return badRequest("missing jwt");
     const role = this.roles.get(roleName);
     if (!role) return badRequest(`invalid role name ${JSON.stringify(roleName)}`);
-    // Like the real plugin: read the claims, check the role's bindings, then validate the token.
+    // Like the real plugin: validate the claims (403), check the role's bindings (403 with
+    // Vault's messages), then review the token, which here means checking its signature (403).
     let unverified: JwtClaims;
     try {
       unverified = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
     } catch {
       return permissionDenied();
     }
+    if (!isPlainObject(unverified)) return permissionDenied();
+    const nowSec = Math.floor(this.now() / 1000);
+    if (typeof unverified.exp === "number" && nowSec > unverified.exp) return permissionDenied();
+    if (typeof unverified.nbf === "number" && nowSec < unverified.nbf) return permissionDenied();
+    if (role.audience && !audiences(unverified).includes(role.audience)) return permissionDenied();
     const sa = serviceAccount(unverified);
     if (!sa) return permissionDenied();
     if (!glob(role.names, sa.name)) return errorReply(403, "service account name not authorized");
     if (!glob(role.namespaces, sa.namespace)) return errorReply(403, "namespace not authorized");
-    let claims: JwtClaims;
     try {
-      claims = verifyJwt(jwt, { hmacKeys: this.keys.signingKeys, pemKeys: this.keys.pemKeys }, Math.floor(this.now() / 1000));
+      verifyJwt(jwt, { hmacKeys: this.keys.signingKeys, pemKeys: this.keys.pemKeys }, nowSec);
     } catch {
       return permissionDenied();
     }
-    if (role.audience && !audiences(claims).includes(role.audience)) return permissionDenied();
     const name = roleName;
     return loginReply(
       req,
