@@ -77,7 +77,9 @@ export interface DockerignoreMatcher {
  */
 export function createDockerignoreMatcher(patterns: readonly string[]): DockerignoreMatcher {
   // Case-sensitive like Docker on Linux; @balena/dockerignore defaults to case-insensitive.
-  const ig = dockerignore({ ignorecase: false });
+  // The package is CommonJS typed with `export default`: under NodeNext the import is the module
+  // object, and the factory also sits on its `.default` at run time.
+  const ig = dockerignore.default({ ignorecase: false });
   const lines = patterns.filter((p) => !p.startsWith("#") && p.trim() !== "").map(escapeForBalena);
   ig.add(lines);
   const hasExceptions = lines.some((l) => l.trim().startsWith("!"));
