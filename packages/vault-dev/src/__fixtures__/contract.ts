@@ -304,6 +304,18 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
         expectErrors(await api.get(`secret/data/${mv}?version=1`), 404);
       });
 
+      it("stamps deletion_time from delete_version_after and hides the version once it passes", async () => {
+        const dv = p("delete-after");
+        expect((await api.post(`secret/metadata/${dv}`, { delete_version_after: "1s" })).status).toBe(204);
+        const w = await api.post(`secret/data/${dv}`, { data: { a: 1 } });
+        expect(w.body.data.deletion_time).not.toBe("");
+        expect((await api.get(`secret/data/${dv}`)).status).toBe(200);
+        await sleep(1200);
+        const r = await api.get(`secret/data/${dv}`);
+        expect(r.status).toBe(404);
+        expect(r.body.data.data).toBeNull();
+      });
+
       it("deletes metadata and all versions", async () => {
         expect((await api.del(`secret/metadata/${path}`)).status).toBe(204);
         const r = await api.get(`secret/data/${path}`);

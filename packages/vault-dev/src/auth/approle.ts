@@ -183,7 +183,7 @@ export class AppRoleEngine implements Engine {
   }
 
   private login(req: EngineRequest): Reply {
-    const roleId = str(req.body, "role_id");
+    const roleId = str(req.body, "role_id")?.trim();
     if (!roleId) return badRequest("missing role_id");
     let name: string | undefined;
     let role: AppRole | undefined;
@@ -194,17 +194,20 @@ export class AppRoleEngine implements Engine {
       }
     }
     if (!role || name === undefined) return badRequest("invalid role or secret ID");
+    let metadata: Record<string, string> = {};
     if (role.bindSecretId) {
-      const secretId = str(req.body, "secret_id");
+      const secretId = str(req.body, "secret_id")?.trim();
       if (!secretId) return badRequest("missing secret_id");
       const s = role.secretIds.get(secretId);
       if (!s || !this.secretIdLive(s)) return badRequest("invalid role or secret ID");
+      metadata = { ...s.metadata };
       if (s.usesLeft !== null) {
         s.usesLeft--;
         if (s.usesLeft <= 0) role.secretIds.delete(secretId);
       }
     }
     const roleName = name;
-    return loginReply(req, role.token, () => this.roles.get(roleName)?.token ?? null, { role_name: roleName }, "approle", null);
+    // Like Vault: the secret ID's metadata, plus the role name.
+    return loginReply(req, role.token, () => this.roles.get(roleName)?.token ?? null, { ...metadata, role_name: roleName }, "approle", null);
   }
 }

@@ -106,7 +106,10 @@ export class KvV2Engine implements Engine {
       this.secrets.set(path, meta);
     }
     const version = meta.currentVersion + 1;
-    meta.versions.set(version, { data: structuredClone(data), createdTime: now, deletionTime: null, destroyed: false });
+    // delete_version_after stamps a future deletion_time on the version, as Vault does.
+    const after = meta.deleteVersionAfter || this.config.deleteVersionAfter;
+    const deletionTime = after > 0 ? now + after * 1000 : null;
+    meta.versions.set(version, { data: structuredClone(data), createdTime: now, deletionTime, destroyed: false });
     meta.currentVersion = version;
     meta.updatedTime = now;
     // Like Vault, oldest_version stays 0 until old versions are trimmed past max_versions.
@@ -128,11 +131,8 @@ export class KvV2Engine implements Engine {
     };
   }
 
-  private isDeleted(v: Version, meta: Metadata): boolean {
-    if (v.destroyed) return true;
-    if (v.deletionTime !== null && v.deletionTime <= this.now()) return true;
-    const after = meta.deleteVersionAfter || this.config.deleteVersionAfter;
-    return after > 0 && v.createdTime + after * 1000 <= this.now();
+  private isDeleted(v: Version, _meta?: Metadata): boolean {
+    return v.destroyed || (v.deletionTime !== null && v.deletionTime <= this.now());
   }
 
   handle(req: EngineRequest): Reply {
@@ -214,7 +214,7 @@ export class KvV2Engine implements Engine {
         }
         if (casRaw !== undefined) {
           const cas = Number(casRaw);
-          if (!Number.isInteger(cas)) return badRequest("check-and-set parameter did not match the current version");
+          if (!Number.isInteger(cas)) return badRequest("error parsing check-and-set parameter");
           if (cas !== (meta?.currentVersion ?? 0)) {
             return badRequest("check-and-set parameter did not match the current version");
           }
@@ -235,7 +235,7 @@ export class KvV2Engine implements Engine {
       }
       case "delete": {
         const v = meta?.versions.get(meta.currentVersion);
-        if (v && v.deletionTime === null && !v.destroyed) v.deletionTime = this.now();
+        if (v && !this.isDeleted(v)) v.deletionTime = this.now();
         return noContent();
       }
       default:
@@ -337,7 +337,7 @@ export class KvV2Engine implements Engine {
       const v = meta.versions.get(n);
       if (!v) continue;
       if (kind === "delete") {
-        if (v.deletionTime === null && !v.destroyed) v.deletionTime = this.now();
+        if (!this.isDeleted(v)) v.deletionTime = this.now();
       } else if (kind === "undelete") {
         if (!v.destroyed) v.deletionTime = null;
       } else {
