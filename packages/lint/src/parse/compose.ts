@@ -288,7 +288,9 @@ interface Field {
 
 class DocBuilder {
   private readonly scalarCache = new Map<Scalar, ComposeScalar>();
-  private readonly entryIndex = new Map<Node, ComposeEntry>();
+  /** Per output list (environment, args, labels): the entry made for a definition node. */
+  private readonly entryIndex = new Map<ComposeEntry[], Map<Node, ComposeEntry>>();
+  private readonly commandNodes = new Set<Node>();
 
   constructor(
     private readonly source: string,
@@ -466,20 +468,24 @@ class DocBuilder {
   }
 
   private addEntry(out: ComposeEntry[], node: Node, service: string, make: () => Omit<ComposeEntry, "services">): void {
-    const existing = this.entryIndex.get(node);
-    if (existing && out.includes(existing)) {
-      if (!existing.services.includes(service)) existing.services.push(service);
+    let index = this.entryIndex.get(out);
+    if (!index) this.entryIndex.set(out, (index = new Map()));
+    const existing = index.get(node);
+    if (existing) {
+      // Services are read one at a time, so a repeat within one service is always the last one.
+      if (existing.services[existing.services.length - 1] !== service) existing.services.push(service);
       return;
     }
     const entry: ComposeEntry = { ...make(), services: [service] };
-    this.entryIndex.set(node, entry);
+    index.set(node, entry);
     out.push(entry);
   }
 
   private readCommand(node: Node | null, service: string, field: ComposeCommandField, doc: ComposeDoc): void {
     const n = this.deref(node);
     if (isScalar(n) && n.value !== null) {
-      if (doc.commands.some((c) => c.parts[0]?.node === n)) return;
+      if (this.commandNodes.has(n)) return;
+      this.commandNodes.add(n);
       doc.commands.push({ service, field, form: "shell", parts: [this.scalar(n)] });
     } else if (isSeq(n)) {
       const parts: ComposeScalar[] = [];
@@ -487,7 +493,8 @@ class DocBuilder {
         const v = this.deref(item as Node);
         if (isScalar(v) && v.value !== null) parts.push(this.scalar(v));
       }
-      if (parts.length === 0 || doc.commands.some((c) => c.parts[0]?.node === parts[0].node)) return;
+      if (parts.length === 0 || this.commandNodes.has(n)) return;
+      this.commandNodes.add(n);
       let form: "shell" | "exec" = "exec";
       if (field === "healthcheck.test") {
         const head = parts[0].text.text;
