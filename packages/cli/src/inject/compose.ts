@@ -23,7 +23,7 @@ export function composeNames(service: string) {
  * Adds the sidecar for `service` to a compose document, editing nodes in place so that comments
  * and layout survive. Returns warnings for things the user must still do.
  *
- * Choices, in short (docs/inject.md has the long form):
+ * Choices, in short (examples/compose/README.md has the long form):
  * - The shared volume is a named volume of the local driver with `type: tmpfs`: the service-level
  *   `tmpfs:` key makes a private tmpfs per container, which the app could never see.
  * - The config is a compose `configs:` entry: it is mounted read-only without a `:ro` to forget,
