@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { lintTargets } from "../engine.js";
 import { DEFAULT_NAME_SETTINGS, type Report, type Rule } from "../rule.js";
 import { composeRules } from "../rules/compose/index.js";
 import { envRules } from "../rules/env/index.js";
@@ -150,6 +151,30 @@ services:
       ["env", ".env", true],
       ["dockerfile", "api/Dockerfile", false],
     ]);
+  });
+});
+
+describe("through the engine: one value, one finding", () => {
+  // Assembled so that scanners of this repository stay quiet.
+  const GH = "ghp_" + "Wd4Rf7Tg2Yh9Uj3Ik6Ol1Pz8Xc5Vb0Nm2Qa";
+  const lint = (source: string, kind: "compose" | "env") =>
+    lintTargets([{ kind, file: kind === "compose" ? "compose.yaml" : ".env", absPath: `/virtual/${kind}`, source }]);
+
+  it("reports a token under a secret name once, by the rule that knows the name", async () => {
+    const report = await lint(`services:\n  ci:\n    environment:\n      GITHUB_TOKEN: ${GH}\n`, "compose");
+    expect(report.findings.map((f) => `${f.ruleId}@${f.line}:${f.column}`)).toEqual(["compose/secret-in-environment@4:21"]);
+    expect(JSON.stringify(report)).not.toContain(GH);
+  });
+
+  it("reports an env-file token once and never prints it", async () => {
+    const report = await lint(`GITHUB_TOKEN=${GH}\n`, "env");
+    expect(report.findings.map((f) => `${f.ruleId}@${f.line}:${f.column}`)).toEqual(["env/secret-value@1:14"]);
+    expect(JSON.stringify(report)).not.toContain(GH);
+  });
+
+  it("reports parse problems as errors with positions", async () => {
+    const report = await lint("services:\n  a:\n    image: x\n    image: y\n", "compose");
+    expect(report.errors.map((e) => [e.line, e.code])).toEqual([[4, "YAML_DUPLICATE_KEY"]]);
   });
 });
 
