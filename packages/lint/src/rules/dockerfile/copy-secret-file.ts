@@ -21,7 +21,7 @@ export default defineRule<DockerfileDoc>({
         const base = src.text.replace(/\/+$/, "").replace(/^.*\//, "") || src.text;
         ctx.report({
           range: doc.rangeOf(src),
-          message: `${ins.keyword} puts a ${info.label} into the image; every layer keeps it, even if a later step deletes it.`,
+          message: `${ins.keyword} puts a secret file into the image (${info.label}); every layer keeps it, even if a later step deletes it.`,
           // The secret is the file's content, unknown here; this identifies the finding (and is never a credential).
           value: `${ins.keyword} ${src.text}`,
           fix: info.certain

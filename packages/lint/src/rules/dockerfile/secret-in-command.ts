@@ -13,8 +13,8 @@ export default defineRule<DockerfileDoc>({
     for (const c of analyze(ctx.doc, ctx.names).commands) {
       const { match } = c;
       const token = findKnownTokens(match.value)[0];
-      const what = token ? `${token.label} (${match.label})` : capitalize(match.label);
-      const name = /variable|setting/.test(match.label) ? match.label.replace(/^.* /, "") : undefined;
+      const what = token ? token.label : "Literal secret";
+      const name = secretNameHint(match.label);
       const runtime = c.where === "CMD" || c.where === "ENTRYPOINT" || c.where === "HEALTHCHECK";
       const consequence = c.where.endsWith("heredoc") && !c.where.startsWith("RUN")
         ? "is written into a file in the image"
@@ -23,9 +23,9 @@ export default defineRule<DockerfileDoc>({
           : "is recorded in the image history (`docker history`) and build logs";
       ctx.report({
         range: ctx.doc.rangeOf(c.text, match.index, match.length),
-        message: `${what} in ${c.where}: it ${consequence}.`,
+        message: `${what} in ${c.where} (${match.label}): it ${consequence}.`,
         value: match.value,
-        name: name && classifyName(name, ctx.names) === "secret" ? name : undefined,
+        name: name && /variable|setting/.test(match.label) && classifyName(name, ctx.names) === "secret" ? name : undefined,
         fix: runtime
           ? `Read the secret at run time instead: have the command read a file mounted from a compose \`secrets:\` entry (\`/run/secrets/<id>\`) or an \`*_FILE\` variable. ${ROTATE}`
           : `${buildSecretFix(ctx.doc, name)} ${ROTATE}`,
@@ -34,6 +34,8 @@ export default defineRule<DockerfileDoc>({
   },
 });
 
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+/** A name to derive the secret id in the fix from: the variable, setting or option that held it. */
+function secretNameHint(label: string): string | undefined {
+  const named = /(?:variable|setting) (\S+)$/.exec(label) ?? /--([A-Za-z][\w-]*)/.exec(label) ?? /^npm (_?\w+)/.exec(label);
+  return named?.[1];
 }

@@ -156,7 +156,7 @@ export const ROTATE = "Rotate this secret: it is already in git history and in a
 /** A secret id derived from a variable name: `DB_PASSWORD` → `db_password`. */
 export function secretId(name: string | undefined): string {
   const id = (name ?? "").toLowerCase().replace(/[^a-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "");
-  return id || "mysecret";
+  return id || "build_secret";
 }
 
 /** Does the `# syntax=` directive allow `RUN --mount=type=secret,env=` (dockerfile 1.10+)? */
