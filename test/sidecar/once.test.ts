@@ -114,6 +114,16 @@ describe("stowaway sidecar --once (end to end)", () => {
     expect(existsSync(path.join(out, "api-ok"))).toBe(false);
   });
 
+  it("when one secret fails, dynamic credentials fetched for the others are revoked", async () => {
+    const leases = async () => ((await (await fetch(`${vault.url}/__dev/leases`)).json()) as { leases: { lease_id: string }[] }).leases.map((l) => l.lease_id);
+    const before = new Set(await leases());
+    const cfg = config(`  - path: database/creds/app\n    file: dyn.env\n  - path: secret/data/app/db\n    file: pw\n    format: raw\n    key: nope\n`);
+    const p = spawnSidecar(["--config", cfg, "--once"]);
+    expect((await p.exited).code).toBe(1);
+    expect((await leases()).filter((l) => !before.has(l))).toEqual([]);
+    expect(existsSync(path.join(outDirOf(cfg), "dyn.env"))).toBe(false);
+  });
+
   it("a missing secret fails", async () => {
     const cfg = config(`  - path: secret/data/app/nope\n    file: nope\n`);
     const p = spawnSidecar(["--config", cfg, "--once"]);

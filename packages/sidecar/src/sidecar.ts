@@ -171,6 +171,9 @@ export class Sidecar {
         this.log.error({ path: s.cfg.path, file: s.cfg.file, err: safeErr(err) }, "secret failed");
       }
       if (failures.length > 0) {
+        // Nothing will be written, so dynamic credentials fetched for the other files are revoked.
+        const unused = results.flatMap((r) => (r.status === "fulfilled" && r.value.fetched.kind === "leased" ? [r.value.fetched.leaseId] : []));
+        await Promise.allSettled(unused.map((id) => this.conn.client.revokeLease(id)));
         throw new SidecarError("ONCE_FAILED", `${failures.length} of ${states.length} secret(s) failed; no files were written`);
       }
       for (let i = 0; i < states.length; i++) {
@@ -210,11 +213,19 @@ export class Sidecar {
     if (fetched.kind === "kv2" && s.metadataPath === undefined) {
       // Ask which mount serves the path: it names the metadata path and settles KV v1 data that merely looks like v2.
       const mount = await client.mountOf(s.cfg.path);
-      if (mount?.version === "1") fetched = classifyResponse(s.label, s.cfg.path, body, "1");
-      else s.metadataPath = kv2MetadataPath(s.cfg.path, mount?.path) ?? null;
+      if (mount?.version === "1") {
+        fetched = classifyResponse(s.label, s.cfg.path, body, "1");
+        s.metadataPath = null;
+      } else s.metadataPath = kv2MetadataPath(s.cfg.path, mount?.path) ?? null;
     }
-    const bytes = renderSecret({ format: s.cfg.format, key: s.cfg.key, template: s.cfg.template, label: s.label }, fetched.data);
-    return { bytes, fetched };
+    try {
+      const bytes = renderSecret({ format: s.cfg.format, key: s.cfg.key, template: s.cfg.template, label: s.label }, fetched.data);
+      return { bytes, fetched };
+    } catch (err) {
+      // Credentials we cannot use should not outlive this attempt.
+      if (fetched.kind === "leased") this.revokeNow(fetched.leaseId);
+      throw err;
+    }
   }
 
   private writeFile(s: SecretState, bytes: Buffer): Promise<boolean> {
@@ -275,10 +286,16 @@ export class Sidecar {
       }
       const { bytes, fetched } = await this.fetchAndRender(s);
       if (this.stopped || this.secrets.get(s.id) !== s) {
-        if (fetched.kind === "leased") this.scheduleRevoke(fetched.leaseId, 0, conn.tokens.generation);
+        if (fetched.kind === "leased") this.revokeNow(fetched.leaseId);
         return;
       }
-      const changed = await this.writeFile(s, bytes);
+      let changed: boolean;
+      try {
+        changed = await this.writeFile(s, bytes);
+      } catch (err) {
+        if (fetched.kind === "leased") this.revokeNow(fetched.leaseId);
+        throw err;
+      }
       const oldLease = s.lease;
       s.kind = fetched.kind;
       if (fetched.kind === "kv2") {
@@ -365,6 +382,14 @@ export class Sidecar {
       this.log.warn({ path: s.cfg.path, file: s.cfg.file, err: safeErr(err) }, "lease renewal failed; fetching new credentials");
       await this.refresh(s, { forceFetch: true });
     }
+  }
+
+  /** Best effort, outside the timers (which may be stopped): for leases nobody will use. */
+  private revokeNow(leaseId: string): void {
+    this.conn.client
+      .revokeLease(leaseId)
+      .then(() => this.log.info({ lease: leaseName(leaseId) }, "unused lease revoked"))
+      .catch((err) => this.log.warn({ lease: leaseName(leaseId), err: safeErr(err) }, "unused lease revoke failed"));
   }
 
   private scheduleRevoke(leaseId: string, afterMs: number, generation: number): void {
