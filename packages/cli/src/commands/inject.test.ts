@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { parse, parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments, type YAMLMap, type YAMLSeq } from "yaml";
 import { injectCommand, type InjectCommandOptions } from "./inject.js";
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -149,6 +149,30 @@ secrets:
       "app-sidecar": { condition: "service_healthy" },
     });
     expect(out).toContain("db: { condition: service_healthy, restart: true }");
+  });
+
+  it("copies volumes and depends_on that the app inherits through a merge key before adding to them", async () => {
+    const cwd = workspace({
+      "compose.yaml": `x-base: &base
+  volumes: [./shared:/shared]
+  depends_on: [db]
+services:
+  db:
+    image: postgres:17
+  app:
+    <<: *base
+    image: app:1
+`,
+      "sidecar.yaml": SIDECAR,
+    });
+    const { code, out } = await inject({ file: "compose.yaml", service: "app", config: "sidecar.yaml" }, cwd);
+    expect(code).toBe(0);
+    const app = parse(out, { merge: true }).services.app;
+    expect(app.volumes).toEqual(["./shared:/shared", "app-secrets:/run/secrets/app:ro"]);
+    expect(app.depends_on).toEqual({ db: { condition: "service_started" }, "app-sidecar": { condition: "service_healthy" } });
+    expect(out).toContain("<<: *base");
+    const again = await inject({ file: "compose.yaml", service: "app", config: "sidecar.yaml" }, workspace({ "compose.yaml": out, "sidecar.yaml": SIDECAR }));
+    expect(again.out).toBe(out);
   });
 
   it("picks the only service without --service, honours --image and resolves the config relative to -o", async () => {
@@ -319,6 +343,26 @@ stringData:
     expect(docs.filter((d) => d.kind === "ConfigMap")).toHaveLength(2);
     expect(docs[1].data["sidecar.yaml"]).toContain("file: database.env");
     expect(out.split(/^---\n/m).filter((d) => !d.includes("kind: ConfigMap"))).toEqual(before.split(/^---\n/m).filter((d) => !d.includes("kind: ConfigMap")));
+  });
+
+  it("keeps what a user added to the injected sidecar (env, an extra mount) on the next injection", async () => {
+    const cwd = workspace({ "all.yaml": MULTI, "sidecar.yaml": K8S_SIDECAR });
+    await inject({ file: "all.yaml", config: "sidecar.yaml", output: "all.yaml" }, cwd);
+    // Edit the injected Deployment as a user would: an env var and a mount of their own.
+    const docs = parseAllDocuments(readFileSync(join(cwd, "all.yaml"), "utf8"));
+    const sidecarNode = docs[2].getIn(["spec", "template", "spec", "initContainers", 0], true) as YAMLMap;
+    sidecarNode.set("env", docs[2].createNode([{ name: "VAULT_CACERT", value: "/etc/vault-ca/ca.crt" }]));
+    const mount = docs[2].createNode({ name: "vault-ca", mountPath: "/etc/vault-ca" });
+    mount.commentBefore = " the cluster's CA";
+    (sidecarNode.get("volumeMounts", true) as YAMLSeq).items.unshift(mount);
+    const edited = docs.map(String).join("");
+    writeFileSync(join(cwd, "all.yaml"), edited);
+    const again = await inject({ file: "all.yaml", config: "sidecar.yaml", image: "registry.example.com/sidecar:2" }, cwd);
+    const sidecar = parseAllDocuments(again.out)[2].toJS().spec.template.spec.initContainers[0];
+    expect(sidecar.image).toBe("registry.example.com/sidecar:2");
+    expect(sidecar.env).toEqual([{ name: "VAULT_CACERT", value: "/etc/vault-ca/ca.crt" }]);
+    expect(sidecar.volumeMounts.map((m: { name: string }) => m.name)).toEqual(["vault-ca", "stowaway-secrets", "stowaway-config", "stowaway-vault-token"]);
+    expect(again.out).toContain("# the cluster's CA\n");
   });
 
   it("mounts the secrets only into --container", async () => {

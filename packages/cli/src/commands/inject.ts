@@ -57,7 +57,8 @@ function inject(opts: InjectCommandOptions, cwd: string): { text: string; warnin
     throw new InjectError(`cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(src, { prettyErrors: false, lineCounter });
+  // merge: compose files share settings through `<<: *anchor`, and inherited keys matter here.
+  const docs = parseAllDocuments(src, { prettyErrors: false, lineCounter, merge: true });
   if (!Array.isArray(docs) || docs.length === 0) throw new InjectError(`${opts.file} is empty: expected a compose file or Kubernetes YAML`);
   for (const doc of docs) {
     const e = doc.errors[0];

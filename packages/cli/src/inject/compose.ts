@@ -97,6 +97,11 @@ export function injectCompose(doc: Document, opts: ComposeInjectOptions): string
   if (check !== previousCheck && isSeq(test)) asFlow(test);
 
   // The app: wait for the secrets, mount them read-only, share the PID namespace for signals.
+  // Its own list would replace one inherited through `<<: *anchor`, so copy the inherited one in.
+  const inherited = app.toJS(doc) as Record<string, unknown>;
+  for (const key of ["volumes", "depends_on"]) {
+    if (!app.has(key) && inherited[key] !== undefined) app.set(key, doc.createNode(inherited[key]));
+  }
   ensureDependsOn(doc, app, names.sidecar);
   const appVolume = `${names.volume}:${dir}:ro`;
   const clash = findItem(app, "volumes", (it) => volumeTarget(it) === dir);

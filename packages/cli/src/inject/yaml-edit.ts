@@ -114,7 +114,9 @@ export function seqAt(doc: Document, parent: YAMLMap, key: string): YAMLSeq | un
 
 /**
  * Ensures the sequence holds an item named `value.name` (Kubernetes' merge key for containers,
- * volumes and mounts) equal to `value`: appended when absent, replaced when different.
+ * volumes and mounts) with at least the fields of `value`: appended when absent, otherwise merged
+ * key by key, so that fields and list items a user added to it survive a second injection.
+ * `flow` lists paths inside the item to print in flow style when (re)created.
  */
 export function ensureNamed(
   doc: Document,
@@ -122,19 +124,34 @@ export function ensureNamed(
   value: { name: string } & Record<string, unknown>,
   opts: { position?: "start" | "end"; flow?: string[][] } = {},
 ): void {
-  const index = seq.items.findIndex((it) => isMap(it) && it.get("name") === value.name);
-  const current = index >= 0 ? seq.items[index] : undefined;
-  if (current !== undefined && deepEqual(toJS(doc, current), value)) return;
+  const current = seq.items.find((it) => isMap(it) && it.get("name") === value.name);
+  if (isMap(current)) {
+    for (const [key, v] of Object.entries(value)) {
+      const before = current.get(key, true);
+      if (isSeq(before) && Array.isArray(v) && v.length > 0 && v.every(isNamed)) {
+        for (const item of v) ensureNamed(doc, before, item);
+        continue;
+      }
+      const node = ensureKey(doc, current, key, v);
+      if (node !== before) applyFlow(node, (opts.flow ?? []).filter((p) => p[0] === key).map((p) => p.slice(1)));
+    }
+    return;
+  }
   const node = doc.createNode(value) as Node;
-  for (const path of opts.flow ?? []) {
-    const inner = isMap(node) ? node.getIn(path, true) : undefined;
+  applyFlow(node, opts.flow ?? []);
+  if (opts.position === "start") seq.items.unshift(node);
+  else seq.items.push(node);
+}
+
+function isNamed(v: unknown): v is { name: string } & Record<string, unknown> {
+  return typeof v === "object" && v !== null && typeof (v as { name?: unknown }).name === "string";
+}
+
+function applyFlow(node: Node, paths: string[][]): void {
+  for (const path of paths) {
+    const inner = path.length === 0 ? node : isMap(node) ? node.getIn(path, true) : undefined;
     if (isSeq(inner) || isMap(inner)) asFlow(inner);
   }
-  if (current !== undefined) {
-    if (isNode(current)) node.commentBefore = current.commentBefore;
-    seq.items[index] = node;
-  } else if (opts.position === "start") seq.items.unshift(node);
-  else seq.items.push(node);
 }
 
 /** Sets `key` (when missing) just before `before`, where people expect it, rather than at the end. */
