@@ -1,0 +1,351 @@
+// The sidecar's benchmarks, against vault-dev on loopback, with the sidecar as a real process
+// (`node packages/cli/bin/stowaway.js sidecar --config FILE`): initial render, rotation latency,
+// steady-state load on Vault, idle footprint, atomicity under rotation.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { hrms, mean, median, percentile, sleep, startChild } from "./util.mjs";
+
+const SECRETS = 1000;
+
+export async function benchSidecar({ root, quick, log }) {
+  const cli = join(root, "packages/cli/bin/stowaway.js");
+  const vaultDevEntry = join(root, "packages/vault-dev/dist/index.js");
+  if (!existsSync(join(root, "packages/sidecar/dist/index.js")) || !existsSync(vaultDevEntry)) throw new Error("packages/sidecar or packages/vault-dev is not built: run `npm run build`");
+  const { startVaultDev } = await import(pathToFileURL(vaultDevEntry).href);
+
+  // Vault-dev in this process. Its request log gives the moment each poll was answered.
+  const polls = [];
+  const kv2 = {};
+  for (let i = 0; i < SECRETS; i++) kv2[`bench/s${pad(i)}`] = { username: `svc${i}`, password: `bench-only-${i}-${"p".repeat(24)}`, host: "db.internal" };
+  kv2["bench/rot"] = { value: "0" };
+  kv2["bench/atomic"] = { value: atomicValue(0) };
+  const vault = await startVaultDev({
+    port: 0,
+    seed: { kv2 },
+    log: (line) => {
+      if (line.startsWith("GET /v1/secret/metadata/bench/rot ")) polls.push(hrms());
+    },
+  });
+  const shmRoot = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+  const work = mkdtempSync(join(tmpdir(), "stowaway-bench-sidecar-"));
+  const outDirs = [];
+  const children = [];
+  const env = { ...process.env, VAULT_TOKEN: vault.rootToken, VAULT_ADDR: vault.url };
+  let configN = 0;
+
+  const sidecar = (cfg, label) => {
+    const out = mkdtempSync(join(shmRoot, `stowaway-bench-${label}-`));
+    outDirs.push(out);
+    const config = {
+      vault: { address: vault.url, auth: { method: "token" }, maxConcurrency: cfg.maxConcurrency ?? 8 },
+      output: { dir: out, allowNonTmpfs: shmRoot !== "/dev/shm" },
+      listen: cfg.listen ?? false,
+      defaults: { refreshInterval: cfg.refreshInterval ?? "5m", revokeOld: false },
+      ...(cfg.notify ? { notify: cfg.notify } : {}),
+      secrets: cfg.secrets,
+    };
+    const file = join(work, `sidecar-${configN++}.yaml`);
+    writeFileSync(file, JSON.stringify(config, null, 2)); // JSON is YAML
+    const t0 = hrms();
+    const h = startChild(process.execPath, [cli, "sidecar", "--config", file], { env });
+    children.push(h);
+    return { ...h, dir: out, t0, config };
+  };
+  const stop = async (h) => {
+    if (h.child.exitCode !== null || h.child.signalCode !== null) return;
+    h.child.kill("SIGTERM");
+    const t = setTimeout(() => h.child.kill("SIGKILL"), 5000);
+    await h.exited;
+    clearTimeout(t);
+  };
+  const kvSecrets = (n, extra = {}) => Array.from({ length: n }, (_, i) => ({ path: `secret/data/bench/s${pad(i)}`, file: `s${pad(i)}.env`, format: "dotenv", ...extra }));
+  const vaultWrite = async (path, data) => {
+    const r = await fetch(`${vault.url}/v1/secret/data/${path}`, { method: "POST", headers: { "X-Vault-Token": vault.rootToken, "content-type": "application/json" }, body: JSON.stringify({ data }) });
+    if (!r.ok) throw new Error(`vault write ${path}: ${r.status}`);
+    await r.arrayBuffer();
+  };
+  const waitFiles = async (h, n, timeoutMs) => {
+    const deadline = hrms() + timeoutMs;
+    for (;;) {
+      let count = 0;
+      try {
+        count = readdirSync(h.dir).filter((f) => f.endsWith(".env") && !f.startsWith(".")).length;
+      } catch {
+        /* not yet */
+      }
+      if (count >= n) return hrms();
+      if (h.child.exitCode !== null) throw new Error(`sidecar exited ${h.child.exitCode}${tail(h)}`);
+      if (hrms() > deadline) throw new Error(`sidecar rendered ${count}/${n} files in ${timeoutMs} ms${tail(h)}`);
+      await sleep(10);
+    }
+  };
+
+  const results = { vaultDev: "in-process, loopback", outputDir: shmRoot, secrets: SECRETS };
+  try {
+    // ---- initial render: 1,000 KV v2 secrets as dotenv, maxConcurrency 8 and 16
+    results.initialRender = [];
+    for (const maxConcurrency of [8, 16]) {
+      const samples = [];
+      for (let run = 0; run < (quick ? 1 : 3); run++) {
+        vault.resetStats();
+        const h = sidecar({ maxConcurrency, secrets: kvSecrets(SECRETS) }, `render${maxConcurrency}`);
+        const firstAt = await waitFiles(h, 1, 60_000);
+        const doneAt = await waitFiles(h, SECRETS, 120_000);
+        const stats = vault.stats();
+        await stop(h);
+        samples.push({ spawnToDone: doneAt - h.t0, firstToDone: doneAt - firstAt, peakInFlight: stats.peakInFlight, requests: stats.total });
+      }
+      const ms = median(samples.map((s) => s.spawnToDone));
+      results.initialRender.push({
+        secrets: SECRETS,
+        maxConcurrency,
+        runs: samples.length,
+        ms,
+        renderOnlyMs: median(samples.map((s) => s.firstToDone)),
+        secretsPerSecond: SECRETS / (ms / 1000),
+        peakInFlight: Math.max(...samples.map((s) => s.peakInFlight)),
+        vaultRequests: median(samples.map((s) => s.requests)),
+      });
+      log(`initial render, maxConcurrency ${maxConcurrency}: ${ms.toFixed(0)} ms from spawn (${median(samples.map((s) => s.firstToDone)).toFixed(0)} ms first→last file), peak in flight ${Math.max(...samples.map((s) => s.peakInFlight))}`);
+    }
+
+    // ---- maxConcurrency honoured: with a 5 ms delay on every Vault answer, requests overlap
+    // and vault-dev's peak in-flight count shows the cap (without a delay they rarely overlap).
+    results.concurrencyCheck = [];
+    for (const maxConcurrency of [8, 16]) {
+      vault.setFaults({ delayMs: 5 });
+      vault.resetStats();
+      const h = sidecar({ maxConcurrency, secrets: kvSecrets(200) }, `cap${maxConcurrency}`);
+      await waitFiles(h, 200, 60_000);
+      const peak = vault.stats().peakInFlight;
+      vault.clearFaults();
+      await stop(h);
+      results.concurrencyCheck.push({ maxConcurrency, secrets: 200, delayMs: 5, peakInFlight: peak });
+    }
+    log(`concurrency cap: ${results.concurrencyCheck.map((c) => `maxConcurrency ${c.maxConcurrency} → peak ${c.peakInFlight} in flight`).join(", ")}`);
+
+    // ---- rotation latency: bump one secret, 1 s refresh; write → file changed → notification
+    {
+      const notifications = [];
+      const server = createServer((req, res) => {
+        notifications.push(hrms());
+        req.resume();
+        res.end("ok");
+      });
+      await new Promise((r) => server.listen(0, "127.0.0.1", r));
+      const notifyUrl = `http://127.0.0.1:${server.address().port}/reload`;
+      const debounce = "0ms";
+      const h = sidecar({ refreshInterval: "1s", notify: { debounce, http: { url: notifyUrl, retries: 0 } }, secrets: [{ path: "secret/data/bench/rot", file: "rot.env", format: "dotenv" }] }, "rotation");
+      await waitFiles(h, 1, 30_000);
+      const file = join(h.dir, "rot.env");
+      let want = -1;
+      let changedAt = 0;
+      const check = () => {
+        if (want < 0 || changedAt) return;
+        try {
+          const m = /value="?(\d+)/.exec(readFileSync(file, "utf8"));
+          if (m && Number(m[1]) === want) changedAt = hrms();
+        } catch {
+          /* mid-rename: the next event will tell */
+        }
+      };
+      const watcher = watch(h.dir, check);
+      const bumps = quick ? 10 : 100;
+      const samples = [];
+      let misses = 0;
+      for (let i = 1; i <= bumps; i++) {
+        await sleep(50 + Math.random() * 450); // a random phase against the poll timer
+        changedAt = 0;
+        const nBefore = notifications.length;
+        const tw = hrms();
+        want = i;
+        await vaultWrite("bench/rot", { value: String(i) });
+        const written = hrms();
+        const deadline = written + 5000;
+        while ((!changedAt || notifications.length === nBefore) && hrms() < deadline) {
+          check();
+          await sleep(1);
+        }
+        if (!changedAt || notifications.length === nBefore) {
+          misses++;
+          continue;
+        }
+        const notifiedAt = notifications[nBefore];
+        const pollAt = polls.find((t) => t >= written) ?? NaN;
+        samples.push({ writeToFile: changedAt - tw, writeToNotify: notifiedAt - tw, pollToFile: changedAt - pollAt, pollToNotify: notifiedAt - pollAt, writeToPoll: pollAt - tw });
+      }
+      watcher.close();
+      await stop(h);
+      server.close();
+      const dist = (k) => ({ p50: percentile(samples.map((s) => s[k]), 50), p95: percentile(samples.map((s) => s[k]), 95), p99: percentile(samples.map((s) => s[k]), 99), max: Math.max(...samples.map((s) => s[k])) });
+      results.rotation = {
+        refreshIntervalMs: 1000,
+        debounce,
+        samples: samples.length,
+        missed: misses,
+        writeToFile: dist("writeToFile"),
+        writeToNotify: dist("writeToNotify"),
+        waitForPoll: dist("writeToPoll"),
+        // What the sidecar adds on top of waiting for its next poll: from the poll that saw the
+        // new version to the file renamed into place, and to the notification received.
+        beyondRefresh: dist("pollToNotify"),
+        pollToFile: dist("pollToFile"),
+        // The literal reading: total write→notification minus the 1 s interval (negative when within it).
+        writeToNotifyMinusInterval: { p50: dist("writeToNotify").p50 - 1000, p95: dist("writeToNotify").p95 - 1000, p99: dist("writeToNotify").p99 - 1000 },
+      };
+      log(`rotation: write→notify p50 ${results.rotation.writeToNotify.p50.toFixed(0)} ms, beyond the poll p50 ${results.rotation.beyondRefresh.p50.toFixed(1)} / p99 ${results.rotation.beyondRefresh.p99.toFixed(1)} ms (${samples.length} bumps, ${misses} missed)`);
+    }
+
+    // ---- steady state: 1,000 secrets at a 60 s interval; requests per second seen by Vault
+    {
+      const intervalMs = quick ? 6000 : 60_000;
+      const windowMs = 2 * intervalMs;
+      const h = sidecar({ refreshInterval: `${intervalMs}ms`, secrets: kvSecrets(SECRETS) }, "steady");
+      await waitFiles(h, SECRETS, 120_000);
+      // Start counting at the next whole second after the initial render.
+      await sleep(1000 - (Date.now() % 1000) + 1000);
+      const startSec = Math.floor(Date.now() / 1000);
+      await sleep(windowMs);
+      const endSec = Math.floor(Date.now() / 1000); // exclusive: the current second is incomplete
+      const per = vault.stats().perSecond;
+      await stop(h);
+      const counts = [];
+      for (let s = startSec; s < endSec; s++) counts.push(per[String(s)] ?? 0);
+      const total = counts.reduce((a, b) => a + b, 0);
+      const meanRps = total / counts.length;
+      const peak = Math.max(...counts);
+      results.steadyState = { secrets: SECRETS, intervalMs, windowMs: counts.length * 1000, requests: total, meanRps, peakPerSecond: peak, peakToMean: peak / meanRps, expectedRps: SECRETS / (intervalMs / 1000), perSecond: counts };
+      log(`steady state: ${meanRps.toFixed(1)} req/s mean, peak ${peak}/s (${(peak / meanRps).toFixed(2)}× mean)`);
+    }
+
+    // ---- footprint: idle sidecars with 10, 100, 1,000 secrets, measured side by side
+    {
+      const windowMs = quick ? 5000 : 60_000;
+      const hz = clockTicks();
+      const hs = [10, 100, SECRETS].map((n) => ({ n, h: sidecar({ secrets: kvSecrets(n) }, `idle${n}`) }));
+      for (const { n, h } of hs) await waitFiles(h, n, 120_000);
+      await sleep(quick ? 1000 : 5000); // let start-up garbage settle
+      const start = hs.map(({ h }) => cpuTicks(h.child.pid));
+      const rss = hs.map(() => []);
+      const t0 = hrms();
+      while (hrms() - t0 < windowMs) {
+        hs.forEach(({ h }, i) => rss[i].push(rssKb(h.child.pid)));
+        await sleep(1000);
+      }
+      const elapsed = hrms() - t0;
+      const end = hs.map(({ h }) => cpuTicks(h.child.pid));
+      results.footprint = hs.map(({ n }, i) => ({
+        secrets: n,
+        windowMs: elapsed,
+        rssKb: Math.max(...rss[i]),
+        rssMeanKb: mean(rss[i]),
+        cpuPercent: (((end[i] - start[i]) / hz) * 1000 * 100) / elapsed,
+      }));
+      for (const { h } of hs) await stop(h);
+      log(`footprint: ${results.footprint.map((f) => `${f.secrets} → ${(f.rssKb / 1024).toFixed(0)} MB, ${f.cpuPercent.toFixed(2)}% CPU`).join("; ")}`);
+    }
+
+    // ---- atomicity: readers hammer a file that rotates every ~100 ms; count torn reads
+    {
+      const windowMs = quick ? 4000 : 20_000;
+      const h = sidecar({ refreshInterval: "50ms", secrets: [{ path: "secret/data/bench/atomic", file: "atomic.env", format: "dotenv" }] }, "atomic");
+      await waitFiles(h, 1, 30_000);
+      const file = join(h.dir, "atomic.env");
+      const readers = Array.from({ length: 2 }, () => new Worker(READER, { eval: true, workerData: { file, ms: windowMs } }));
+      const done = readers.map((w) => new Promise((resolve, reject) => { w.once("message", resolve); w.once("error", reject); }));
+      let n = 0;
+      const t0 = hrms();
+      while (hrms() - t0 < windowMs) {
+        await vaultWrite("bench/atomic", { value: atomicValue(++n) });
+        await sleep(100);
+      }
+      const counts = await Promise.all(done);
+      await stop(h);
+      const seen = new Set(counts.flatMap((c) => c.versions));
+      results.atomicity = {
+        windowMs,
+        readers: readers.length,
+        fileBytes: Buffer.byteLength(atomicValue(0)) + 8,
+        writes: n,
+        rotations: Math.max(0, seen.size - 1),
+        reads: counts.reduce((a, c) => a + c.reads, 0),
+        tornReads: counts.reduce((a, c) => a + c.torn, 0),
+        missingReads: counts.reduce((a, c) => a + c.missing, 0),
+      };
+      log(`atomicity: ${results.atomicity.reads} reads during ${results.atomicity.rotations} rotations, ${results.atomicity.tornReads} torn, ${results.atomicity.missingReads} missing`);
+    }
+    return results;
+  } finally {
+    for (const h of children) await stop(h).catch(() => {});
+    await vault.close();
+    for (const d of outDirs) rmSync(d, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const pad = (i) => String(i).padStart(4, "0");
+
+/** A 32 KiB value whose head and tail name the same version: a torn read mixes two or is short. */
+function atomicValue(n) {
+  return `${n}|${"x".repeat(32 * 1024)}|${n}`;
+}
+
+const READER = `
+const { readFileSync } = require("node:fs");
+const { parentPort, workerData } = require("node:worker_threads");
+const { file, ms } = workerData;
+const re = /^value="(\\d+)\\|(x+)\\|(\\d+)"\\n?$/;
+let reads = 0, torn = 0, missing = 0;
+const versions = new Set();
+const end = Date.now() + ms;
+while (Date.now() < end) {
+  let text;
+  try { text = readFileSync(file, "utf8"); } catch (e) { if (e.code === "ENOENT") { missing++; continue; } throw e; }
+  reads++;
+  const m = re.exec(text);
+  if (!m || m[1] !== m[3] || m[2].length !== 32768) torn++;
+  else versions.add(m[1]);
+}
+parentPort.postMessage({ reads, torn, missing, versions: [...versions] });
+`;
+
+function tail(h) {
+  return h?.out ? `\n${h.out.stderr.slice(-600)}${h.out.stdout.slice(-600)}` : "";
+}
+
+function clockTicks() {
+  return 100; // USER_HZ on Linux
+}
+
+/** utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
+function cpuTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return NaN;
+  }
+}
+
+function rssKb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+export async function freePort() {
+  const s = createNetServer();
+  await new Promise((r) => s.listen(0, "127.0.0.1", r));
+  const port = s.address().port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
