@@ -106,6 +106,18 @@ describe("parseCompose: values and positions", () => {
     expect(doc.scalars.map((s) => s.text.text)).toEqual(["x-a", "v1", "services", "s", "image"]);
   });
 
+  it("counts columns in UTF-16 code units and handles CRLF", () => {
+    const crlf = parse("services:\r\n  s:\r\n    environment:\r\n      DB_PASSWORD: crlf-pass-1\r\n");
+    expect(crlf.environment[0].value?.range).toEqual({ start: { line: 4, column: 20 }, end: { line: 4, column: 31 } });
+    const emoji = parse('services:\n  s:\n    environment:\n      DB_PASSWORD: "\u{1F600}x"\n');
+    expect(emoji.environment[0].value?.range).toEqual({ start: { line: 4, column: 21 }, end: { line: 4, column: 24 } });
+  });
+
+  it("merges several merge keys in one mapping", () => {
+    const doc = parse("x: &a {A: 1}\ny: &b {B: 2}\nservices:\n  s:\n    environment:\n      <<: *a\n      <<: *b\n");
+    expect(doc.environment.map((e) => e.name)).toEqual(["A", "B"]);
+  });
+
   it("accepts an empty file and a comment-only file", () => {
     expect(parse("").services).toEqual([]);
     expect(parse("# nothing\n").services).toEqual([]);
