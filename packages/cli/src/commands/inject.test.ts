@@ -130,6 +130,24 @@ secrets:
     expect(out).toBe(readFileSync(example("compose/compose.yaml"), "utf8"));
   });
 
+  it("produces the example's wiring from the example without it", async () => {
+    const full = parse(readFileSync(example("compose/compose.yaml"), "utf8"));
+    const base = structuredClone(full);
+    delete base.services["app-sidecar"];
+    delete base.volumes;
+    delete base.configs["app-sidecar-config"];
+    delete base.services.app.depends_on;
+    delete base.services.app.pid;
+    base.services.app.volumes = base.services.app.volumes.filter((v: string) => !v.startsWith("app-secrets:"));
+    const cwd = workspace({ "compose.yaml": JSON.stringify(base), "sidecar.yaml": readFileSync(example("compose/sidecar.yaml"), "utf8") });
+    const { code, out } = await inject({ file: "compose.yaml", service: "app", config: "sidecar.yaml", image: "stowaway/sidecar:dev" }, cwd);
+    expect(code).toBe(0);
+    const injected = parse(out);
+    // The two things the example adds by hand: the sidecar waits for vault-dev.
+    injected.services["app-sidecar"].depends_on = { vault: { condition: "service_healthy" } };
+    expect(injected).toEqual(full);
+  });
+
   it("keeps the map form of depends_on and the keys already in it", async () => {
     const cwd = workspace({
       "compose.yaml": `services:
