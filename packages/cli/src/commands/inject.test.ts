@@ -193,6 +193,17 @@ services:
     expect(again.out).toBe(out);
   });
 
+  it("makes an existing mount of the secrets volume in the app read-only", async () => {
+    const cwd = workspace({
+      "compose.yaml": "services:\n  app:\n    volumes:\n      - app-secrets:/run/secrets/app\n  web:\n    volumes:\n      - { type: volume, source: web-secrets, target: /run/secrets/app }\n",
+      "sidecar.yaml": SIDECAR,
+    });
+    const app = await inject({ file: "compose.yaml", service: "app", config: "sidecar.yaml" }, cwd);
+    expect(parse(app.out).services.app.volumes).toEqual(["app-secrets:/run/secrets/app:ro"]);
+    const web = await inject({ file: "compose.yaml", service: "web", config: "sidecar.yaml" }, cwd);
+    expect(parse(web.out).services.web.volumes).toEqual([{ type: "volume", source: "web-secrets", target: "/run/secrets/app", read_only: true }]);
+  });
+
   it("picks the only service without --service, honours --image and resolves the config relative to -o", async () => {
     const cwd = workspace({ "stack/compose.yaml": "services:\n  web:\n    image: web:1\n", "conf/sidecar.yaml": SIDECAR });
     const { code } = await inject({ file: "stack/compose.yaml", config: "conf/sidecar.yaml", image: "registry.example.com/sidecar:9", output: "out/compose.yaml" }, cwd);

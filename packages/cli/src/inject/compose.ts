@@ -67,10 +67,10 @@ export function injectCompose(doc: Document, opts: ComposeInjectOptions): string
     sidecar = new YAMLMap(doc.schema);
     const key = new Scalar(names.sidecar);
     key.commentBefore = ` Added by stowaway inject: writes Vault secrets for ${name} to the ${names.volume} tmpfs volume.`;
+    // Set off by a blank line when the other services are.
+    key.spaceBefore = services.items.some((p) => isScalar(p.key) && p.key.spaceBefore);
     const at = services.items.findIndex((p) => str(p.key) === name);
     services.items.splice(at + 1, 0, new Pair(key, sidecar));
-    // A blank line between services, as people write them.
-    if (at + 1 < services.items.length) key.spaceBefore = true;
   }
   if (!isMap(sidecar)) throw new InjectError(`service "${names.sidecar}" exists and is not a mapping`);
   if (opts.image !== undefined || !sidecar.has("image")) ensureKey(doc, sidecar, "image", opts.image ?? opts.defaultImage);
@@ -109,6 +109,10 @@ export function injectCompose(doc: Document, opts: ComposeInjectOptions): string
     throw new InjectError(`service "${name}" already mounts something else at ${dir} (output.dir of the sidecar config)`);
   }
   ensureListItem(doc, app, "volumes", (it) => volumeTarget(it) === dir, appVolume);
+  // The app must not be able to write its secrets (or the sidecar's temp files).
+  const mounted = findItem(app, "volumes", (it) => volumeTarget(it) === dir);
+  if (isMap(mounted)) ensureKey(doc, mounted, "read_only", true);
+  else if (isScalar(mounted) && !/:ro$|:ro,|,ro$/.test(String(mounted.value))) mounted.value = appVolume;
   if (plan.signals) {
     const pid = `service:${names.sidecar}`;
     const current = app.get("pid");
