@@ -118,6 +118,11 @@ describe("parseCompose: values and positions", () => {
     expect(doc.environment.map((e) => e.name)).toEqual(["A", "B"]);
   });
 
+  it("maps lines of a block scalar to the key's line for suppressions", () => {
+    const doc = parse("services:\n  s:\n    environment:\n      KEY: |\n        line one\n        line two\n      OTHER: x\n");
+    expect([4, 5, 6, 7].map((l) => doc.statementStart(l))).toEqual([4, 4, 4, 7]);
+  });
+
   it("accepts an empty file and a comment-only file", () => {
     expect(parse("").services).toEqual([]);
     expect(parse("# nothing\n").services).toEqual([]);

@@ -76,6 +76,11 @@ export interface ComposeDoc {
   composeFiles: string[];
   /** The file range of `text.text[start, end)`. */
   rangeOf(text: MappedText, start: number, end: number): SourceRange;
+  /**
+   * The line a multi-line value starts on (`KEY: |` for a block scalar), for suppression
+   * comments written above the key; `line` itself elsewhere.
+   */
+  statementStart(line: number): number;
 }
 
 export interface ComposePair {
@@ -182,7 +187,9 @@ export function parseCompose(source: string, file: string, options: ComposeParse
     pairs: builder.allPairs(root ?? null),
     composeFiles: [],
     rangeOf: (text, start, end) => mappedRange(lines, text, start, end),
+    statementStart: (line) => (starts ??= multiLineStarts(doc.scalars, lines)).get(line) ?? line,
   };
+  let starts: Map<number, number> | undefined;
   if (!root) return { ok: true, doc };
 
   const top = builder.fields(root as YAMLMap);
@@ -193,6 +200,17 @@ export function parseCompose(source: string, file: string, options: ComposeParse
   if (servicesNode) builder.readServices(servicesNode, doc);
   builder.readIncludes(top.get("include")?.value ?? null, doc);
   return { ok: true, doc };
+}
+
+function multiLineStarts(scalars: readonly ComposeScalar[], lines: LineIndex): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const s of scalars) {
+    const first = lines.position(s.node.range?.[0] ?? 0).line;
+    // An exclusive end at column 1 (a block scalar's final newline) does not reach into that line.
+    const last = s.range.end.column === 1 ? s.range.end.line - 1 : s.range.end.line;
+    for (let l = first + 1; l <= last; l++) out.set(l, first);
+  }
+  return out;
 }
 
 function fail(p: ParseProblem): ParseResult<never> {

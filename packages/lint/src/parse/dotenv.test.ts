@@ -45,6 +45,7 @@ describe("parseDotenv", () => {
     expect(k.value).toBe("-----BEGIN\nline2\n-----END");
     expect(k.range).toEqual({ start: { line: 1, column: 6 }, end: { line: 3, column: 9 } });
     expect(entry(doc, "NEXT").value).toBe("1");
+    expect([1, 2, 3, 4].map((l) => doc.statementStart(l))).toEqual([1, 1, 1, 4]);
   });
 
   it("maps value indexes back to file positions through escapes", () => {

@@ -30,6 +30,8 @@ export interface DotenvDoc {
   lines: LineIndex;
   /** The file range of `value.text[start, end)`. */
   rangeOf(value: MappedText, start: number, end: number): SourceRange;
+  /** The line of the `KEY=` a line of a multi-line quoted value belongs to; `line` elsewhere. */
+  statementStart(line: number): number;
 }
 
 // compose-go accepts letters, digits, `_` and `.` in names; we also take `-` so a typo still gets linted.
@@ -152,7 +154,18 @@ export function parseDotenv(source: string, file: string): ParseResult<DotenvDoc
   if (errors.length) return { ok: false, errors };
   return {
     ok: true,
-    doc: { file, source, entries, comments, lines, rangeOf: (v, s, e) => mappedRange(lines, v, s, e) },
+    doc: {
+      file,
+      source,
+      entries,
+      comments,
+      lines,
+      rangeOf: (v, s, e) => mappedRange(lines, v, s, e),
+      statementStart: (line) => {
+        const e = entries.find((x) => x.valueRange && x.valueRange.start.line < line && x.valueRange.end.line >= line);
+        return e ? e.nameRange.start.line : line;
+      },
+    },
   };
 }
 
