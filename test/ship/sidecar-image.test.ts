@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,5 +98,37 @@ describe("the packed packages, installed with production dependencies only", () 
     const vaultDev = spawnSync(bin("vault-dev"), ["--help"], { encoding: "utf8" });
     expect(vaultDev.status).toBe(0);
     expect(vaultDev.stdout).toMatch(/Usage: vault-dev/);
+  });
+
+  it("does real work with production dependencies only: sidecar --once against the packed vault-dev", async () => {
+    expect(installed).toBe(true);
+    writeFileSync(join(work, "seed.yaml"), "kv2:\n  app/db:\n    DB_PASSWORD: packed-example-not-a-secret\n");
+    const vault = spawn(bin("vault-dev"), ["--port", "0", "--root-token", "root", "--seed", join(work, "seed.yaml"), "--quiet"], { stdio: ["ignore", "pipe", "pipe"] });
+    const out = mkdtempSync("/dev/shm/stowaway-pack-test-");
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let text = "";
+        vault.stdout.on("data", (d) => {
+          text += d;
+          const m = /listening on (http:\/\/\S+)/.exec(text);
+          if (m) resolve(m[1]);
+        });
+        vault.once("exit", (code) => reject(new Error(`vault-dev exited ${code}`)));
+      });
+      writeFileSync(
+        join(work, "sidecar.yaml"),
+        `vault: { address: "${url}", auth: { method: token } }\noutput: { dir: ${out} }\nlisten: false\nsecrets:\n  - { path: secret/data/app/db, file: db.env }\n`,
+      );
+      const once = spawnSync(bin("stowaway"), ["sidecar", "--config", join(work, "sidecar.yaml"), "--once", "--once-timeout", "20s"], {
+        encoding: "utf8",
+        env: { ...process.env, VAULT_TOKEN: "root" },
+        timeout: 30_000,
+      });
+      expect(once.status, once.stdout + once.stderr).toBe(0);
+      expect(readFileSync(join(out, "db.env"), "utf8")).toMatch(/^DB_PASSWORD=/m);
+    } finally {
+      vault.kill("SIGTERM");
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
