@@ -43,8 +43,9 @@ export async function lintTargets(targets: readonly LintTarget[], options: LintO
     const { result, related } = await lintTarget(target, options);
     if (result) files.push(result);
     for (const r of related) {
-      // A Dockerfile reached through compose with its own context supersedes the plain one.
-      queue.push(r);
+      // A compose build whose Dockerfile is not in this checkout (generated, or a remote context)
+      // is compose's problem at build time, not a lint error.
+      queue.push(r.kind === "dockerfile" ? { ...r, optional: true } : r);
     }
   }
   return buildReport(mergeDuplicateFiles(files));
