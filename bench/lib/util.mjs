@@ -51,7 +51,7 @@ const RSS_WRAPPER = new URL("./rss-wrapper.mjs", import.meta.url).pathname;
 
 /**
  * Runs `cmd args` to completion and measures its wall time (parent's clock, around the whole
- * process) and peak RSS: GNU time's "Maximum resident set size" when present, else a node
+ * process), its CPU time (user + system, GNU time only) and peak RSS: GNU time's "Maximum resident set size" when present, else a node
  * wrapper that reports `process.resourceUsage().maxRSS` of its child (node commands only).
  */
 export function runMeasured(cmd, args, opts = {}) {
@@ -70,17 +70,21 @@ export function runMeasured(cmd, args, opts = {}) {
     const r = spawnSync(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env ?? process.env, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "pipe"] });
     const ms = hrms() - t0;
     let rssKb = NaN;
+    let cpuMs = NaN;
     let status = r.status;
     try {
       const text = readFileSync(join(dir, "time.txt"), "utf8");
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(text);
       if (m) rssKb = Number(m[1]);
+      const u = /User time \(seconds\): ([\d.]+)/.exec(text);
+      const sy = /System time \(seconds\): ([\d.]+)/.exec(text);
+      if (u && sy) cpuMs = (Number(u[1]) + Number(sy[1])) * 1000;
       const s = /Exit status: (\d+)/.exec(text);
       if (s) status = Number(s[1]);
     } catch {
       /* no report: RSS stays NaN */
     }
-    return { ms, rssKb, status, stdout: r.stdout, stderr: r.stderr, via };
+    return { ms, cpuMs, rssKb, status, stdout: r.stdout, stderr: r.stderr, via };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
