@@ -32,13 +32,15 @@ describe("sidecar daemon (in-process)", () => {
   it("re-reads KV v2 via metadata, rewrites only on change, notifies once, quits", async () => {
     vault.kv2.set("svc/db", { versions: [{ password: "v1-a8d7" }] });
     vault.kv2.set("svc/static", { versions: [{ k: "static-91ad" }] });
+    vault.kv1.set("svc/legacy", { k: "legacy-1-77ab" });
     const cfg = path.join(dir, "c.yaml");
     writeFileSync(
       cfg,
       `vault:\n  address: ${vault.url}\n  auth:\n    method: approle\n    roleIdFile: ${dir}/role-id\n    secretIdFile: ${dir}/secret-id\n` +
         `output:\n  dir: ${dir}/out\n  removeOnExit: true\nlisten: 127.0.0.1:0\ndefaults:\n  refreshInterval: 300ms\n` +
         `notify:\n  debounce: 100ms\n  command: ["sh", "-c", "echo x >> ${dir}/notified"]\n` +
-        `secrets:\n  - path: secret/data/svc/db\n    file: db\n    format: raw\n    key: password\n  - path: secret/data/svc/static\n    file: static\n    format: json\n`,
+        `secrets:\n  - path: secret/data/svc/db\n    file: db\n    format: raw\n    key: password\n  - path: secret/data/svc/static\n    file: static\n    format: json\n` +
+        `  - path: kv/svc/legacy\n    file: legacy\n    format: raw\n    key: k\n    refreshInterval: 200ms\n    notify:\n      debounce: 50ms\n      command: ["sh", "-c", "echo y >> ${dir}/legacy-notified"]\n`,
     );
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -67,14 +69,21 @@ describe("sidecar daemon (in-process)", () => {
     expect(dataReads).toBe(1);
     expect(metaReads).toBeGreaterThanOrEqual(2);
 
+    // KV v1 is re-read on our interval despite its advisory 768h lease; its own notify wins.
+    vault.kv1.set("svc/legacy", { k: "legacy-2-91cd" });
+    await until("kv1 rotation", () => readFileSync(path.join(dir, "out/legacy"), "utf8") === "legacy-2-91cd", 1500);
+    await until("per-secret notify", () => existsSync(path.join(dir, "legacy-notified")), 1500);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(path.join(dir, "notified"), "utf8")).toBe("x\n");
+
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/stowaway_secret_version\{file="db",path="secret\/data\/svc\/db"\} 2/);
-    expect(metrics).toMatch(/stowaway_notifications_total\{kind="command",outcome="ok"\} 1/);
+    expect(metrics).toMatch(/stowaway_notifications_total\{kind="command",outcome="ok"\} 2/);
 
     expect((await fetch(`${base}/quit`, { method: "POST" })).status).toBe(200);
     expect(await done).toBe(0);
     expect(existsSync(path.join(dir, "out/db"))).toBe(false);
-    expect(logs).not.toMatch(/v1-a8d7|v2-c3f1|static-91ad/);
+    expect(logs).not.toMatch(/v1-a8d7|v2-c3f1|static-91ad|legacy-1-77ab|legacy-2-91cd/);
     for (const t of vault.tokens) expect(logs).not.toContain(t);
   });
 });
