@@ -86,6 +86,13 @@ describe("parseConfigText", () => {
     expect(byKey["secrets[0]"]?.message).toMatch(/unknown key.*bogus/);
   });
 
+  it("says 'required' only for absent keys", () => {
+    const res = parseConfigText(base.replace("  address: http://127.0.0.1:8200\n", "  address: http://127.0.0.1:8200\n  timeout: 10\n"), {});
+    expect(!res.ok && res.errors).toEqual([{ key: "vault.timeout", message: "expected a duration such as 200ms, 30s, 5m or 1h", line: 4 }]);
+    const res2 = parseConfigText(base.replace("    file: db.env\n", ""), {});
+    expect(!res2.ok && res2.errors[0]).toMatchObject({ key: "secrets[0].file", message: "required" });
+  });
+
   it("raw needs a key", () => {
     const res = parseConfigText(`${base}    format: raw\n`, {});
     expect(!res.ok && res.errors).toEqual([{ key: "secrets[0].key", message: "format raw needs key", line: 11 }]);

@@ -53,7 +53,7 @@ export function parseConfig(raw: unknown, env: Env = process.env, lineOf?: (path
   const envErrors = applyEnvDefaults(input, env, warnings);
   const parsed = ConfigSchema.safeParse(input);
   const errors: ConfigIssue[] = [...envErrors];
-  if (!parsed.success) errors.push(...parsed.error.issues.map((i) => toIssue(i, lineOf)));
+  if (!parsed.success) errors.push(...parsed.error.issues.map((i) => toIssue(i, input, lineOf)));
   if (errors.length > 0) return { ok: false, errors };
   const config = parsed.data!;
   if (config.listen !== false) {
@@ -101,12 +101,22 @@ function applyEnvDefaults(input: Record<string, any>, env: Env, warnings: string
   return errors;
 }
 
-function toIssue(issue: z.core.$ZodIssue, lineOf?: (path: PropertyKey[]) => number | undefined): ConfigIssue {
+function toIssue(issue: z.core.$ZodIssue, input: unknown, lineOf?: (path: PropertyKey[]) => number | undefined): ConfigIssue {
   const path = issue.path as PropertyKey[];
   let message = issue.message;
   if (issue.code === "unrecognized_keys") message = `unknown key(s): ${issue.keys.join(", ")}`;
-  if (issue.code === "invalid_type" && (issue as { input?: unknown }).input === undefined) message = "required";
+  // zod does not echo the input (good: it could be a secret), so look up whether the key is there.
+  if (issue.code === "invalid_type" && valueAt(input, path) === undefined) message = "required";
   return { key: formatPath(path), message, line: lineOf?.(path) };
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let cur = root;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
 }
 
 export function formatPath(path: PropertyKey[]): string {
