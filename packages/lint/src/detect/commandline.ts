@@ -105,9 +105,10 @@ export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
         }
         continue;
       }
-      checkAuthorizationText(word);
-      checkNpmAuth(word);
-      checkSql(word);
+      // Cheap prefilters: most words are plain arguments.
+      if (t.includes(":")) checkAuthorizationText(word);
+      if (NPM_AUTH_HINT_RE.test(t)) checkNpmAuth(word);
+      if (SQL_HINT_RE.test(t)) checkSql(word);
     }
 
     // Command-specific forms.
@@ -239,6 +240,8 @@ const LONG_FLAG_VALUE_RE = /^--([A-Za-z][A-Za-z0-9_.-]*)=/;
 const GPG_FINGERPRINT_RE = /^(?:0x)?(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})$/;
 const AUTHORIZATION_RE = /^\s*(?:proxy-)?authorization\s*:\s*((?:bearer|basic|token|bot|apikey|api-key|digest|sso-key|gitlab-token)\s+)?/i;
 const NPM_AUTH_RE = /(?:^|[:\s])(_authToken|_auth|_password|npmAuthToken|npmAuthIdent)\s*[= ]\s*/g;
+const NPM_AUTH_HINT_RE = /_auth|_password|npmauth/i;
+const SQL_HINT_RE = /identified|password/i;
 const SQL_PASSWORD_RES = [
   /\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+(?:PASSWORD\s+)?(['"])((?:(?!\1).)*)\1/gi,
   /\b(?:CREATE|ALTER)\s+(?:USER|ROLE|LOGIN)\b[^;]*?\bPASSWORD\s*=?\s*(['"])((?:(?!\1).)*)\1/gi,

@@ -24,6 +24,7 @@ export interface SimpleCommand {
 }
 
 const CONTROL_OPS = ["&&", "||", ";;", "|&", ";", "&", "|", "(", ")"];
+const ORDINARY_RUN = /[^\s\\'"$`#;&|()<>]+/y;
 const REDIRECT_OPS = ["<<<", "<<-", ">>", "<<", "&>", ">&", "<&", ">|", "<>", ">", "<"];
 
 export function tokenizeShell(input: string): ShellToken[] {
@@ -161,8 +162,14 @@ export function tokenizeShell(input: string): ShellToken[] {
         tokens.push({ type: "op", op: control, index: i });
         i += control.length;
       } else {
+        // A run of ordinary characters at once.
         begin(i);
-        put(c, i++);
+        ORDINARY_RUN.lastIndex = i;
+        const m = ORDINARY_RUN.exec(input);
+        const stop = m && m.index === i ? i + m[0].length : i + 1;
+        text += input.slice(i, stop);
+        for (let j = i; j < stop; j++) offsets.push(j);
+        i = stop;
       }
     }
   }

@@ -100,35 +100,25 @@ export interface DockerfileDoc {
 }
 
 const KEYWORDS = new Set<string>(Object.values(Keyword));
-/** dockerfile-ast's comment handling is O(comments × stages); refuse inputs that would take seconds. */
-const MAX_STAGE_COMMENT_PRODUCT = 4_000_000;
+/** Instructions whose arguments are a command line: their `words` are only filled for exec form. */
+const COMMAND_KEYWORDS = new Set(["RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"]);
 const SHELLS = new Set(["sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"]);
 
 export function parseDockerfile(source: string, file: string): ParseResult<DockerfileDoc> {
   void file;
   if (source.includes("\u0000")) return fail("binary", "file contains NUL bytes: not a Dockerfile");
-  const lines = splitLines(source);
-
-  const stageCount = countMatching(lines, source, /^\s*from\s/i);
-  const commentCount = countMatching(lines, source, /^\s*#/);
-  if (stageCount * commentCount > MAX_STAGE_COMMENT_PRODUCT) {
-    return fail("too-complex", `too many stages (${stageCount}) and comments (${commentCount}) to parse in reasonable time`);
-  }
-
-  let ast;
-  let escapeChar = "\\";
-  let syntax: string | undefined;
   try {
-    // Directives first, so heredoc scanning knows the escape character.
+    const lines = splitLines(source);
+    // Only the parser directives go through dockerfile-ast (escape character, syntax). The
+    // instruction structure is scanned here, in one linear pass that follows BuildKit: see
+    // scanStructure for what dockerfile-ast 0.7.1 gets wrong or slow.
     const head = DockerfileParser.parse(source.slice(0, directiveBlockEnd(lines, source)));
-    escapeChar = head.getEscapeCharacter() || "\\";
-    syntax = head.getDirectives().find((d) => d.getName().toLowerCase() === "syntax")?.getValue() ?? undefined;
-    const heredocScan = scanHeredocs(source, lines, escapeChar);
-    ast = DockerfileParser.parse(heredocScan.masked);
-    return build(source, lines, ast, escapeChar, syntax, heredocScan);
+    const escapeChar = head.getEscapeCharacter() || "\\";
+    const syntax = head.getDirectives().find((d) => d.getName().toLowerCase() === "syntax")?.getValue() ?? undefined;
+    return build(source, lines, escapeChar, syntax, scanStructure(source, lines, escapeChar));
   } catch (err) {
-    // dockerfile-ast is not supposed to throw; if it does, the file is unusable, not the run.
-    return fail("parse-failed", `could not parse: ${(err as Error).message.slice(0, 200)}`);
+    // Nothing here is expected to throw; if something does, the file is unusable, not the run.
+    return fail("parse-failed", `could not parse: ${(err as Error).name}`);
   }
 }
 
@@ -156,67 +146,81 @@ function splitLines(source: string): Line[] {
   }
 }
 
-function countMatching(lines: Line[], source: string, re: RegExp): number {
-  let n = 0;
-  for (const l of lines) if (re.test(source.slice(l.start, Math.min(l.end, l.start + 16)))) n++;
-  return n;
-}
-
 /** Parser directives are `# key=value` lines at the very top. */
 function directiveBlockEnd(lines: Line[], source: string): number {
   for (const l of lines) {
-    if (!/^\s*#\s*[A-Za-z]+\s*=/.test(source.slice(l.start, l.end))) return l.start;
+    if (!DIRECTIVE_RE.test(source.slice(l.start, l.end))) return l.start;
   }
   return source.length;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Heredocs: scanned here, following BuildKit, because dockerfile-ast mis-reads bodies that end in
-// the escape character and lets an unterminated heredoc swallow the rest of the file silently.
+const DIRECTIVE_RE = /^\s*#\s*[A-Za-z]+\s*=/;
+const BLANK_OR_COMMENT_RE = /^\s*(?:#|$)/;
 
-interface HeredocScan {
-  /** The source with heredoc markers, bodies and terminators blanked (same length, newlines kept). */
-  masked: string;
-  /** Heredocs by the 0-based line of the instruction's first line. */
-  byLine: Map<number, DfHeredoc[]>;
-  /** 0-based lines inside heredoc bodies, mapped to the instruction's first line. */
+// ---------------------------------------------------------------------------------------------
+// Structure. dockerfile-ast 0.7.1 was the first choice, but on real inputs it
+// - treats a heredoc body line ending in the escape character as a continuation (swallowing the
+//   terminator and the instructions after it), and lets an unterminated heredoc swallow the rest of
+//   the file without a diagnostic;
+// - mis-splits `ENV A=x\ y` (escaped space) and emits a bogus `\` property after `B="x" \`;
+// - takes seconds on long continuations (about 5.5 s for a 40 000-line RUN) and is quadratic in
+//   stages × comments.
+// So instructions, comments and heredocs are found here, the way BuildKit reads them.
+
+interface RawInstruction {
+  /** 0-based first and last physical line (heredoc bodies excluded). */
+  startLine: number;
+  endLine: number;
+  heredocs: DfHeredoc[];
+}
+
+interface Structure {
+  instructions: RawInstruction[];
+  /** 0-based lines of comments (outside heredoc bodies). */
+  commentLines: number[];
+  /** 0-based lines inside heredoc bodies, mapped to their instruction's first line. */
   bodyOwner: Map<number, number>;
   warnings: ParseProblem[];
 }
 
-function scanHeredocs(source: string, lines: Line[], esc: string): HeredocScan {
-  const byLine = new Map<number, DfHeredoc[]>();
+function scanStructure(source: string, lines: Line[], esc: string): Structure {
+  const instructions: RawInstruction[] = [];
+  const commentLines: number[] = [];
   const bodyOwner = new Map<number, number>();
   const warnings: ParseProblem[] = [];
-  const blank: [number, number][] = [];
   const lineText = (i: number) => source.slice(lines[i].start, lines[i].end);
-  const continues = (i: number) => new RegExp(`${escapeRegExp(esc)}[ \\t]*$`).test(lineText(i));
+  const continuation = new RegExp(`${escapeRegExp(esc)}[ \\t]*$`);
 
-  let i = directiveLinesCount(lines, source);
+  let i = 0;
   while (i < lines.length) {
     const first = lineText(i);
-    if (/^\s*(?:#|$)/.test(first)) {
+    if (BLANK_OR_COMMENT_RE.test(first)) {
+      if (/^\s*#/.test(first)) commentLines.push(i);
       i++;
       continue;
     }
     const startLine = i;
-    while (i < lines.length - 1 && continues(i)) {
+    while (i < lines.length - 1 && continuation.test(lineText(i))) {
       i++;
-      while (i < lines.length - 1 && /^\s*(?:#|$)/.test(lineText(i))) i++;
+      // Comment and empty lines inside a continuation are dropped by the builder.
+      while (i < lines.length - 1 && BLANK_OR_COMMENT_RE.test(lineText(i))) {
+        if (/^\s*#/.test(lineText(i))) commentLines.push(i);
+        i++;
+      }
     }
     const endLine = i;
     i++;
+    const raw: RawInstruction = { startLine, endLine, heredocs: [] };
+    instructions.push(raw);
+
     const keyword = /^\s*([A-Za-z]+)(?:\s+([A-Za-z]+))?/.exec(first);
     const kw = keyword?.[1].toUpperCase();
     const target = kw === "ONBUILD" ? keyword?.[2]?.toUpperCase() : kw;
     if (target !== "RUN" && target !== "COPY" && target !== "ADD") continue;
-
+    if (!source.slice(lines[startLine].start, lines[endLine].end).includes("<<")) continue;
     const logical = logicalText(source, lines[startLine].start, lines[endLine].end, esc);
-    const markers = heredocMarkers(logical.text);
-    if (markers.length === 0) continue;
-    const docs: DfHeredoc[] = [];
-    for (const m of markers) {
-      for (let k = m.from; k < m.to; k++) blank.push([logical.offsets[k], logical.offsets[k] + 1]);
+    for (const m of heredocMarkers(logical.text)) {
+      // Bodies are read raw: no continuation, comment or escape processing.
       const bodyStartLine = i;
       let terminated = false;
       while (i < lines.length) {
@@ -230,49 +234,27 @@ function scanHeredocs(source: string, lines: Line[], esc: string): HeredocScan {
       const bodyStart = bodyStartLine < lines.length ? lines[bodyStartLine].start : source.length;
       const bodyEnd = i > bodyStartLine ? Math.min(source.length, lines[i - 1].end + (source[lines[i - 1].end] === "\r" ? 2 : 1)) : bodyStart;
       const body = source.slice(bodyStart, bodyEnd);
-      docs.push({
-        name: m.name,
-        body: { text: body, offsets: Array.from({ length: body.length }, (_, k) => bodyStart + k) },
-        startLine: bodyStartLine + 1,
-        terminated,
-        stripTabs: m.stripTabs,
-      });
-      for (let l = bodyStartLine; l < Math.min(i + 1, lines.length); l++) {
-        bodyOwner.set(l, startLine);
-        blank.push([lines[l].start, lines[l].end]);
-      }
-      if (!terminated) {
-        warnings.push({ line: startLine + 1, code: "unterminated-heredoc", message: `heredoc ${m.name} is never terminated: its body runs to the end of the file` });
-      } else i++;
+      const offsets = new Array<number>(body.length);
+      for (let k = 0; k < body.length; k++) offsets[k] = bodyStart + k;
+      raw.heredocs.push({ name: m.name, body: { text: body, offsets }, startLine: bodyStartLine + 1, terminated, stripTabs: m.stripTabs });
+      for (let l = bodyStartLine; l < Math.min(i + 1, lines.length); l++) bodyOwner.set(l, startLine);
+      if (terminated) i++;
+      else warnings.push({ line: startLine + 1, code: "unterminated-heredoc", message: `heredoc ${m.name} is never terminated: its body runs to the end of the file` });
     }
-    byLine.set(startLine, docs);
   }
-
-  let masked = source;
-  if (blank.length > 0) {
-    const chars = source.split("");
-    for (const [a, b] of blank) for (let k = a; k < b; k++) if (chars[k] !== "\n" && chars[k] !== "\r") chars[k] = " ";
-    masked = chars.join("");
-  }
-  return { masked, byLine, bodyOwner, warnings };
-}
-
-function directiveLinesCount(lines: Line[], source: string): number {
-  let n = 0;
-  while (n < lines.length && /^\s*#\s*[A-Za-z]+\s*=/.test(source.slice(lines[n].start, lines[n].end))) n++;
-  return n;
+  return { instructions, commentLines, bodyOwner, warnings };
 }
 
 /** `<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'` (the word must touch the operator; `<<<` is a here-string). */
-function heredocMarkers(text: string): { name: string; stripTabs: boolean; from: number; to: number }[] {
-  const out: { name: string; stripTabs: boolean; from: number; to: number }[] = [];
+function heredocMarkers(text: string): { name: string; stripTabs: boolean }[] {
+  const out: { name: string; stripTabs: boolean }[] = [];
   const tokens = tokenizeShell(text);
   for (let k = 0; k + 1 < tokens.length; k++) {
     const op = tokens[k];
     const next = tokens[k + 1];
     if (op.type !== "op" || (op.op !== "<<" && op.op !== "<<-") || next.type !== "word") continue;
     if (next.word.start !== op.index + op.op.length || !/^[A-Za-z0-9_.-]+$/.test(next.word.text)) continue;
-    out.push({ name: next.word.text, stripTabs: op.op === "<<-", from: op.index, to: next.word.end });
+    out.push({ name: next.word.text, stripTabs: op.op === "<<-" });
   }
   return out;
 }
@@ -287,41 +269,46 @@ function escapeRegExp(s: string): string {
  * inside a continuation are dropped.
  */
 function logicalText(source: string, from: number, to: number, esc: string): DfText {
-  let text = "";
+  const parts: string[] = [];
   const offsets: number[] = [];
+  let runStart = from;
   let k = from;
-  while (k < to) {
-    const c = source[k];
-    if (c === esc) {
-      let j = k + 1;
-      while (j < to && (source[j] === " " || source[j] === "\t")) j++;
-      if (source[j] === "\r") j++;
-      if (source[j] === "\n" || j >= to) {
-        k = j + 1;
-        // Skip comment and empty lines inside the continuation.
-        for (;;) {
-          const nl = source.indexOf("\n", k);
-          const lineEnd = nl < 0 || nl >= to ? to : nl;
-          if (k < to && /^\s*(?:#.*)?\r?$/.test(source.slice(k, lineEnd)) && lineEnd < to) k = lineEnd + 1;
-          else break;
-        }
-        continue;
-      }
+  const flush = (end: number) => {
+    if (end > runStart) {
+      parts.push(source.slice(runStart, end));
+      for (let j = runStart; j < end; j++) offsets.push(j);
     }
-    text += c;
-    offsets.push(k);
-    k++;
+  };
+  while (k < to) {
+    k = source.indexOf(esc, k);
+    if (k < 0 || k >= to) break;
+    let j = k + 1;
+    while (j < to && (source[j] === " " || source[j] === "\t")) j++;
+    if (source[j] === "\r") j++;
+    // Like BuildKit, any escape character before the line end continues the line, even `\\`.
+    if (source[j] !== "\n" && j < to) {
+      k += 1;
+      continue;
+    }
+    flush(k);
+    k = j + 1;
+    // Skip comment and empty lines inside the continuation.
+    for (;;) {
+      const nl = source.indexOf("\n", k);
+      const lineEnd = nl < 0 || nl >= to ? to : nl;
+      if (k < to && lineEnd < to && /^\s*(?:#.*)?\r?$/.test(source.slice(k, lineEnd))) k = lineEnd + 1;
+      else break;
+    }
+    runStart = k;
   }
-  return { text, offsets };
+  flush(Math.min(to, source.length));
+  return { text: parts.join(""), offsets };
 }
 
 // ---------------------------------------------------------------------------------------------
 
-type AstInstruction = ReturnType<ReturnType<typeof DockerfileParser.parse>["getInstructions"]>[number];
-
-function build(source: string, lines: Line[], ast: ReturnType<typeof DockerfileParser.parse>, escapeChar: string, syntax: string | undefined, heredocs: HeredocScan): ParseResult<DockerfileDoc> {
+function build(source: string, lines: Line[], escapeChar: string, syntax: string | undefined, structure: Structure): ParseResult<DockerfileDoc> {
   const lineStarts = lines.map((l) => l.start);
-  const offsetOf = (p: { line: number; character: number }) => (p.line < lines.length ? Math.min(lines[p.line].start + p.character, source.length) : source.length);
   const position = (offset: number): Position => {
     let lo = 0;
     let hi = lineStarts.length - 1;
@@ -344,18 +331,14 @@ function build(source: string, lines: Line[], ast: ReturnType<typeof DockerfileP
   const strayLines: DfText[] = [];
   const statementLines: [number, number][] = [];
 
-  for (const ins of ast.getInstructions()) {
-    const r = ins.getRange();
-    const start = offsetOf(r.start);
-    const end = offsetOf(r.end);
-    const keyword = ins.getKeyword();
-    if (!KEYWORDS.has(keyword)) {
+  for (const raw of structure.instructions) {
+    const start = lines[raw.startLine].start;
+    const end = lines[raw.endLine].end;
+    const df = makeInstruction(source, start, end, escapeChar, stages.length - 1, raw.heredocs, position);
+    if (!df) {
       strayLines.push(logicalText(source, start, end, escapeChar));
       continue;
     }
-    const heredocList = heredocs.byLine.get(r.start.line) ?? [];
-    const df = makeInstruction(source, start, end, escapeChar, stages.length - 1, heredocList, position);
-    if (!df) continue;
     if (df.keyword === "FROM") {
       const words = df.words.map((w) => w.text);
       const as = words.findIndex((w) => w.toLowerCase() === "as");
@@ -363,31 +346,28 @@ function build(source: string, lines: Line[], ast: ReturnType<typeof DockerfileP
       df.stage = stages.length - 1;
     }
     instructions.push(df);
-    void (ins as AstInstruction);
-    statementLines.push([r.start.line + 1, r.end.line + 1]);
+    statementLines.push([raw.startLine + 1, raw.endLine + 1]);
   }
 
   const comments: DfComment[] = [];
-  for (const c of ast.getComments()) {
-    const r = c.getRange();
-    const start = offsetOf(r.start);
-    const end = offsetOf(r.end);
+  for (const l of structure.commentLines) {
+    const { start, end } = lines[l];
     const raw = source.slice(start, end);
-    const hash = raw.indexOf("#");
-    const bodyStart = start + hash + 1;
+    const bodyStart = start + raw.indexOf("#") + 1;
     const body = source.slice(bodyStart, end);
     const lead = body.length - body.trimStart().length;
     const text = body.trim();
-    comments.push({ line: r.start.line + 1, text: { text, offsets: Array.from({ length: text.length }, (_, k) => bodyStart + lead + k) } });
+    const offsets = new Array<number>(text.length);
+    for (let k = 0; k < text.length; k++) offsets[k] = bodyStart + lead + k;
+    comments.push({ line: l + 1, text: { text, offsets } });
   }
 
-  const hasContent = lines.some((l) => !/^\s*(?:#|$)/.test(source.slice(l.start, l.end)));
-  if (instructions.length === 0 && hasContent) {
+  if (instructions.length === 0 && strayLines.length > 0) {
     return { ok: false, errors: [{ line: 1, code: "not-a-dockerfile", message: "no Dockerfile instruction found" }] };
   }
 
   const statementStart = (line: number): number => {
-    const owner = heredocs.bodyOwner.get(line - 1);
+    const owner = structure.bodyOwner.get(line - 1);
     if (owner !== undefined) return owner + 1;
     let lo = 0;
     let hi = statementLines.length - 1;
@@ -403,7 +383,7 @@ function build(source: string, lines: Line[], ast: ReturnType<typeof DockerfileP
 
   return {
     ok: true,
-    doc: { source, escapeChar, syntax, instructions, comments, stages, strayLines, warnings: heredocs.warnings, position, rangeOf, statementStart },
+    doc: { source, escapeChar, syntax, instructions, comments, stages, strayLines, warnings: structure.warnings, position, rangeOf, statementStart },
   };
 }
 
@@ -435,8 +415,10 @@ function makeInstruction(source: string, start: number, end: number, esc: string
   if (exec) df.exec = exec;
   if (keyword === "ENV" || keyword === "ARG" || keyword === "LABEL") {
     df.pairs = parsePairs(args, esc, keyword === "ENV");
-  } else {
+  } else if (!COMMAND_KEYWORDS.has(keyword)) {
     df.words = exec ?? splitWords(args, esc).map((w) => unquote(args, w.from, w.to, esc));
+  } else if (exec) {
+    df.words = exec;
   }
 
   if (keyword === "RUN" || keyword === "CMD" || keyword === "ENTRYPOINT") {
@@ -492,14 +474,14 @@ function sliceText(t: DfText, from: number, to = t.text.length): DfText {
 
 function trimStart(t: DfText): DfText {
   const lead = t.text.length - t.text.trimStart().length;
-  return sliceText(t, lead);
+  return lead === 0 ? t : sliceText(t, lead);
 }
 
 /** Leading `--name[=value]` words; the rest is the arguments. */
 function parseFlags(rest: DfText, esc: string): { flags: DfFlag[]; after: DfText } {
   const flags: DfFlag[] = [];
   let t = trimStart(rest);
-  for (;;) {
+  while (t.text.startsWith("--")) {
     const m = /^--([A-Za-z][A-Za-z0-9-]*)(?:=(\S*))?(?=\s|$)/.exec(t.text);
     if (!m) break;
     const words = splitWords(sliceText(t, 0, m[0].length), esc);
@@ -518,7 +500,8 @@ function parseFlags(rest: DfText, esc: string): { flags: DfFlag[]; after: DfText
 }
 
 function trimEnd(t: DfText): DfText {
-  return sliceText(t, 0, t.text.trimEnd().length);
+  const length = t.text.trimEnd().length;
+  return length === t.text.length ? t : sliceText(t, 0, length);
 }
 
 /** Word boundaries on unquoted whitespace, honouring quotes and the escape character. */

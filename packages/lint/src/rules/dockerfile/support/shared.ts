@@ -42,8 +42,29 @@ function spanOf(text: DfText, index: number, length: number): Span {
   return { start: text.offsets[index], end: text.offsets[Math.min(index + Math.max(length, 1), text.offsets.length) - 1] + 1 };
 }
 
-export function overlaps(span: Span, spans: readonly Span[]): boolean {
-  return spans.some((s) => span.start < s.end && s.start < span.end);
+/** Spans sorted by start, for overlap queries in O(log n) plus the overlapping run. */
+class SpanIndex {
+  private readonly spans: Span[];
+  private readonly maxLen: number;
+  constructor(spans: Span[]) {
+    this.spans = [...spans].sort((a, b) => a.start - b.start);
+    this.maxLen = this.spans.reduce((m, s) => Math.max(m, s.end - s.start), 0);
+  }
+  overlaps(span: Span): boolean {
+    // Only spans starting in [span.start - maxLen, span.end) can overlap.
+    let lo = 0;
+    let hi = this.spans.length;
+    const from = span.start - this.maxLen;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.spans[mid].start < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < this.spans.length && this.spans[k].start < span.end; k++) {
+      if (span.start < this.spans[k].end) return true;
+    }
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,6 +134,7 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
     }
   }
   const envSpans = env.map((c) => spanOf(c.value, 0, c.value.text.length));
+  const envIndex = new SpanIndex(envSpans);
 
   const commands: TextCandidate<CommandLineMatch>[] = [];
   for (const { ins } of walkInstructions(doc)) {
@@ -123,7 +145,7 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
     for (const { text, where } of texts) {
       for (const match of findCommandLineSecrets(text.text)) {
         const span = spanOf(text, match.index, match.length);
-        if (!overlaps(span, envSpans)) commands.push({ text, match, span, where, ins });
+        if (!envIndex.overlaps(span)) commands.push({ text, match, span, where, ins });
       }
     }
   }
@@ -131,18 +153,18 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
 
   const urls: TextCandidate<CredentialMatch>[] = [];
   const tokens: TextCandidate<TokenMatch>[] = [];
-  const claimed = [...envSpans, ...commandSpans];
+  const claimed = new SpanIndex([...envSpans, ...commandSpans]);
   for (const { text, where } of scannableTexts(doc)) {
     for (const match of [...findUrlCredentials(text.text), ...findConnectionStringPasswords(text.text)]) {
       const span = spanOf(text, match.index, match.length);
-      if (!overlaps(span, claimed)) urls.push({ text, match, span, where });
+      if (!claimed.overlaps(span)) urls.push({ text, match, span, where });
     }
   }
-  const claimedWithUrls = [...claimed, ...urls.map((u) => u.span)];
+  const claimedWithUrls = new SpanIndex([...envSpans, ...commandSpans, ...urls.map((u) => u.span)]);
   for (const { text, where } of scannableTexts(doc)) {
     for (const match of findKnownTokens(text.text)) {
       const span = spanOf(text, match.index, match.length);
-      if (!overlaps(span, claimedWithUrls)) tokens.push({ text, match, span, where });
+      if (!claimedWithUrls.overlaps(span)) tokens.push({ text, match, span, where });
     }
   }
   return { env, commands, urls, tokens };
