@@ -76,6 +76,11 @@ describe.skipIf(!hasOpenssl)("TLS to Vault (in-process, needs openssl)", () => {
     expect(r.code).toBe(0);
     expect(r.logs).toMatch(/"level":"warn".*TLS VERIFICATION IS DISABLED/);
   });
+  it("an unreadable caCert is a config error (exit 2)", async () => {
+    const r = await run(`  tls: { caCert: ${dir}/missing.pem }\n`, {});
+    expect(r.code).toBe(2);
+    expect(r.logs).toMatch(/vault\.tls\.caCert: cannot read .*missing\.pem: ENOENT/);
+  });
   it("serverName checks the certificate's name", async () => {
     expect((await run(`  tls: { caCert: ${dir}/ca.pem, serverName: vault.test }\n`, {})).code).toBe(0);
     expect((await run(`  tls: { caCert: ${dir}/ca.pem, serverName: other.test }\n`, {})).code).toBe(1);

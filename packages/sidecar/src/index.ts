@@ -109,6 +109,6 @@ export async function sidecarCommand(opts: SidecarCommandOptions, io: SidecarIo 
 function exitCodeFor(err: unknown): number {
   if (err instanceof ConfigError) return 2;
   if (err instanceof WriteError && err.code === "NOT_TMPFS") return 2;
-  if (err instanceof SidecarError && err.code === "EADDRINUSE") return 1;
+  if (err instanceof SidecarError && err.code === "TLS_FILE") return 2;
   return 1;
 }

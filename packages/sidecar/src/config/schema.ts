@@ -86,6 +86,7 @@ const Secret = z.strictObject({
   path: VaultPath,
   file: RelativeFile,
   format: z.enum(["raw", "dotenv", "json", "template"]).default("dotenv"),
+  /** raw: the key to write. dotenv/json: only this key (default: every key). */
   key: z.string().min(1).optional(),
   template: z.string().optional(),
   mode: FileMode.optional(),
@@ -97,7 +98,7 @@ const Secret = z.strictObject({
 }).superRefine((s, ctx) => {
   if (s.format === "raw" && !s.key) ctx.addIssue({ code: "custom", message: "format raw needs key", path: ["key"] });
   if (s.format === "template" && s.template === undefined) ctx.addIssue({ code: "custom", message: "format template needs template", path: ["template"] });
-  if (s.format !== "template" && s.template !== undefined) ctx.addIssue({ code: "custom", message: `template is only used with format template (format is ${s.format})`, path: ["template"] });
+  if (s.format !== "template" && s.template !== undefined) ctx.addIssue({ code: "custom", message: `template is only used with format: template (format is ${s.format}); remove it or set format: template`, path: ["template"] });
 });
 
 export const ConfigSchema = z.strictObject({

@@ -21,10 +21,12 @@ export function renderSecret(spec: RenderSpec, data: Record<string, unknown>): B
       return Buffer.from(value);
     }
     case "dotenv":
-      return Buffer.from(renderDotenv(spec, data));
-    case "json":
-      requireKeys(spec, data);
-      return Buffer.from(`${JSON.stringify(data, null, 2)}\n`);
+      return Buffer.from(renderDotenv(spec, selectKey(spec, data)));
+    case "json": {
+      const selected = selectKey(spec, data);
+      requireKeys(spec, selected);
+      return Buffer.from(`${JSON.stringify(selected, null, 2)}\n`);
+    }
     case "template":
       return Buffer.from(renderTemplate(spec, spec.template ?? "", data));
   }
@@ -34,6 +36,11 @@ function lookupKey(spec: RenderSpec, data: Record<string, unknown>, key: string)
   const value = Object.hasOwn(data, key) ? data[key] : undefined;
   if (value === undefined || value === null) throw missingKey(spec, key, data);
   return value;
+}
+
+/** dotenv and json render the whole secret, or only `key` when it is set. */
+function selectKey(spec: RenderSpec, data: Record<string, unknown>): Record<string, unknown> {
+  return spec.key === undefined ? data : { [spec.key]: lookupKey(spec, data, spec.key) };
 }
 
 function missingKey(spec: RenderSpec, key: string, data: Record<string, unknown>): RenderError {

@@ -40,6 +40,12 @@ describe("renderSecret", () => {
     expect(() => renderSecret(spec({ format: "dotenv" }), {})).toThrow(/no keys/);
   });
 
+  it("dotenv and json take only `key` when it is set", () => {
+    expect(text(renderSecret(spec({ format: "dotenv", key: "password" }), { username: "u", password: "p" }))).toBe("password=p\n");
+    expect(JSON.parse(text(renderSecret(spec({ format: "json", key: "password" }), { username: "u", password: "p" })))).toEqual({ password: "p" });
+    expect(() => renderSecret(spec({ format: "dotenv", key: "nope" }), { a: "x" })).toThrow(/"nope" not found/);
+  });
+
   it("json renders the whole secret", () => {
     expect(JSON.parse(text(renderSecret(spec({ format: "json" }), { a: 1, b: "x" })))).toEqual({ a: 1, b: "x" });
   });

@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { SidecarMetrics } from "./metrics.js";
+import { SidecarError } from "../errors.js";
 
 export interface StatusSource {
   /** Null when ready; otherwise why not. */
@@ -44,7 +45,7 @@ export async function startStatusServer(host: string, port: number, metrics: Sid
   });
   server.keepAliveTimeout = 2000;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) => reject(new SidecarError("LISTEN_FAILED", `listen ${host}:${port}: ${err.code ?? err.message}`)));
     server.listen(port, host, () => {
       server.off("error", reject);
       resolve();

@@ -21,6 +21,10 @@ describe("status server", () => {
       expect((await fetch(`${base}/quit`, { method: "POST" })).status).toBe(200);
       expect(quits).toBe(1);
       expect((await fetch(`${base}/nope`)).status).toBe(404);
+      await expect(startStatusServer("127.0.0.1", s.address.port, metrics, { notReadyReason: () => null, quit: () => {} })).rejects.toMatchObject({
+        code: "LISTEN_FAILED",
+        message: expect.stringMatching(/EADDRINUSE/),
+      });
     } finally {
       await s.close();
     }

@@ -3,7 +3,7 @@ import https from "node:https";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type NodeVault from "node-vault";
-import { VaultRequestError } from "../errors.js";
+import { SidecarError, VaultRequestError } from "../errors.js";
 import { Limiter } from "./limiter.js";
 import { toVaultError } from "./errors.js";
 
@@ -44,6 +44,22 @@ export interface LeaseInfo {
 
 type Body = Record<string, any>;
 
+/** A configured TLS file that cannot be read is a configuration error (exit 2). */
+export class TlsFileError extends SidecarError {
+  constructor(message: string) {
+    super("TLS_FILE", message, false);
+  }
+}
+
+function readTlsFile(key: string, file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new TlsFileError(`vault.tls.${key}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+}
+
 /**
  * The one place that talks to Vault, through node-vault. Sets a timeout, sends
  * X-Vault-Request, keeps connections alive, bounds concurrency, and turns every
@@ -81,9 +97,9 @@ export class VaultClient {
     this.httpsAgent = new https.Agent({
       keepAlive: true,
       maxSockets: opts.maxConcurrency,
-      ca: tls.caCert ? readFileSync(tls.caCert) : undefined,
-      cert: tls.clientCert ? readFileSync(tls.clientCert) : undefined,
-      key: tls.clientKey ? readFileSync(tls.clientKey) : undefined,
+      ca: readTlsFile("caCert", tls.caCert),
+      cert: readTlsFile("clientCert", tls.clientCert),
+      key: readTlsFile("clientKey", tls.clientKey),
       servername: tls.serverName,
       rejectUnauthorized: !tls.insecureSkipVerify,
     });
