@@ -7,5 +7,6 @@ export const composeHandler: KindHandler<ComposeDoc> = {
   parse: parseCompose,
   rules: composeRules,
   related: composeRelatedTargets,
+  statementStart: (doc, line) => doc.statementStart(line),
   trailingComments: true,
 };

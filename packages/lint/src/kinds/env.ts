@@ -6,5 +6,6 @@ export const envHandler: KindHandler<DotenvDoc> = {
   kind: "env",
   parse: parseDotenv,
   rules: envRules,
+  statementStart: (doc, line) => doc.statementStart(line),
   trailingComments: true,
 };
