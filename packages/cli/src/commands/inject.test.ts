@@ -204,6 +204,15 @@ services:
     expect(parse(web.out).services.web.volumes).toEqual([{ type: "volume", source: "web-secrets", target: "/run/secrets/app", read_only: true }]);
   });
 
+  it("keeps a file's own indentation (four spaces here) for what it adds", async () => {
+    const src = "services:\n    app:\n        image: app:1\n        ports:\n            - \"8080:8080\"\n";
+    const cwd = workspace({ "compose.yaml": src, "sidecar.yaml": SIDECAR });
+    const { out } = await inject({ file: "compose.yaml", config: "sidecar.yaml" }, cwd);
+    expect(out.startsWith('services:\n    app:\n        image: app:1\n        ports:\n            - "8080:8080"\n')).toBe(true);
+    expect(out).toContain("\n    app-sidecar:\n        image: ");
+    expect(out).toContain("\nvolumes:\n    app-secrets:\n        driver: local\n");
+  });
+
   it("picks the only service without --service, honours --image and resolves the config relative to -o", async () => {
     const cwd = workspace({ "stack/compose.yaml": "services:\n  web:\n    image: web:1\n", "conf/sidecar.yaml": SIDECAR });
     const { code } = await inject({ file: "stack/compose.yaml", config: "conf/sidecar.yaml", image: "registry.example.com/sidecar:9", output: "out/compose.yaml" }, cwd);
