@@ -59,6 +59,7 @@ const ALLOW_SUFFIXES = new Set([
   "enabled", "enable", "disabled", "disable", "required", "optional", "mode", "policy", "rotation", "strategy",
   "header", "field", "param", "prefix", "suffix", "algorithm", "algo", "alg", "method", "provider", "backend", "helper",
   "expiry", "expires", "expiration", "timeout", "lifetime", "interval", "duration", "age",
+  "seconds", "secs", "minutes", "mins", "hours", "days", "retries", "attempts", "rounds", "iterations", "cost", "level", "threshold",
   "user", "username", "usr", "login", "owner", "email",
   "keyserver", "keyring", "keyrings", "stdin", "prompt", "cmd", "command", "script", "env",
 ]);
@@ -70,6 +71,7 @@ const GLUED_ALLOW_RE = /^(?:api)?(?:key|keys|password|passwd|pass|pwd|token|secr
 const KEY_QUALIFIERS = new Set([
   "gpg", "pgp", "gnupg", "public", "pub", "publishable", "verify", "verification",
   "sort", "partition", "primary", "foreign", "cache", "routing", "lookup", "idempotency", "hot", "shortcut", "map", "group",
+  "config", "setting", "settings", "field", "column", "attribute", "attr", "json", "dict", "object", "index", "label", "tag",
 ]);
 
 /** Whole words that name public key material. */

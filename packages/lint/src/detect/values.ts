@@ -6,7 +6,7 @@ export type ValueClass =
   | "boolean" | "number" | "checksum" | "url" | "literal";
 
 /** `$VAR`, `${VAR...}` (one level of nesting), `$(cmd)` and backtick command substitutions. */
-const REFERENCE_RE = /\$\{(?:[^{}]|\{[^{}]*\})*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\{\{[^{}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%/g;
+const REFERENCE_RE = /\$\{(?:[^{}]|\{[^{}]*\})*\}|\$env:[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\]|\.[A-Za-z_][A-Za-z0-9_]*)*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\{\{[^{}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%/g;
 
 /** Remove every variable reference and command substitution from `value`. */
 export function stripReferences(value: string): string {
@@ -32,7 +32,9 @@ const PLACEHOLDERS = new Set([
 const PLACEHOLDER_RE = new RegExp(
   [
     String.raw`^(?:<[^<>]*>|\[[^[\]]*\]|\{[^{}]*\}|x{3,}|\*{3,}|\.{3,}|…|-{3,}|#{3,}|_{3,}|\?{2,})$`,
-    String.raw`^(?:your|my)[-_ .]?(?:(?:own|super|secret|strong|db|app|api|root|admin|personal|access)[-_ .]?)*(?:secret|password|passwd|pass|pwd|pw|token|key|api[-_ ]?key|access[-_ ]?key)(?:[-_ .]?(?:goes[-_ .]?)?here|[-_ .]?\d{0,3})?$`,
+    // `your_secret_key_base`, `your-token`: real secrets do not start with "your".
+    String.raw`^yours?[-_ .]?[a-z]`,
+    String.raw`^my[-_ .]?(?:(?:own|super|secret|strong|db|app|api|root|admin|personal|access)[-_ .]?)*(?:secret|password|passwd|pass|pwd|pw|token|key|api[-_ ]?key|access[-_ ]?key)[a-z0-9_.-]*$`,
     String.raw`^(?:insert|enter|put|add|set|paste)[-_ ](?:your|the|a|real)[-_ ]`,
     String.raw`change[-_ ]?(?:me|it|this)|replace[-_ ]?(?:me|this|with)|example|placeholder|dummy|[-_ ]here$`,
   ].join("|"),
@@ -103,7 +105,7 @@ export function interpolationDefault(value: string): { default: string; index: n
 
 /**
  * Could `value` be a real secret, given that its name already says "secret"?
- * Literals and hex digests count (many API keys are hex); long digit strings count (numeric PINs);
+ * Literals and hex digests count (many API keys are hex); 4+ digit strings count (numeric passwords, PINs);
  * empty values, references, placeholders, paths, booleans and URLs do not (URLs are checked by urls.ts).
  */
 export function isLikelySecretValue(value: string): boolean {
@@ -112,7 +114,8 @@ export function isLikelySecretValue(value: string): boolean {
     case "checksum":
       return true;
     case "number":
-      return /^\d{6,}$/.test(value.trim());
+      // Numeric passwords and PINs; short numbers (ports, counts) are not.
+      return /^\d{4,}$/.test(value.trim());
     default:
       return false;
   }

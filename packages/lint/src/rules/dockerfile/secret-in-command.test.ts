@@ -22,6 +22,15 @@ testDockerfileRule(rule, {
     "FROM alpine\nRUN mysql -u root -p app < dump.sql\n",
     "FROM alpine\nRUN export PASSWORD=changeme && ./configure\n",
     "FROM alpine\nRUN ssh-keygen -t ed25519 -N '' -f /etc/ssh/key\n",
+    // secrets read from mounts, in the shapes seen in real Dockerfiles
+    "FROM registry.access.redhat.com/ubi9\nRUN --mount=type=secret,id=user --mount=type=secret,id=pass \\\n    subscription-manager register --username=$(cat /run/secrets/user) \\\n    --password=$(cat /run/secrets/pass) --auto-attach\n",
+    "FROM debian\nRUN --mount=type=secret,id=github_token,required=false \\\n    GITHUB_TOKEN=$(cat /run/secrets/github_token 2>/dev/null || true) \\\n    mise install node@22\n",
+    'FROM node:22\nRUN --mount=type=secret,id=node_auth_token \\\n    export NODE_AUTH_TOKEN="$(cat /run/secrets/node_auth_token)" && pnpm install\n',
+    'FROM python:3.12\nRUN --mount=type=secret,id=github_token,required=false \\\n    export GIT_CONFIG_COUNT=1 \\\n      GIT_CONFIG_KEY_0="url.https://x-access-token:$(cat /run/secrets/github_token)@github.com/.insteadOf" \\\n      GIT_CONFIG_VALUE_0="https://github.com/" && uv sync\n',
+    // PowerShell references
+    "# escape=`\nFROM mcr.microsoft.com/powershell\nRUN ./deploy.ps1 --password $env:DEPLOY_PASSWORD --token ${env:DEPLOY_TOKEN}\n",
+    // gpg keys listed in an ENV, then a loop (cassandra, tomcat, php official images)
+    "FROM eclipse-temurin:17\nENV GPG_KEYS \\\n\tCEC86BB4A0BA9D0F90397CAEF8358FA2F2833C93 \\\n\tC4965EE9E3015D192CCCF2B6F758CE318D77295D\nRUN set -ex; for key in $GPG_KEYS; do gpg --batch --keyserver keyserver.ubuntu.com --recv-keys \"$key\"; done\n",
   ],
   invalid: [
     expectAt(id, "FROM alpine\nRUN curl -u admin:Fx-CurlPass-21 https://artifacts.corp.local/pkg.tgz -o /tmp/pkg.tgz\n", "Fx-CurlPass-21"),

@@ -58,6 +58,10 @@ testDockerfileRule(rule, {
     { code: 'FROM alpine\nLABEL com.acme.api-token="Fx-LabelTok-31"\n', errors: [{ ruleId: id, line: 2, column: 27 }] },
     // single-quoted value: column of the first character inside the quotes
     { code: "FROM alpine\nENV MYSQL_ROOT_PASSWORD='Fx-Quoted-Root6'\n", errors: [{ ruleId: id, line: 2, column: 26 }] },
+    // real-world shapes: a short numeric password, tutorial placeholders (info), ACCESS_TOKEN_EXPIRE_MINUTES stays quiet
+    { code: "FROM mysql\nENV MYSQL_DATABASE shop\nENV MYSQL_ROOT_PASSWORD 4711\n", errors: [{ ruleId: id, line: 3, column: 25 }] },
+    { code: "FROM ruby:3.3\nENV RAILS_ENV=production\nENV SECRET_KEY_BASE=your_secret_key_base\n", errors: [{ ruleId: id, line: 3, column: 21, severity: "info" }] },
+    { code: 'FROM python:3.12\nENV ACCESS_KEY "{Upbit Key}"\nENV ACCESS_TOKEN_EXPIRE_MINUTES=30\n', errors: [{ ruleId: id, line: 2, column: 17, severity: "info" }] },
     // team vocabulary
     { code: "FROM alpine\nENV RELEASE_SIGNING=Fx-Signing-Val2\n", names: { secretWords: ["signing"], allowWords: [] }, errors: [{ ruleId: id, line: 2, column: 21 }] },
   ],
