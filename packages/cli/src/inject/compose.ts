@@ -75,7 +75,12 @@ export function injectCompose(doc: Document, opts: ComposeInjectOptions): string
   if (!isMap(sidecar)) throw new InjectError(`service "${names.sidecar}" exists and is not a mapping`);
   if (opts.image !== undefined || !sidecar.has("image")) ensureKey(doc, sidecar, "image", opts.image ?? opts.defaultImage);
   ensureKey(doc, sidecar, "command", ["sidecar", "--config", CONFIG_MOUNT_PATH], true);
-  if (plan.config.output.uid !== undefined) ensureKey(doc, sidecar, "user", `${plan.uid}:${plan.gid}`);
+  if (plan.config.output.uid !== undefined) {
+    const previous = sidecar.get("user", true);
+    const user = ensureKey(doc, sidecar, "user", `${plan.uid}:${plan.gid}`);
+    // Quoted: YAML 1.1 readers take an unquoted 1000:1000 for a base-60 number.
+    if (user !== previous && isScalar(user)) user.type = Scalar.QUOTE_DOUBLE;
+  }
   ensureKey(doc, sidecar, "read_only", true);
   ensureKey(doc, sidecar, "cap_drop", ["ALL"], true);
   ensureKey(doc, sidecar, "security_opt", ["no-new-privileges:true"], true);
