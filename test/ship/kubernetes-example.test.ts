@@ -1,9 +1,12 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { posix, join } from "node:path";
+import { PassThrough } from "node:stream";
 import { Ajv, type ErrorObject } from "ajv";
 import { parseConfigText } from "@stowaway/sidecar";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { injectCommand } from "../../packages/cli/src/commands/inject.js";
 import { repoRoot, stowaway } from "./helpers.js";
 
 const dir = join(repoRoot, "examples/kubernetes");
@@ -114,6 +117,66 @@ describe("examples/kubernetes", () => {
   it("the sidecar config in the ConfigMap is valid for the sidecar", () => {
     expect(config.output.dir).toBe("/run/secrets/app");
     expect(config.listen).toMatch(/^127\.0\.0\.1:/);
+  });
+
+  it("what inject emits for every workload kind matches the schema", async () => {
+    const pod = (name: string, extra = "") => `    metadata: { labels: { app: ${name} } }
+    spec:${extra}
+      containers:
+        - name: ${name}
+          image: registry.example.com/${name}:1
+`;
+    const workloads = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  selector: { matchLabels: { app: web } }
+  template:
+${pod("web")}---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: db }
+spec:
+  serviceName: db
+  selector: { matchLabels: { app: db } }
+  template:
+${pod("db")}---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: agent }
+spec:
+  selector: { matchLabels: { app: agent } }
+  template:
+${pod("agent")}---
+apiVersion: batch/v1
+kind: Job
+metadata: { name: once }
+spec:
+  template:
+${pod("once", "\n      restartPolicy: Never")}---
+apiVersion: batch/v1
+kind: CronJob
+metadata: { name: nightly }
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+${pod("nightly", "\n      restartPolicy: OnFailure").replace(/^/gm, "    ")}`;
+    const work = mkdtempSync(join(tmpdir(), "stowaway-k8s-"));
+    try {
+      writeFileSync(join(work, "workloads.yaml"), workloads);
+      for (const d of parseAllDocuments(workloads)) expect(validate(d.toJS())).toEqual([]);
+      let out = "";
+      const stdout = new PassThrough().on("data", (d) => (out += d));
+      const code = await injectCommand({ file: "workloads.yaml", config: join(dir, "sidecar.yaml") }, { stdout, stderr: new PassThrough(), cwd: work, env: {} });
+      expect(code).toBe(0);
+      const docs = parseAllDocuments(out).map((d) => d.toJS() as Obj);
+      expect(docs.map((d) => d.kind)).toEqual(["ConfigMap", "Deployment", "ConfigMap", "StatefulSet", "ConfigMap", "DaemonSet", "ConfigMap", "Job", "ConfigMap", "CronJob"]);
+      for (const doc of docs) expect(validate(doc)).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it("lints clean with stowaway lint", () => {
