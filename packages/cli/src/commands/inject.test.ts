@@ -213,6 +213,14 @@ services:
     expect(out).toContain("\nvolumes:\n    app-secrets:\n        driver: local\n");
   });
 
+  it("keeps CRLF line endings", async () => {
+    const cwd = workspace({ "compose.yaml": "services:\r\n  app:\r\n    image: x:1\r\n", "sidecar.yaml": SIDECAR });
+    const { code, out } = await inject({ file: "compose.yaml", config: "sidecar.yaml" }, cwd);
+    expect(code).toBe(0);
+    expect(out.split("\r\n").length).toBeGreaterThan(20);
+    expect(out.replace(/\r\n/g, "")).not.toContain("\n");
+  });
+
   it("picks the only service without --service, honours --image and resolves the config relative to -o", async () => {
     const cwd = workspace({ "stack/compose.yaml": "services:\n  web:\n    image: web:1\n", "conf/sidecar.yaml": SIDECAR });
     const { code } = await inject({ file: "stack/compose.yaml", config: "conf/sidecar.yaml", image: "registry.example.com/sidecar:9", output: "out/compose.yaml" }, cwd);
@@ -441,6 +449,7 @@ stringData:
     ["no workload", { }, "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n", /no workload to inject into: expected a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob/],
     ["an unknown --container", { container: "nope" }, null, /no container named "nope" in any workload \(containers: web, metrics, report\)/],
     ["--service on Kubernetes YAML", { service: "web" }, null, /--service is for compose files; for Kubernetes use --container/],
+    ["an unrendered Helm template", {}, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n", /Deployment #1 has no metadata\.name string \(render templates such as Helm's first\)/],
     ["a workload without containers", {}, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: {spec: {}}}\n", /Deployment x has no spec\.template\.spec\.containers list/],
     [
       "another mount at output.dir",

@@ -75,6 +75,8 @@ function inject(opts: InjectCommandOptions, cwd: string): { text: string; warnin
 
   const plan = readSidecarConfig(resolve(cwd, opts.config), opts.config);
   const style = detectStyle(src);
+  // The printer writes \n; a CRLF file stays CRLF.
+  const print = (doc: Document) => (src.includes("\r\n") ? doc.toString(style).replace(/\r?\n/g, "\r\n") : doc.toString(style));
 
   if (compose) {
     const doc = docs[0];
@@ -84,7 +86,7 @@ function inject(opts: InjectCommandOptions, cwd: string): { text: string; warnin
     let configRef = relative(composeDir, resolve(cwd, opts.config)).split(sep).join("/");
     if (!configRef.startsWith("../") && !configRef.startsWith("/")) configRef = `./${configRef}`;
     const warnings = injectCompose(doc, { service: opts.service, image: opts.image, defaultImage: DEFAULT_IMAGE, plan, configRef });
-    return { text: deepEqual(before, doc.toJS()) ? src : doc.toString(style), warnings };
+    return { text: deepEqual(before, doc.toJS()) ? src : print(doc), warnings };
   }
 
   const before = docs.map((d) => d.toJS());
@@ -94,9 +96,9 @@ function inject(opts: InjectCommandOptions, cwd: string): { text: string; warnin
   const segments = documentSegments(src, docs);
   const pieces: string[] = [];
   docs.forEach((doc, i) => {
-    for (const insert of result.inserts.filter((x) => x.before === i)) pieces.push(insert.doc.toString(style));
+    for (const insert of result.inserts.filter((x) => x.before === i)) pieces.push(print(insert.doc));
     // Unchanged documents are copied from the source, byte for byte.
-    pieces.push(deepEqual(before[i], doc.toJS()) ? segments[i] : doc.toString(style));
+    pieces.push(deepEqual(before[i], doc.toJS()) ? segments[i] : print(doc));
   });
   return { text: joinDocuments(pieces), warnings: result.warnings };
 }
@@ -125,8 +127,9 @@ function joinDocuments(pieces: string[]): string {
   let out = "";
   pieces.forEach((piece, i) => {
     if (i > 0) {
-      if (!out.endsWith("\n")) out += "\n";
-      if (!startsWithMarker(piece)) out += "---\n";
+      const eol = out.endsWith("\r\n") || piece.includes("\r\n") ? "\r\n" : "\n";
+      if (!out.endsWith("\n")) out += eol;
+      if (!startsWithMarker(piece)) out += `---${eol}`;
     }
     out += piece;
   });

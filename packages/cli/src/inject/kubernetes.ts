@@ -71,7 +71,7 @@ export function injectKubernetes(docs: Document[], opts: KubernetesInjectOptions
     const path = POD_SPEC_PATH[kind];
     if (!path) return;
     const name = str(doc.getIn(["metadata", "name"], true));
-    if (!name) throw new InjectError(`${kind} #${index + 1} has no metadata.name`);
+    if (!name) throw new InjectError(`${kind} #${index + 1} has no metadata.name string (render templates such as Helm's first)`);
     const podSpec = doc.getIn(path, true);
     if (!isMap(podSpec)) throw new InjectError(`${kind} ${name} has no ${path.join(".")} mapping`);
     const containers = podSpec.get("containers", true);
