@@ -50,6 +50,11 @@ describe("findCommandLineSecrets", () => {
     ["aws configure set aws_secret_access_key Aws-Cfg-43", ["Aws-Cfg-43"]],
     ["git config --global credential.password Git-Cfg-44", ["Git-Cfg-44"]],
     ["vault kv put secret/app api_key=Vault-Key-42", ["Vault-Key-42"]],
+    ["java -Dspring.datasource.password=Jvm-Prop-45 -jar app.jar", ["Jvm-Prop-45"]],
+    [`curl -d '{"username":"admin","password":"Json-Body-46"}' https://api.local/login`, ["Json-Body-46"]],
+    [`mongosh --eval 'db.createUser({user: "app", pwd: "Mongo-Eval-47", roles: []})'`, ["Mongo-Eval-47"]],
+    ["useradd -m -p \"$(openssl passwd -6 Openssl-Pw-48)\" app", ["Openssl-Pw-48"]],
+    ["echo -e 'Passwd-Pipe-49\\nPasswd-Pipe-49' | passwd root", ["Passwd-Pipe-49"]],
   ])("finds the secret (case %#)", (shell, want) => {
     expect(found(shell)).toEqual(want);
   });
@@ -82,6 +87,9 @@ describe("findCommandLineSecrets", () => {
     "keytool -storepass:env STORE_PASS -list",
     "htpasswd -c /etc/nginx/.htpasswd admin",
     "echo \"$PASSWORD\" | chpasswd",
+    "java -Dserver.port=8080 -Djavax.net.ssl.trustStorePassword=changeit -jar app.jar",
+    `curl -d '{"username":"admin","password":"$PASSWORD"}' https://api.local/login`,
+    `curl -H 'Content-Type: application/json' -d '{"name":"x","token_ttl":"3600"}' https://api.local`,
     "redis-cli -a \"$(cat /run/secrets/redis)\" ping",
     "export TOKEN_TTL=3600 SECRET_NAME=app",
     "",

@@ -20,6 +20,13 @@ export interface CommandLineMatch extends CredentialMatch {
  * `index`/`length` are offsets in `shell`.
  */
 export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
+  return scanShell(shell, 0);
+}
+
+/** Command substitutions nest; three levels is plenty for real Dockerfiles. */
+const MAX_SUBSTITUTION_DEPTH = 3;
+
+function scanShell(shell: string, depth: number): CommandLineMatch[] {
   const found: CommandLineMatch[] = [];
   const mentionsGpg = /gpg|gnupg|apt-key|keyserver|recv-keys?/i.test(shell);
   const add = (word: ShellWord, from: number, to: number, kind: string, label: string) => {
@@ -65,6 +72,19 @@ export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
     const cmd = basename(words[w].text);
     const args = words.slice(w + 1);
 
+    // `"$(openssl passwd -6 SECRET)"`: scan the inner command too, mapping back through the word.
+    if (depth < MAX_SUBSTITUTION_DEPTH) {
+      for (const word of words) {
+        if (!word.text.includes("$(")) continue;
+        for (const inner of substitutions(word.text)) {
+          for (const m of scanShell(word.text.slice(inner.from, inner.to), depth + 1)) {
+            const index = word.offsets[inner.from + m.index];
+            found.push({ ...m, index, length: word.offsets[inner.from + m.index + m.length - 1] + 1 - index });
+          }
+        }
+      }
+    }
+
     // Generic checks on every argument.
     for (let a = 0; a < args.length; a++) {
       const word = args[a];
@@ -79,7 +99,15 @@ export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
         }
         continue;
       }
+      const sysProp = SYSTEM_PROPERTY_RE.exec(t);
+      if (sysProp) {
+        if (classifyName(sysProp[1]) === "secret" && isLikelySecretValue(t.slice(sysProp[0].length))) {
+          add(word, sysProp[0].length, t.length, "secret-assignment", `secret-named setting ${sysProp[1]}`);
+        }
+        continue;
+      }
       if (cmd !== "export" && ASSIGNMENT_RE.test(t) && checkAssignment(word)) continue;
+      if (t.includes(":") && /["']/.test(t)) checkJsonPairs(word);
       if (DOTTED_ASSIGNMENT_RE.test(t)) {
         const eq = t.indexOf("=");
         const name = t.slice(0, eq);
@@ -148,6 +176,13 @@ export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
         break;
       case "openssl":
         forOption(args, ["-k"], (word, from) => addIfSecret(word, from, "secret-flag", "openssl -k password"));
+        // `openssl passwd -6 -salt x PASSWORD`: the plaintext is the last positional.
+        if (args[0]?.text === "passwd") {
+          const rest = args.slice(1);
+          const positional = rest.filter((x, n) => !x.text.startsWith("-") && !/^-(?:salt|in)$/.test(rest[n - 1]?.text ?? ""));
+          const last = positional[positional.length - 1];
+          if (last) addIfSecret(last, 0, "positional-password", "openssl passwd plaintext");
+        }
         break;
       case "htpasswd":
         checkHtpasswd(args, addIfSecret);
@@ -173,7 +208,7 @@ export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
     if (terminator === "|" && (cmd === "echo" || cmd === "printf") && ci + 1 < commands.length) {
       const next = commands[ci + 1].words;
       const nextCmd = basename(next[0]?.text ?? "");
-      const stdinSecret = next.some((x) => STDIN_SECRET_FLAGS.has(x.text)) || nextCmd === "chpasswd";
+      const stdinSecret = next.some((x) => STDIN_SECRET_FLAGS.has(x.text)) || nextCmd === "chpasswd" || nextCmd === "passwd";
       const payload = args.filter((x) => !x.text.startsWith("-"));
       const word = cmd === "printf" && payload.length > 1 && payload[0].text.includes("%") ? payload[1] : payload[0];
       if (stdinSecret && word) {
@@ -181,7 +216,9 @@ export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
           const colon = word.text.indexOf(":");
           if (colon >= 0) addIfSecret(word, colon + 1, "stdin-password", "password piped to chpasswd", word.text.search(/\\n|\n|$/));
         } else {
-          addIfSecret(word, 0, "stdin-password", `secret piped to ${nextCmd}`);
+          // `echo -e "pw\npw" | passwd user`: the password is repeated; take the first line.
+          const stop = word.text.search(/\\n|\n/);
+          addIfSecret(word, 0, "stdin-password", `secret piped to ${nextCmd}`, stop < 0 ? word.text.length : stop);
         }
       }
     }
@@ -220,6 +257,16 @@ export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
     }
   }
 
+  /** `'{"user":"admin","password":"…"}'` in curl -d, mongo --eval and the like. */
+  function checkJsonPairs(word: ShellWord): void {
+    JSON_PAIR_RE.lastIndex = 0;
+    for (let m = JSON_PAIR_RE.exec(word.text); m !== null; m = JSON_PAIR_RE.exec(word.text)) {
+      const value = m[3];
+      const from = m.index + m[0].length - value.length - 1;
+      if (classifyName(m[1]) === "secret" && isCommandSecret(value)) add(word, from, from + value.length, "json-secret", `"${m[1]}" field`);
+    }
+  }
+
   function checkSql(word: ShellWord): void {
     for (const re of SQL_PASSWORD_RES) {
       re.lastIndex = 0;
@@ -233,6 +280,10 @@ export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
 }
 
 const ASSIGNMENT_RE = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+/** `-Dspring.datasource.password=…` (JVM system properties). */
+const SYSTEM_PROPERTY_RE = /^-D([A-Za-z_][A-Za-z0-9_.-]*)=/;
+/** `"key": "value"` / `key: 'value'` pairs inside one shell word (JSON bodies, JS snippets). */
+const JSON_PAIR_RE = /["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*:\s*(["'])((?:(?!\2).){1,200})\2/g;
 /** `db.password=x`, `auth.token=x` (helm `--set`, `vault kv put`, `key=value` CLIs). */
 const DOTTED_ASSIGNMENT_RE = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+=/;
 const LONG_FLAG_VALUE_RE = /^--([A-Za-z][A-Za-z0-9_.-]*)=/;
@@ -268,6 +319,23 @@ function isCommandSecret(value: string): boolean {
   if (value === "" || value.startsWith("-")) return false;
   const kind = classifyValue(value);
   return kind === "literal" || kind === "checksum" || (kind === "number" && value.length >= 4);
+}
+
+/** Bodies of top-level `$( … )` substitutions in a word's text (offsets into the text). */
+function substitutions(text: string): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  for (let i = text.indexOf("$("); i >= 0; i = text.indexOf("$(", i + 1)) {
+    let depth = 0;
+    for (let j = i + 1; j < text.length; j++) {
+      if (text[j] === "(") depth++;
+      else if (text[j] === ")" && --depth === 0) {
+        out.push({ from: i + 2, to: j });
+        i = j;
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 function basename(path: string): string {

@@ -79,13 +79,13 @@ const PUBLIC_KEY_WORDS = new Set(["gpgkey", "gpgkeys", "pgpkey", "pgpkeys", "pub
 
 const KEY_FAMILY = new Set(["key", "keys", "private", "privkey", "privatekey"]);
 
-/** Shell and OS variables that happen to contain a secret word. */
-const KNOWN_NEUTRAL = new Set(["pwd", "oldpwd"]);
+/** Shell variables that happen to contain a secret word (upper case only: a JSON `pwd` is a password). */
+const KNOWN_NEUTRAL = new Set(["PWD", "OLDPWD"]);
 
 /** Classify a name; `settings` adds team words (case-insensitive; allow wins over secret). */
 export function classifyName(name: string, settings?: NameSettings): NameClass {
   const lower = name.toLowerCase();
-  if (KNOWN_NEUTRAL.has(lower)) return "neutral";
+  if (KNOWN_NEUTRAL.has(name)) return "neutral";
   const words = splitNameWords(name);
   if (words.length === 0) return "neutral";
 

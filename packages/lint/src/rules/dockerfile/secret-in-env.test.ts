@@ -27,6 +27,7 @@ testDockerfileRule(rule, {
     "FROM alpine\nENV TOKEN_TTL=3600 PASSWORD_MIN_LENGTH=12 AWS_ACCESS_KEY_ID_FILE=/run/secrets/aws_id\n",
     'FROM alpine\nLABEL org.opencontainers.image.revision="6f1c3a9b2e4d5f60718293a4b5c6d7e8f9012345" org.opencontainers.image.source="https://github.com/acme/app"\n',
     "FROM alpine\nENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8\n",
+    'FROM eclipse-temurin:21\nENV JAVA_OPTS="-Xmx512m -Djavax.net.ssl.trustStorePassword=changeit" NODE_OPTIONS=--max-old-space-size=4096\n',
     // ARG placeholders and ARG without default are secret-build-arg's job.
     "FROM alpine\nARG NPM_TOKEN\nARG API_KEY=changeme\n",
     "FROM alpine\nENV JWT_PUBLIC_KEY=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n",
@@ -62,6 +63,8 @@ testDockerfileRule(rule, {
     { code: "FROM mysql\nENV MYSQL_DATABASE shop\nENV MYSQL_ROOT_PASSWORD 4711\n", errors: [{ ruleId: id, line: 3, column: 25 }] },
     { code: "FROM ruby:3.3\nENV RAILS_ENV=production\nENV SECRET_KEY_BASE=your_secret_key_base\n", errors: [{ ruleId: id, line: 3, column: 21, severity: "info" }] },
     { code: 'FROM python:3.12\nENV ACCESS_KEY "{Upbit Key}"\nENV ACCESS_TOKEN_EXPIRE_MINUTES=30\n', errors: [{ ruleId: id, line: 2, column: 17, severity: "info" }] },
+    // options inside a neutral variable
+    { code: 'FROM eclipse-temurin:21\nENV JAVA_OPTS="-Xmx512m -Dspring.datasource.password=Fx-JavaOpts-61 -Dserver.port=8080"\n', errors: [{ ruleId: id, line: 2, column: 54 }] },
     // team vocabulary
     { code: "FROM alpine\nENV RELEASE_SIGNING=Fx-Signing-Val2\n", names: { secretWords: ["signing"], allowWords: [] }, errors: [{ ruleId: id, line: 2, column: 21 }] },
   ],

@@ -12,7 +12,7 @@ export default defineRule<DockerfileDoc>({
     for (const c of analyze(ctx.doc, ctx.names).env) {
       const { ins, pair } = c;
       const what = c.token ? `a literal ${c.token.label}` : c.placeholder ? "a placeholder secret" : "a literal secret";
-      const via = c.fromDefault ? " as the default of a variable reference" : "";
+      const via = c.fromDefault ? " as the default of a variable reference" : c.option ? ` in its options (${c.option})` : "";
       const where =
         ins.keyword === "ENV" ? "ENV values are stored in the image config: anyone who can pull the image reads them with `docker inspect`, and every container inherits them."
         : ins.keyword === "ARG" ? "ARG defaults are recorded in the image history and build provenance, even in a multi-stage build's final image when the ARG is used."

@@ -79,6 +79,8 @@ export interface EnvCandidate {
   /** A known-format token inside the value, to name it in the message. */
   token?: TokenMatch;
   fromDefault: boolean;
+  /** Set when the secret is an option inside a neutral variable (`JAVA_OPTS="-Dx.password=…"`). */
+  option?: string;
 }
 
 export interface TextCandidate<M> {
@@ -106,6 +108,9 @@ export function analyze(doc: DockerfileDoc, names: NameSettings): Analysis {
   return a;
 }
 
+/** A value that looks like a list of command-line options. */
+const OPTION_LIST_RE = /(?:^|\s)--?[A-Za-z]/;
+
 function slice(text: DfText, from: number, to = text.text.length): DfText {
   return { text: text.text.slice(from, to), offsets: text.offsets.slice(from, to) };
 }
@@ -115,7 +120,16 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
   for (const { ins } of walkInstructions(doc)) {
     if (ins.keyword !== "ENV" && ins.keyword !== "ARG" && ins.keyword !== "LABEL") continue;
     for (const pair of ins.pairs) {
-      if (!pair.value || classifyName(pair.name, names) !== "secret") continue;
+      if (!pair.value) continue;
+      const nameClass = classifyName(pair.name, names);
+      if (nameClass === "neutral" && ins.keyword !== "LABEL" && OPTION_LIST_RE.test(pair.value.text)) {
+        // `ENV JAVA_OPTS="-Dspring.datasource.password=…"`, `NODE_OPTIONS`, `*_ARGS`: options inside a value.
+        for (const m of findCommandLineSecrets(pair.value.text)) {
+          env.push({ ins, pair, value: slice(pair.value, m.index, m.index + m.length), placeholder: false, fromDefault: false, option: m.label, token: findKnownTokens(m.value)[0] });
+        }
+        continue;
+      }
+      if (nameClass !== "secret") continue;
       let value = pair.value;
       let fromDefault = false;
       const kind = classifyValue(value.text);
