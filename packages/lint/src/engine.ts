@@ -119,7 +119,16 @@ export async function lintTarget(
   }
   const { source } = read;
   const handler: KindHandler = await loadHandler(target.kind);
-  const parsed = handler.parse(source, target.file);
+  let parsed: ReturnType<KindHandler["parse"]>;
+  try {
+    parsed = handler.parse(source, target.file);
+  } catch (err) {
+    // Parsers report problems as data; one that throws (say, a stack overflow on absurd nesting)
+    // costs this file, never the run.
+    const why = err instanceof RangeError ? "input nested too deeply" : `internal parser error (${(err as Error)?.name ?? "Error"})`;
+    result.errors.push({ file: target.file, code: "parse-failed", message: `could not parse: ${why}` });
+    return { result, related: [] };
+  }
   if (!parsed.ok) {
     for (const p of parsed.errors) {
       result.errors.push({ file: target.file, line: p.line, column: p.column, code: p.code, message: p.message });
