@@ -221,6 +221,13 @@ services:
     expect(out.replace(/\r\n/g, "")).not.toContain("\n");
   });
 
+  it("warns when the app runs as another user than the one the files belong to", async () => {
+    const cwd = workspace({ "compose.yaml": "services:\n  app:\n    user: \"2000:2000\"\n", "sidecar.yaml": SIDECAR });
+    const { code, err } = await inject({ file: "compose.yaml", config: "sidecar.yaml" }, cwd);
+    expect(code).toBe(0);
+    expect(err).toMatch(/service "app" runs as user 2000, but the secret files belong to 1000 \(output\.uid\): set output\.uid to 2000/);
+  });
+
   it("picks the only service without --service, honours --image and resolves the config relative to -o", async () => {
     const cwd = workspace({ "stack/compose.yaml": "services:\n  web:\n    image: web:1\n", "conf/sidecar.yaml": SIDECAR });
     const { code } = await inject({ file: "stack/compose.yaml", config: "conf/sidecar.yaml", image: "registry.example.com/sidecar:9", output: "out/compose.yaml" }, cwd);
@@ -409,6 +416,14 @@ stringData:
     expect(sidecar.env).toEqual([{ name: "VAULT_CACERT", value: "/etc/vault-ca/ca.crt" }]);
     expect(sidecar.volumeMounts.map((m: { name: string }) => m.name)).toEqual(["vault-ca", "stowaway-secrets", "stowaway-config", "stowaway-vault-token"]);
     expect(again.out).toContain("# the cluster's CA\n");
+  });
+
+  it("warns when a container runs as another user than the one the files belong to", async () => {
+    const yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsUser: 2000}\n  containers:\n    - name: c\n      image: c:1\n";
+    const cwd = workspace({ "pod.yaml": yaml, "sidecar.yaml": K8S_SIDECAR });
+    const { code, err } = await inject({ file: "pod.yaml", config: "sidecar.yaml" }, cwd);
+    expect(code).toBe(0);
+    expect(err).toMatch(/Pod p: container c runs as user 2000, but the secret files belong to 1000/);
   });
 
   it("mounts the secrets only into --container", async () => {

@@ -206,8 +206,13 @@ function injectPod(
     setBefore(pod, "shareProcessNamespace", doc.createNode(true) as Node, "initContainers");
   }
 
+  const podUser = pod.getIn(["securityContext", "runAsUser"]);
   for (const app of apps) {
     const appName = str(app.get("name", true)) ?? "?";
+    const user = app.getIn(["securityContext", "runAsUser"]) ?? podUser;
+    if (typeof user === "number" && user !== 0 && user !== plan.uid) {
+      warnings.push(`${what}: container ${appName} runs as user ${user}, but the secret files belong to ${plan.uid} (output.uid): set output.uid to ${user}`);
+    }
     const appMounts = seqAt(doc, app, "volumeMounts");
     if (!appMounts) throw new InjectError(`${what}: container ${appName} has volumeMounts that is not a list`);
     const clash = appMounts.items.find((m) => isMap(m) && m.get("mountPath") === dir && m.get("name") !== K8S.secretsVolume);
