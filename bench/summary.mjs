@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Prints bench/results.json as the Markdown tables used in bench/README.md's "Last results".
+import { readFileSync } from "node:fs";
+
+const r = JSON.parse(readFileSync(new URL("./results.json", import.meta.url), "utf8"));
+const n = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+const ms = (x) => (Number.isFinite(x) ? (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`) : "n/a");
+const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "n/a");
+const mb = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(0)} MB` : "n/a");
+const out = [];
+const m = r.machine;
+out.push(`Machine: ${m.cpus} × ${m.cpuModel}, node ${m.node}, ${m.platform}.`);
+
+const L = r.lint;
+if (L && !L.error) {
+  const P = L.precision;
+  out.push("", `**Linter**, ${L.date.slice(0, 16).replace("T", " ")} UTC${L.quick ? " (quick mode)" : ""}: ${L.corpus.files} files, ${n(L.corpus.mb)} MB, ${L.corpus.secrets} planted secrets, ${L.corpus.decoys} look-alikes.`, "");
+  out.push("| figure | result | notes |", "|---|---|---|");
+  out.push(`| throughput | ${n(L.throughput.filesPerSecond, 0)} files/s, ${n(L.throughput.mbPerSecond, 2)} MB/s | whole corpus in ${ms(L.throughput.wallMs)} wall, ${ms(L.throughput.cpuMs)} CPU; median of ${L.throughput.runs} |`);
+  out.push(`| start-up | **${n(L.startup.ratio, 2)}×** \`node -e ''\` | ${ms(L.startup.medianMs)} against ${ms(L.startup.nodeMedianMs)}, median of ${L.startup.runs}; target ≤ 1.6× ${L.startup.ratio <= 1.6 ? "✓" : "✗"} |`);
+  out.push(`| secretlint's time ÷ ours | **${n(L.secretlint.speedup, 1)}×** wall, ${n(L.secretlint.cpuSpeedup, 1)}× CPU | secretlint ${ms(L.secretlint.wallMs)}; target > 1× ${L.secretlint.speedup > 1 ? "✓" : "✗"} |`);
+  out.push(`| precision, ours / secretlint | **${pct(P.stowaway.precision)}** / ${pct(P.secretlint.precision)} | TP ${P.stowaway.truePositives} / ${P.secretlint.truePositives}, FP ${P.stowaway.falsePositives} / ${P.secretlint.falsePositives}; our errors only: ${pct(P.stowawayErrorsOnly.precision)} |`);
+  out.push(`| recall, ours / secretlint | **${pct(P.stowaway.recall)}** / ${pct(P.secretlint.recall)} | of ${P.stowaway.secretsPlanted} planted secrets; our errors only: ${pct(P.stowawayErrorsOnly.recall)} |`);
+  out.push(`| peak RSS, whole corpus | ${mb(L.memory.peakRssKb)} | secretlint ${mb(L.secretlint.peakRssKb)} |`);
+  for (const p of L.scaling.points) out.push(`| scaling, ${p.files} files | ${ms(p.wallMs)} | ${n(p.mb)} MB |`);
+  out.push(`| scaling fit | R² ${n(L.scaling.fit.r2, 4)} | ${n(L.scaling.fit.msPerFile, 2)} ms a file; marginal cost ratio ${n(L.scaling.marginalRatio, 2)} |`);
+  const fp = Object.entries(P.stowaway.falsePositivesByRule).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  const missed = Object.entries(P.stowaway.recallByKind).filter(([, v]) => v.found < v.planted).map(([k, v]) => `${k} ${v.planted - v.found}/${v.planted}`).join(", ") || "none";
+  const slMissed = Object.entries(P.secretlint.recallByKind).filter(([, v]) => v.found < v.planted).map(([k, v]) => `${k} ${v.found}/${v.planted}`).join(", ") || "none";
+  out.push("", `Our false positives by rule: ${fp}. Secrets we missed, by kind: ${missed}. We ignored ${P.stowaway.infoFindingsIgnored} \`info\` findings.`);
+  out.push("", `secretlint, found/planted by kind where it missed some: ${slMissed}.`);
+}
+const S = r.sidecar;
+if (S && !S.error) {
+  out.push("", `**Sidecar**, ${S.date.slice(0, 16).replace("T", " ")} UTC${S.quick ? " (quick mode)" : ""}:`, "");
+  out.push("| figure | result | notes |", "|---|---|---|");
+  for (const x of S.initialRender) out.push(`| initial render, 1,000 secrets, maxConcurrency ${x.maxConcurrency} | ${ms(x.ms)} | ${n(x.secretsPerSecond, 0)} secrets/s from spawn; ${ms(x.renderOnlyMs)} first→last file; ${x.vaultRequests} Vault requests |`);
+  for (const x of S.concurrencyCheck ?? []) out.push(`| maxConcurrency ${x.maxConcurrency} honoured | peak ${x.peakInFlight} in flight | ${x.secrets} secrets, ${x.delayMs} ms delay on each answer |`);
+  const R = S.rotation;
+  out.push(`| rotation, beyond the 1 s refresh | p50 ${ms(R.beyondRefresh.p50)}, p95 ${ms(R.beyondRefresh.p95)}, p99 ${ms(R.beyondRefresh.p99)} | poll that saw the change → notification; ${R.samples} bumps, ${R.missed} missed |`);
+  out.push(`| rotation, write → file | p50 ${ms(R.writeToFile.p50)}, p95 ${ms(R.writeToFile.p95)}, p99 ${ms(R.writeToFile.p99)} | includes the wait for the next poll (≤ 1.1 s) |`);
+  out.push(`| rotation, write → notification | p50 ${ms(R.writeToNotify.p50)}, p95 ${ms(R.writeToNotify.p95)}, p99 ${ms(R.writeToNotify.p99)} | debounce ${R.debounce} |`);
+  const T = S.steadyState;
+  out.push(`| steady state, 1,000 secrets @ ${T.intervalMs / 1000} s | ${n(T.meanRps, 1)} req/s mean, peak ${T.peakPerSecond} in one second | peak/mean **${n(T.peakToMean, 2)}** over ${ms(T.windowMs)}; target < 2 ${T.peakToMean < 2 ? "✓" : "✗"} |`);
+  for (const f of S.footprint) out.push(`| idle, ${f.secrets} secrets | ${mb(f.rssKb)} RSS, ${n(f.cpuPercent, 2)}% CPU | over ${ms(f.windowMs)} |`);
+  const A = S.atomicity;
+  out.push(`| torn reads | **${A.tornReads}** | ${A.reads} reads by ${A.readers} readers during ${A.rotations} rotations of a ${Math.round(A.fileBytes / 1024)} kB file; ${A.missingReads} found no file |`);
+}
+console.log(out.join("\n"));
