@@ -45,6 +45,20 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
       exit = (await sidecarCommand(opts, { stdout: io.stdout, stderr: io.stderr })) as ExitCode;
     });
 
+  program
+    .command("inject")
+    .description("add the stowaway sidecar to a compose file or Kubernetes workloads")
+    .argument("<file>", "compose file or Kubernetes YAML")
+    .option("--service <name>", "compose: the app service (default: the only service)")
+    .option("--container <name>", "Kubernetes: the only app container to get the secrets (default: all)")
+    .requiredOption("-c, --config <file>", "sidecar configuration (YAML)")
+    .option("--image <image>", "sidecar image (default ghcr.io/stowaway/sidecar:0.1.0)")
+    .option("-o, --output <file>", "write here instead of stdout")
+    .action(async (file: string, opts: Record<string, unknown>) => {
+      const { injectCommand } = await import("./commands/inject.js");
+      exit = await injectCommand({ file, ...opts } as never, io);
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {
