@@ -1,7 +1,7 @@
 import { secretFileInfo } from "../../detect/index.js";
-import type { DockerfileDoc } from "../../parse/dockerfile.js";
+import type { DfInstruction, DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
-import { buildSecretFix, walkInstructions } from "./support/shared.js";
+import { fileSecretFix, secretId, walkInstructions } from "./support/shared.js";
 
 /** COPY/ADD of files that are secret by nature: `.env`, SSH keys, `.npmrc`, keystores, cloud credentials. */
 export default defineRule<DockerfileDoc>({
@@ -24,12 +24,18 @@ export default defineRule<DockerfileDoc>({
           message: `${ins.keyword} puts a secret file into the image (${info.label}); every layer keeps it, even if a later step deletes it.`,
           // The secret is the file's content, unknown here; this identifies the finding (and is never a credential).
           value: `${ins.keyword} ${src.text}`,
-          fix: info.certain
-            ? `Do not copy it: add \`${base}\` to .dockerignore. ${buildSecretFix(doc, base.replace(/^\./, "").replace(/[^A-Za-z0-9]+/g, "_"))} For SSH access during the build use \`RUN --mount=type=ssh\` with \`docker build --ssh default\`.`
-            : `Check what it holds. If it is secret, add \`${base}\` to .dockerignore and use \`RUN --mount=type=secret,id=${base.replace(/^\./, "").replace(/[^A-Za-z0-9]+/g, "_")},target=<path>\` for the step that needs it.`,
+          fix: `${info.certain ? "Do not copy it" : "If it holds a secret, do not copy it"}: add \`${base}\` to .dockerignore. ${
+            /SSH/.test(info.label) ? "For git over SSH use `RUN --mount=type=ssh <command>` with `docker build --ssh default`." : fileSecretFix(secretId(base), destination(ins, base))
+          }`,
           severity: info.certain ? undefined : "warning",
         });
       }
     }
   },
 });
+
+/** Where the file would have landed: the destination, joined with the file name when it is a directory. */
+function destination(ins: DfInstruction, base: string): string {
+  const dest = ins.words[ins.words.length - 1]?.text ?? `/run/${base}`;
+  return dest.endsWith("/") || dest === "." ? `${dest.replace(/\/?$/, "/")}${base}` : dest;
+}

@@ -16,7 +16,7 @@ export default defineRule<DockerfileDoc>({
         range: ctx.doc.rangeOf(c.text, match.index, match.length),
         message: `${match.label} in ${where}.`,
         value: c.text.text.slice(match.index, match.index + match.length),
-        fix: `${ROTATE} Then remove it from the Dockerfile; ${buildSecretFix(ctx.doc, undefined).replace(/^If a build step needs it, use/, "if a build step needs it, use")}`,
+        fix: `${ROTATE} Then remove it. ${buildSecretFix(ctx.doc, undefined)}`,
         severity: match.severity,
       });
     }

@@ -35,7 +35,7 @@ export default defineRule<DockerfileDoc>({
             // Not a secret itself; the engine fingerprints it, so make it distinct from the name in messages.
             value: `build-arg:${pair.name}`,
             name: pair.name,
-            fix: `Replace the ARG with a build secret. ${buildSecretFix(doc, pair.name)}`,
+            fix: `Replace the ARG with a secret mount. ${buildSecretFix(doc, pair.name)}`,
           });
         }
       } else if (ins.keyword === "ENV") {
@@ -50,7 +50,7 @@ export default defineRule<DockerfileDoc>({
             message: `ENV ${pair.name} copies build argument ${copied} into the image config, where anyone who can pull the image reads it.`,
             value: pair.value.text,
             name: pair.name,
-            fix: `Do not persist the secret with ENV. ${buildSecretFix(doc, copied)} ${runtimeSecretFix(pair.name)}`,
+            fix: `Drop this ENV. ${buildSecretFix(doc, copied)} ${runtimeSecretFix(pair.name)}`,
           });
         }
       }

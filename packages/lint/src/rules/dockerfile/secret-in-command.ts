@@ -1,7 +1,7 @@
 import { classifyName, findKnownTokens } from "../../detect/index.js";
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
-import { analyze, buildSecretFix, ROTATE } from "./support/shared.js";
+import { analyze, buildSecretFix, fileSecretFix, ROTATE } from "./support/shared.js";
 
 /** Secrets on command lines: RUN (and its heredocs), CMD, ENTRYPOINT, HEALTHCHECK, COPY heredoc bodies. */
 export default defineRule<DockerfileDoc>({
@@ -27,15 +27,17 @@ export default defineRule<DockerfileDoc>({
         value: match.value,
         name: name && /variable|setting/.test(match.label) && classifyName(name, ctx.names) === "secret" ? name : undefined,
         fix: runtime
-          ? `Read the secret at run time instead: have the command read a file mounted from a compose \`secrets:\` entry (\`/run/secrets/<id>\`) or an \`*_FILE\` variable. ${ROTATE}`
-          : `${buildSecretFix(ctx.doc, name)} ${ROTATE}`,
+          ? `Have the command read the secret from a file: a compose \`secrets:\` entry mounted at \`/run/secrets/<id>\`, or an \`*_FILE\` variable. ${ROTATE}`
+          : match.kind === "npm-auth-token"
+            ? `${fileSecretFix("npmrc", "/root/.npmrc")} ${ROTATE}`
+            : `${buildSecretFix(ctx.doc, name)} ${ROTATE}`,
       });
     }
   },
 });
 
-/** A name to derive the secret id in the fix from: the variable, setting or option that held it. */
+/** A name to derive the secret id in the fix from: the variable, setting or secret-named option that held it. */
 function secretNameHint(label: string): string | undefined {
-  const named = /(?:variable|setting) (\S+)$/.exec(label) ?? /--([A-Za-z][\w-]*)/.exec(label) ?? /^npm (_?\w+)/.exec(label);
+  const named = /(?:variable|setting) (\S+)$/.exec(label) ?? /^--([A-Za-z][\w-]*) option$/.exec(label);
   return named?.[1];
 }

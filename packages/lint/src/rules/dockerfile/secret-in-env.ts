@@ -18,8 +18,10 @@ export default defineRule<DockerfileDoc>({
         : ins.keyword === "ARG" ? "ARG defaults are recorded in the image history and build provenance, even in a multi-stage build's final image when the ARG is used."
         : "LABEL values are stored in the image config, readable by anyone who can pull the image.";
       const fix = c.placeholder
-        ? `Leave the value out of the Dockerfile: declare \`${ins.keyword} ${pair.name}\` without a value, or supply it at run time. ${runtimeSecretFix(pair.name)}`
-        : `Remove the value from the Dockerfile. ${runtimeSecretFix(pair.name)} ${buildSecretFix(ctx.doc, pair.name)} ${ROTATE}`;
+        ? `Declare \`${ins.keyword} ${pair.name}\` without a value and supply it when running. ${runtimeSecretFix(pair.name)}`
+        : c.option
+          ? `Take it out of ${pair.name} and have the program read it from a file mounted by a compose \`secrets:\` entry (\`/run/secrets/<id>\`). ${ROTATE}`
+          : `Remove the value. ${ins.keyword === "ENV" ? runtimeSecretFix(pair.name) + " " : ""}${buildSecretFix(ctx.doc, pair.name)} ${ROTATE}`;
       ctx.report({
         range: ctx.doc.rangeOf(c.value),
         message: `${ins.keyword} ${pair.name} sets ${what}${via}. ${where}`,

@@ -16,7 +16,7 @@ export default defineRule<DockerfileDoc>({
         range: ctx.doc.rangeOf(c.text, match.index, match.length),
         message: `${capitalize(match.label)} in ${where}.`,
         value: c.text.text.slice(match.index, match.index + match.length),
-        fix: `Keep credentials out of URLs in the Dockerfile: build the URL at run time from a secret file (e.g. \`DATABASE_PASSWORD_FILE=/run/secrets/db_password\`), or for a build step ${buildSecretFix(ctx.doc, "URL_PASSWORD").replace(/^If a build step needs it, use/, "use")} ${ROTATE}`,
+        fix: `Pass the whole URL as a secret. ${buildSecretFix(ctx.doc, "SECRET_URL")} Run time: assemble it from \`*_PASSWORD_FILE=/run/secrets/<id>\`. ${ROTATE}`,
       });
     }
   },

@@ -187,12 +187,17 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
 // ---------------------------------------------------------------------------------------------
 // Fix wording.
 
-export const ROTATE = "Rotate this secret: it is already in git history and in any image built from this file.";
+export const ROTATE = "Rotate the secret: it is already in git history and in any image built from this file.";
 
-/** A secret id derived from a variable name: `DB_PASSWORD` → `db_password`. */
+/** A secret id derived from a name: `DB_PASSWORD` → `db_password`, `.npmrc` → `npmrc`. */
 export function secretId(name: string | undefined): string {
-  const id = (name ?? "").toLowerCase().replace(/[^a-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "");
+  const id = (name ?? "").toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
   return id || "build_secret";
+}
+
+/** An environment variable name for a secret: the name itself when it is one, else `ID` upper-cased. */
+export function secretVar(name: string | undefined): string {
+  return name && /^[A-Z_][A-Z0-9_]*$/.test(name) ? name : secretId(name).toUpperCase();
 }
 
 /** Does the `# syntax=` directive allow `RUN --mount=type=secret,env=` (dockerfile 1.10+)? */
@@ -203,19 +208,23 @@ export function supportsSecretEnv(doc: DockerfileDoc): boolean {
   return major > 1 || m[2] === undefined || Number(m[2]) >= 10;
 }
 
-/** How to hand a build step a secret without baking it in. */
+/** Build time: a secret mount exposed as an environment variable, and the matching `docker build` flag. */
 export function buildSecretFix(doc: DockerfileDoc, name: string | undefined): string {
   const id = secretId(name);
-  const varName = name && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : id.toUpperCase();
+  const v = secretVar(name);
   const mount = supportsSecretEnv(doc)
-    ? `RUN --mount=type=secret,id=${id},env=${varName} <command>`
-    : `RUN --mount=type=secret,id=${id} ${varName}="$(cat /run/secrets/${id})" <command> (or add \`# syntax=docker/dockerfile:1.10\` and use \`--mount=type=secret,id=${id},env=${varName}\`)`;
-  return `If a build step needs it, use \`${mount}\` and build with \`docker build --secret id=${id},src=<file>\` (or \`env=${varName}\`).`;
+    ? `\`RUN --mount=type=secret,id=${id},env=${v} <command>\``
+    : `\`RUN --mount=type=secret,id=${id} ${v}="$(cat /run/secrets/${id})" <command>\` (on \`# syntax=docker/dockerfile:1.10\`: \`--mount=type=secret,id=${id},env=${v}\`)`;
+  return `Build time: ${mount}, built with \`docker build --secret id=${id},env=${v}\`.`;
 }
 
-/** How to give a running container a secret. */
+/** Build time, for a whole file: mount it where the step expects it. */
+export function fileSecretFix(id: string, target: string): string {
+  return `Build time: \`RUN --mount=type=secret,id=${id},target=${target} <command>\`, built with \`docker build --secret id=${id},src=<file>\`.`;
+}
+
+/** Run time: the `*_FILE` convention fed by a compose `secrets:` entry. */
 export function runtimeSecretFix(name: string | undefined): string {
   const id = secretId(name);
-  const fileVar = name && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `${name}_FILE` : "<NAME>_FILE";
-  return `If the container needs it at run time, mount it as a file: a compose \`secrets:\` entry (\`secrets: [${id}]\`) read through \`${fileVar}=/run/secrets/${id}\`, or \`docker run --env-file\` kept out of git.`;
+  return `Run time: \`${secretVar(name)}_FILE=/run/secrets/${id}\` with a compose \`secrets: [${id}]\` entry.`;
 }
