@@ -61,7 +61,8 @@ describe("stowaway sidecar --once (end to end)", () => {
         `  - path: secret/data/app/db\n    file: url\n    format: template\n    template: "postgres://{{username}}:{{password}}@db/app?x=<&>"\n` +
         `  - path: secret/data/app/api\n    file: conf/api.json\n    format: json\n` +
         `  - path: kv/legacy/app\n    file: legacy\n    format: raw\n    key: token\n` +
-        `  - path: database/creds/app\n    file: db-dynamic.env\n`,
+        `  - path: database/creds/app\n    file: db-dynamic.env\n` +
+        `  - path: database/creds/app\n    file: db-dynamic.url\n    format: template\n    template: "{{username}}:{{password}}"\n`,
       { extra: ownerLines },
     );
     const out = outDirOf(cfg);
@@ -78,6 +79,9 @@ describe("stowaway sidecar --once (end to end)", () => {
     expect(dyn).toMatch(/^username=\S+$/m);
     expect(pass).toBeTruthy();
     leaks.secret(pass!.replace(/^"|"$/g, ""));
+    // Files from one dynamic path share one read, so one lease and the same credentials.
+    const user = /^username=(.+)$/m.exec(dyn)![1];
+    expect(readFileSync(path.join(out, "db-dynamic.url"), "utf8")).toBe(`${user}:${pass!.replace(/^"|"$/g, "")}`);
     expect(statSync(path.join(out, "password")).mode & 0o777).toBe(0o440);
     expect(statSync(path.join(out, "db.env")).mode & 0o777).toBe(0o400);
     const st = statSync(out);

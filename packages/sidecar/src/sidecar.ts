@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { SecretConfig, SidecarConfig, NotifyConfig } from "./config/schema.js";
 import { parseConfigText, parseListen, type Env } from "./config/load.js";
-import { ConfigError, RenderError, SidecarError, VaultAuthError, VaultNotFoundError, WriteError } from "./errors.js";
+import { ConfigError, RenderError, SidecarError, VaultAuthError, VaultNotFoundError } from "./errors.js";
 import type { Logger } from "./log.js";
 import { Notifier } from "./notify/index.js";
 import { renderSecret } from "./render/index.js";
@@ -34,22 +34,39 @@ interface Lease {
   generation: number;
 }
 
-/** Everything the sidecar knows about one secret between refreshes. */
-interface SecretState {
+/** One file rendered from a source. */
+interface Output {
   cfg: SecretConfig;
-  /** Identity across reloads: same path, file, format and output settings. */
+  /** Identity across reloads: same file, format, key, template, mode and owner. */
   id: string;
   label: string;
+  notifier?: Notifier;
+  /** Written (or found up to date) at least once by this process. */
+  written: boolean;
+}
+
+/**
+ * One Vault path and every file rendered from it. Files of one path share one read, so
+ * files from a dynamic secret always hold the same credentials (one lease).
+ */
+interface Source {
+  id: string;
+  path: string;
+  outputs: Output[];
   kind?: Fetched["kind"];
   version?: number;
   /** KV v2 metadata path, or null when metadata cannot be read (policy) and data is re-read instead. */
   metadataPath?: string | null;
   lease?: Lease;
-  rendered: boolean;
   attempt: number;
   failingSince?: number;
+  /** The shortest refreshInterval among its files. */
   refreshMs: number;
-  notifier?: Notifier;
+}
+
+interface Rendered {
+  fetched: Fetched;
+  files: Array<{ output: Output; bytes: Buffer }>;
 }
 
 /** A Vault connection: client plus token lifecycle, swapped whole on a vault config change. */
@@ -70,14 +87,13 @@ export class Sidecar {
   private readonly clock: Clock;
   private readonly log: Logger;
   private conn!: Connection;
-  private secrets = new Map<string, SecretState>();
-  private timers: Timers;
+  private sources = new Map<string, Source>();
+  private readonly timers: Timers;
   private server: StatusServer | undefined;
   private dirMode = 0o700;
   private stopped = false;
   private closing: Promise<void> | undefined;
   private readonly createdLeases = new Set<string>();
-  private globalNotifier: Notifier | undefined;
   private configHash = "";
   private reloadChain: Promise<void> = Promise.resolve();
   private quitHandler: (() => void) | undefined;
@@ -85,18 +101,14 @@ export class Sidecar {
   constructor(private config: SidecarConfig, private readonly deps: SidecarDeps) {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log;
-    this.timers = this.newTimers();
+    this.timers = new Timers(this.clock, (key, err) => this.log.error({ err: safeErr(err), timer: key }, "timer task failed"));
     if (deps.configFile) {
       try {
         this.configHash = hash(readFileSync(deps.configFile, "utf8"));
       } catch {
-        /* first reload will compare against "" */
+        /* the first reload compares against "" */
       }
     }
-  }
-
-  private newTimers(): Timers {
-    return new Timers(this.clock, (key, err) => this.log.error({ err, timer: key }, "timer task failed"));
   }
 
   private connect(config: SidecarConfig): Connection {
@@ -119,8 +131,8 @@ export class Sidecar {
     return { client, tokens, key: hash(v) };
   }
 
-  private buildSecrets(config: SidecarConfig, previous?: Map<string, SecretState>): Map<string, SecretState> {
-    const out = new Map<string, SecretState>();
+  /** Groups secrets by path; keeps what is known about paths and files that did not change. */
+  private buildSources(config: SidecarConfig, previous?: Map<string, Source>): Map<string, Source> {
     const notifiers = new Map<string, Notifier>();
     const notifierFor = (cfg: NotifyConfig) => {
       const k = hash(cfg);
@@ -128,27 +140,39 @@ export class Sidecar {
       if (!n) notifiers.set(k, (n = new Notifier(cfg, { clock: this.clock, log: this.log, metrics: this.metrics })));
       return n;
     };
-    this.globalNotifier = config.notify ? notifierFor(config.notify) : undefined;
+    const global = config.notify ? notifierFor(config.notify) : undefined;
+    const written = new Set<string>();
+    for (const s of previous?.values() ?? []) for (const o of s.outputs) if (o.written) written.add(o.id);
+    const out = new Map<string, Source>();
     for (const cfg of config.secrets) {
+      const id = hash({ path: cfg.path, vault: hash(config.vault) });
+      let source = out.get(id);
+      if (!source) {
+        const prev = previous?.get(id);
+        source = {
+          id,
+          path: cfg.path,
+          outputs: [],
+          kind: prev?.kind,
+          version: prev?.version,
+          metadataPath: prev?.metadataPath,
+          lease: prev?.lease,
+          attempt: 0,
+          failingSince: prev?.failingSince,
+          refreshMs: Infinity,
+        };
+        out.set(id, source);
+      }
       const { notify, refreshInterval, ...identity } = cfg;
-      const id = hash({ identity, out: { ...config.output, removeOnExit: undefined }, vault: hash(config.vault) });
-      const prev = previous?.get(id);
-      out.set(id, {
-        cfg,
-        id,
-        label: `${cfg.path} → ${cfg.file}`,
-        kind: prev?.kind,
-        version: prev?.version,
-        metadataPath: prev?.metadataPath,
-        lease: prev?.lease,
-        rendered: prev?.rendered ?? false,
-        attempt: 0,
-        failingSince: prev?.failingSince,
-        refreshMs: refreshInterval ?? config.defaults.refreshInterval,
-        notifier: notify ? notifierFor(notify) : this.globalNotifier,
-      });
+      const oid = hash({ identity, out: { ...config.output, removeOnExit: undefined } });
+      source.outputs.push({ cfg, id: oid, label: `${cfg.path} → ${cfg.file}`, notifier: notify ? notifierFor(notify) : global, written: written.has(oid) });
+      source.refreshMs = Math.min(source.refreshMs, refreshInterval ?? config.defaults.refreshInterval);
     }
     return out;
+  }
+
+  private files(s: Source): string {
+    return s.outputs.map((o) => o.cfg.file).join(",");
   }
 
   // ---------------------------------------------------------------- --once
@@ -160,26 +184,28 @@ export class Sidecar {
     if (prep.warning) this.log.warn(prep.warning);
     this.dirMode = prep.dirMode;
     this.conn = this.connect(this.config);
-    this.secrets = this.buildSecrets(this.config);
+    this.sources = this.buildSources(this.config);
     try {
       await this.conn.tokens.login({ failFast: true, deadline });
-      const states = [...this.secrets.values()];
-      const results = await Promise.allSettled(states.map((s) => this.fetchRenderWithRetry(s, deadline)));
-      const failures = results.flatMap((r, i) => (r.status === "rejected" ? [{ s: states[i], err: r.reason }] : []));
+      const sources = [...this.sources.values()];
+      const results = await Promise.allSettled(sources.map((s) => this.fetchRenderWithRetry(s, deadline)));
+      const failures = results.flatMap((r, i) => (r.status === "rejected" ? [{ s: sources[i], err: r.reason }] : []));
       for (const { s, err } of failures) {
-        this.metrics.renderFailures.inc({ file: s.cfg.file, code: codeOf(err) });
-        this.log.error({ path: s.cfg.path, file: s.cfg.file, err: safeErr(err) }, "secret failed");
+        for (const o of s.outputs) this.metrics.renderFailures.inc({ file: o.cfg.file, code: codeOf(err) });
+        this.log.error({ path: s.path, file: this.files(s), err: safeErr(err) }, "secret failed");
       }
       if (failures.length > 0) {
         // Nothing will be written, so dynamic credentials fetched for the other files are revoked.
         const unused = results.flatMap((r) => (r.status === "fulfilled" && r.value.fetched.kind === "leased" ? [r.value.fetched.leaseId] : []));
         await Promise.allSettled(unused.map((id) => this.conn.client.revokeLease(id)));
-        throw new SidecarError("ONCE_FAILED", `${failures.length} of ${states.length} secret(s) failed; no files were written`);
+        const files = this.config.secrets.length;
+        throw new SidecarError("ONCE_FAILED", `${failures.length} of ${sources.length} secret path(s) failed; none of the ${files} file(s) were written`);
       }
-      for (let i = 0; i < states.length; i++) {
-        const bytes = (results[i] as PromiseFulfilledResult<{ bytes: Buffer }>).value.bytes;
-        const changed = await this.writeFile(states[i], bytes);
-        this.log.info({ path: states[i].cfg.path, file: states[i].cfg.file, changed }, changed ? "rendered" : "unchanged");
+      for (const r of results) {
+        for (const { output, bytes } of (r as PromiseFulfilledResult<Rendered>).value.files) {
+          const changed = await this.writeFile(output, bytes);
+          this.log.info({ path: output.cfg.path, file: output.cfg.file, changed }, changed ? "rendered" : "unchanged");
+        }
       }
     } finally {
       this.conn.tokens.stop();
@@ -187,40 +213,46 @@ export class Sidecar {
     }
   }
 
-  private async fetchRenderWithRetry(s: SecretState, deadline: number): Promise<{ bytes: Buffer; fetched: Fetched }> {
+  private async fetchRenderWithRetry(s: Source, deadline: number): Promise<Rendered> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.fetchAndRender(s);
       } catch (err) {
         const delay = backoffDelay(attempt, { initialMs: this.config.vault.retry.initial, maxMs: this.config.vault.retry.max }, this.clock.random);
         if (!(err instanceof SidecarError) || !err.retryable || this.clock.now() + delay > deadline) throw err;
-        this.log.warn({ path: s.cfg.path, file: s.cfg.file, err: safeErr(err), retryInMs: delay }, "read failed; retrying");
+        this.log.warn({ path: s.path, file: this.files(s), err: safeErr(err), retryInMs: delay }, "read failed; retrying");
         await new Promise((r) => this.clock.setTimeout(() => r(undefined), delay));
       }
     }
   }
 
-  private async fetchAndRender(s: SecretState): Promise<{ bytes: Buffer; fetched: Fetched }> {
+  /** Reads the path once and renders every file from it, all in memory. */
+  private async fetchAndRender(s: Source): Promise<Rendered> {
     const { client } = this.conn;
     let body: unknown;
     try {
-      body = await client.read(s.cfg.path);
+      body = await client.read(s.path);
     } catch (err) {
-      if (err instanceof VaultNotFoundError) throw new RenderError("MISSING_SECRET", `${s.label}: no secret at this path (HTTP 404)`);
+      if (err instanceof VaultNotFoundError) throw new RenderError("MISSING_SECRET", `${s.path}: no secret at this path (HTTP 404)`);
       throw err;
     }
-    let fetched = classifyResponse(s.label, s.cfg.path, body);
+    let fetched = classifyResponse(s.path, s.path, body);
     if (fetched.kind === "kv2" && s.metadataPath === undefined) {
       // Ask which mount serves the path: it names the metadata path and settles KV v1 data that merely looks like v2.
-      const mount = await client.mountOf(s.cfg.path);
+      const mount = await client.mountOf(s.path);
       if (mount?.version === "1") {
-        fetched = classifyResponse(s.label, s.cfg.path, body, "1");
+        fetched = classifyResponse(s.path, s.path, body, "1");
         s.metadataPath = null;
-      } else s.metadataPath = kv2MetadataPath(s.cfg.path, mount?.path) ?? null;
+      } else {
+        s.metadataPath = kv2MetadataPath(s.path, mount?.path) ?? null;
+      }
     }
     try {
-      const bytes = renderSecret({ format: s.cfg.format, key: s.cfg.key, template: s.cfg.template, label: s.label }, fetched.data);
-      return { bytes, fetched };
+      const files = s.outputs.map((output) => ({
+        output,
+        bytes: renderSecret({ format: output.cfg.format, key: output.cfg.key, template: output.cfg.template, label: output.label }, fetched.data),
+      }));
+      return { fetched, files };
     } catch (err) {
       // Credentials we cannot use should not outlive this attempt.
       if (fetched.kind === "leased") this.revokeNow(fetched.leaseId);
@@ -228,9 +260,9 @@ export class Sidecar {
     }
   }
 
-  private writeFile(s: SecretState, bytes: Buffer): Promise<boolean> {
+  private writeFile(o: Output, bytes: Buffer): Promise<boolean> {
     const out = this.config.output;
-    return writeAtomic(out.dir, s.cfg.file, bytes, { mode: s.cfg.mode ?? out.mode, uid: s.cfg.uid ?? out.uid, gid: s.cfg.gid ?? out.gid }, this.dirMode);
+    return writeAtomic(out.dir, o.cfg.file, bytes, { mode: o.cfg.mode ?? out.mode, uid: o.cfg.uid ?? out.uid, gid: o.cfg.gid ?? out.gid }, this.dirMode);
   }
 
   // ---------------------------------------------------------------- daemon
@@ -241,7 +273,7 @@ export class Sidecar {
     if (prep.warning) this.log.warn(prep.warning);
     this.dirMode = prep.dirMode;
     this.conn = this.connect(this.config);
-    this.secrets = this.buildSecrets(this.config);
+    this.sources = this.buildSources(this.config);
     if (this.config.listen !== false) {
       const { host, port } = parseListen(this.config.listen);
       this.server = await startStatusServer(host, port, this.metrics, {
@@ -254,7 +286,7 @@ export class Sidecar {
     this.conn.tokens
       .login()
       .then(() => {
-        for (const s of this.secrets.values()) this.timers.schedule(`secret:${s.id}`, 0, () => this.refresh(s));
+        for (const s of this.sources.values()) this.timers.schedule(`source:${s.id}`, 0, () => this.refresh(s));
       })
       .catch((err) => this.log.error({ err: safeErr(err) }, "login loop ended"));
   }
@@ -263,13 +295,18 @@ export class Sidecar {
     this.quitHandler = handler;
   }
 
-  /** One refresh of one secret; always ends by scheduling the next. */
-  private async refresh(s: SecretState, opts: { forceFetch?: boolean } = {}): Promise<void> {
-    if (this.stopped || this.secrets.get(s.id) !== s) return;
+  private isCurrent(s: Source): boolean {
+    return !this.stopped && this.sources.get(s.id) === s;
+  }
+
+  /** One refresh of one path; always ends by scheduling the next. */
+  private async refresh(s: Source, opts: { forceFetch?: boolean } = {}): Promise<void> {
+    if (!this.isCurrent(s)) return;
     const conn = this.conn;
     try {
       if (conn.tokens.isLost) await conn.tokens.login();
-      if (!opts.forceFetch && s.rendered && s.kind === "kv2" && s.metadataPath) {
+      const allWritten = s.outputs.every((o) => o.written);
+      if (!opts.forceFetch && allWritten && s.kind === "kv2" && s.metadataPath) {
         const meta = await conn.client.read(s.metadataPath, "read_metadata").catch((err) => {
           // A policy without metadata access: fall back to re-reading data every interval.
           if (err instanceof VaultAuthError || err instanceof VaultNotFoundError) {
@@ -278,78 +315,90 @@ export class Sidecar {
           }
           throw err;
         });
-        const current = Number(meta?.data?.current_version);
-        if (meta && current === s.version) {
+        if (meta && Number(meta?.data?.current_version) === s.version) {
           this.succeeded(s);
           return;
         }
       }
-      const { bytes, fetched } = await this.fetchAndRender(s);
-      if (this.stopped || this.secrets.get(s.id) !== s) {
+      const { fetched, files } = await this.fetchAndRender(s);
+      if (!this.isCurrent(s)) {
         if (fetched.kind === "leased") this.revokeNow(fetched.leaseId);
         return;
       }
-      let changed: boolean;
-      try {
-        changed = await this.writeFile(s, bytes);
-      } catch (err) {
-        if (fetched.kind === "leased") this.revokeNow(fetched.leaseId);
-        throw err;
-      }
-      const oldLease = s.lease;
-      s.kind = fetched.kind;
-      if (fetched.kind === "kv2") {
-        s.version = fetched.version;
-        this.metrics.secretVersion.set({ file: s.cfg.file, path: s.cfg.path }, fetched.version);
-      }
-      if (fetched.kind === "leased") {
-        s.lease = { id: fetched.leaseId, duration: fetched.leaseDuration, renewable: fetched.renewable, expiresAt: this.clock.now() + fetched.leaseDuration * 1000, generation: conn.tokens.generation };
-        this.createdLeases.add(fetched.leaseId);
-        this.metrics.leaseExpiry.set({ file: s.cfg.file }, s.lease.expiresAt / 1000);
-        if (oldLease && oldLease.id !== fetched.leaseId && this.config.defaults.revokeOld !== false) {
-          this.scheduleRevoke(oldLease.id, this.config.defaults.revokeOld, oldLease.generation);
+      // New credentials are adopted even if a write fails below: some files may already use them.
+      this.adopt(s, fetched, conn);
+      let firstError: unknown;
+      for (const { output, bytes } of files) {
+        try {
+          const changed = await this.writeFile(output, bytes);
+          const first = !output.written;
+          output.written = true;
+          if (changed) {
+            this.metrics.renders.inc({ file: output.cfg.file });
+            this.metrics.lastChange.set({ file: output.cfg.file }, this.clock.now() / 1000);
+            this.log.info({ path: s.path, file: output.cfg.file, kind: fetched.kind, version: s.version }, "rendered");
+            // The first render happens before the app reads its files; only later changes are news.
+            if (!first) output.notifier?.trigger(output.cfg.file);
+          } else {
+            this.log.debug({ path: s.path, file: output.cfg.file }, "unchanged");
+          }
+        } catch (err) {
+          firstError ??= err;
         }
-      } else {
-        s.lease = undefined;
       }
-      const first = !s.rendered;
-      s.rendered = true;
-      if (changed) {
-        this.metrics.renders.inc({ file: s.cfg.file });
-        this.metrics.lastChange.set({ file: s.cfg.file }, this.clock.now() / 1000);
-        this.log.info({ path: s.cfg.path, file: s.cfg.file, kind: fetched.kind, version: s.version }, "rendered");
-        // The first render happens before the app reads its files; only later changes are news.
-        if (!first) s.notifier?.trigger(s.cfg.file);
-      } else {
-        this.log.debug({ path: s.cfg.path, file: s.cfg.file }, "unchanged");
-      }
+      if (firstError !== undefined) throw firstError;
       this.succeeded(s);
     } catch (err) {
       this.failed(s, err);
     }
   }
 
-  private succeeded(s: SecretState): void {
-    if (s.failingSince !== undefined) this.log.info({ path: s.cfg.path, file: s.cfg.file }, "secret recovered");
+  private adopt(s: Source, fetched: Fetched, conn: Connection): void {
+    const oldLease = s.lease;
+    s.kind = fetched.kind;
+    if (fetched.kind === "kv2") {
+      s.version = fetched.version;
+      for (const o of s.outputs) this.metrics.secretVersion.set({ file: o.cfg.file, path: s.path }, fetched.version);
+    }
+    if (fetched.kind === "leased") {
+      s.lease = {
+        id: fetched.leaseId,
+        duration: fetched.leaseDuration,
+        renewable: fetched.renewable,
+        expiresAt: this.clock.now() + fetched.leaseDuration * 1000,
+        generation: conn.tokens.generation,
+      };
+      this.createdLeases.add(fetched.leaseId);
+      for (const o of s.outputs) this.metrics.leaseExpiry.set({ file: o.cfg.file }, s.lease.expiresAt / 1000);
+    } else {
+      s.lease = undefined;
+    }
+    if (oldLease && oldLease.id !== s.lease?.id && this.config.defaults.revokeOld !== false) {
+      this.scheduleRevoke(oldLease.id, this.config.defaults.revokeOld, oldLease.generation);
+    }
+  }
+
+  private succeeded(s: Source): void {
+    if (s.failingSince !== undefined) this.log.info({ path: s.path, file: this.files(s) }, "secret recovered");
     s.failingSince = undefined;
     s.attempt = 0;
-    this.metrics.lastSuccess.set({ file: s.cfg.file, path: s.cfg.path }, this.clock.now() / 1000);
+    for (const o of s.outputs) this.metrics.lastSuccess.set({ file: o.cfg.file, path: s.path }, this.clock.now() / 1000);
     this.updateReadyGauge();
     this.scheduleNext(s);
   }
 
-  private failed(s: SecretState, err: unknown): void {
+  private failed(s: Source, err: unknown): void {
     s.failingSince ??= this.clock.now();
-    this.metrics.renderFailures.inc({ file: s.cfg.file, code: codeOf(err) });
+    for (const o of s.outputs) this.metrics.renderFailures.inc({ file: o.cfg.file, code: codeOf(err) });
     const delay = backoffDelay(s.attempt++, { initialMs: this.config.vault.retry.initial, maxMs: Math.min(this.config.vault.retry.max, s.refreshMs) }, this.clock.random);
-    this.log.error({ path: s.cfg.path, file: s.cfg.file, err: safeErr(err), retryInMs: delay }, "secret refresh failed; file left as it was");
+    this.log.error({ path: s.path, file: this.files(s), err: safeErr(err), retryInMs: delay }, "secret refresh failed; files left as they were");
     if (err instanceof VaultAuthError) this.conn.tokens.checkAfterDenied().catch((e) => this.log.error({ err: safeErr(e) }, "token check failed"));
     this.updateReadyGauge();
-    this.timers.schedule(`secret:${s.id}`, delay, () => this.refresh(s, { forceFetch: true }));
+    this.timers.schedule(`source:${s.id}`, delay, () => this.refresh(s, { forceFetch: true }));
   }
 
-  private scheduleNext(s: SecretState): void {
-    const key = `secret:${s.id}`;
+  private scheduleNext(s: Source): void {
+    const key = `source:${s.id}`;
     const lease = s.lease;
     if (s.kind === "leased" && lease && lease.duration > 0) {
       const left = lease.expiresAt - this.clock.now();
@@ -362,24 +411,24 @@ export class Sidecar {
     this.timers.schedule(key, jitter(s.refreshMs, 0.1, this.clock.random), () => this.refresh(s));
   }
 
-  private async renewLease(s: SecretState): Promise<void> {
+  private async renewLease(s: Source): Promise<void> {
     const lease = s.lease;
-    if (!lease || this.stopped) return;
+    if (!lease || !this.isCurrent(s)) return;
     try {
       const res = await this.conn.client.renewLease(lease.id, lease.duration);
       this.metrics.leaseRenewals.inc({ outcome: "ok" });
       lease.expiresAt = this.clock.now() + res.ttl * 1000;
-      this.metrics.leaseExpiry.set({ file: s.cfg.file }, lease.expiresAt / 1000);
+      for (const o of s.outputs) this.metrics.leaseExpiry.set({ file: o.cfg.file }, lease.expiresAt / 1000);
       if (!res.renewable || res.ttl < lease.duration * 0.9) {
-        this.log.info({ path: s.cfg.path, file: s.cfg.file, ttl: res.ttl }, "lease near its max TTL; fetching new credentials");
+        this.log.info({ path: s.path, file: this.files(s), ttl: res.ttl }, "lease near its max TTL; fetching new credentials");
         await this.refresh(s, { forceFetch: true });
         return;
       }
-      this.log.info({ path: s.cfg.path, file: s.cfg.file, ttl: res.ttl }, "lease renewed");
+      this.log.info({ path: s.path, file: this.files(s), ttl: res.ttl }, "lease renewed");
       this.scheduleNext(s);
     } catch (err) {
       this.metrics.leaseRenewals.inc({ outcome: "error" });
-      this.log.warn({ path: s.cfg.path, file: s.cfg.file, err: safeErr(err) }, "lease renewal failed; fetching new credentials");
+      this.log.warn({ path: s.path, file: this.files(s), err: safeErr(err) }, "lease renewal failed; fetching new credentials");
       await this.refresh(s, { forceFetch: true });
     }
   }
@@ -412,18 +461,21 @@ export class Sidecar {
 
   /** Leases belong to the token that created them: after a new login, fetch fresh ones. */
   private onRelogin(): void {
-    for (const s of this.secrets.values()) {
-      if (s.kind === "leased") this.timers.schedule(`secret:${s.id}`, 0, () => this.refresh(s, { forceFetch: true }));
+    for (const s of this.sources.values()) {
+      if (s.kind === "leased") this.timers.schedule(`source:${s.id}`, 0, () => this.refresh(s, { forceFetch: true }));
     }
   }
 
   notReadyReason(): string | null {
     const now = this.clock.now();
-    const pending = [...this.secrets.values()].filter((s) => !s.rendered).length;
-    if (pending > 0) return `${pending} secret(s) not rendered yet`;
+    let pending = 0;
+    for (const s of this.sources.values()) pending += s.outputs.filter((o) => !o.written).length;
+    if (pending > 0) return `${pending} file(s) not rendered yet`;
     if (this.conn?.tokens.isLost) return "vault token lost";
-    for (const s of this.secrets.values()) {
-      if (s.failingSince !== undefined && now - s.failingSince > s.refreshMs) return `${s.cfg.file} failing for ${Math.round((now - s.failingSince) / 1000)}s`;
+    for (const s of this.sources.values()) {
+      if (s.failingSince !== undefined && now - s.failingSince > s.refreshMs) {
+        return `${s.path} failing for ${Math.round((now - s.failingSince) / 1000)}s`;
+      }
     }
     return null;
   }
@@ -436,7 +488,9 @@ export class Sidecar {
 
   /** Re-reads the config file; validates, builds, then swaps. Invalid config keeps the old one. */
   reload(reason: string): Promise<void> {
-    this.reloadChain = this.reloadChain.then(() => this.doReload(reason)).catch((err) => this.log.error({ err: safeErr(err) }, "config reload failed; keeping the running config"));
+    this.reloadChain = this.reloadChain
+      .then(() => this.doReload(reason))
+      .catch((err) => this.log.error({ err: safeErr(err) }, "config reload failed; keeping the running config"));
     return this.reloadChain;
   }
 
@@ -467,7 +521,7 @@ export class Sidecar {
     const next = res.config;
     for (const w of res.warnings) this.log.warn(w);
     if (JSON.stringify(next.listen) !== JSON.stringify(this.config.listen)) this.log.warn("listen changed: restart the sidecar to apply it");
-    // Build first: output dir and (if vault settings changed) a logged-in connection.
+    // Build first: output dir and, if vault settings changed, a logged-in connection.
     const prep = await prepareOutputDir(next.output);
     if (prep.warning) this.log.warn(prep.warning);
     let conn = this.conn;
@@ -482,33 +536,34 @@ export class Sidecar {
         throw err;
       }
     }
-    // Swap.
+    // Swap. Only per-source timers go: pending lease revocations must still happen.
     this.configHash = h;
-    const oldSecrets = this.secrets;
+    const oldSources = this.sources;
     const oldConn = this.conn;
-    // Only per-secret timers go: pending lease revocations must still happen.
-    this.timers.cancelPrefix("secret:");
-    for (const s of oldSecrets.values()) s.notifier?.flushAndStop();
+    this.timers.cancelPrefix("source:");
+    for (const s of oldSources.values()) for (const o of s.outputs) o.notifier?.flushAndStop();
     this.config = next;
     this.dirMode = prep.dirMode;
     this.conn = conn;
-    this.secrets = this.buildSecrets(next, vaultChanged ? undefined : oldSecrets);
+    this.sources = this.buildSources(next, oldSources);
     if (vaultChanged) {
       oldConn.tokens.stop();
       setTimeout(() => oldConn.client.close(), 5000).unref();
     }
-    // Leases of secrets that are gone are revoked (after the grace period).
-    for (const s of oldSecrets.values()) {
-      if (s.lease && ![...this.secrets.values()].some((n) => n.lease?.id === s.lease!.id) && next.defaults.revokeOld !== false && !vaultChanged) {
+    // Leases of paths that are gone are revoked after the grace period.
+    const kept = new Set([...this.sources.values()].map((s) => s.lease?.id));
+    for (const s of oldSources.values()) {
+      if (s.lease && !kept.has(s.lease.id) && next.defaults.revokeOld !== false && !vaultChanged) {
         this.scheduleRevoke(s.lease.id, next.defaults.revokeOld, s.lease.generation);
       }
     }
-    for (const s of this.secrets.values()) {
-      if (s.rendered) this.scheduleNext(s);
-      else this.timers.schedule(`secret:${s.id}`, 0, () => this.refresh(s));
+    for (const s of this.sources.values()) {
+      // A path with a new or changed file is read again now (the sidecar keeps no secret data in memory).
+      if (s.kind !== undefined && s.outputs.every((o) => o.written)) this.scheduleNext(s);
+      else this.timers.schedule(`source:${s.id}`, 0, () => this.refresh(s, { forceFetch: true }));
     }
     this.updateReadyGauge();
-    this.log.info({ reason, secrets: this.secrets.size }, "config reloaded");
+    this.log.info({ reason, secrets: next.secrets.length }, "config reloaded");
   }
 
   // ---------------------------------------------------------------- close
@@ -523,7 +578,7 @@ export class Sidecar {
     this.stopped = true;
     this.timers.stop();
     this.conn?.tokens.stop();
-    for (const s of this.secrets.values()) s.notifier?.stop();
+    for (const s of this.sources.values()) for (const o of s.outputs) o.notifier?.stop();
     const tasks: Promise<unknown>[] = [];
     if (this.server) tasks.push(this.server.close());
     if (this.config.revokeOnExit && this.conn) {
@@ -532,7 +587,8 @@ export class Sidecar {
       }
     }
     if (this.config.output.removeOnExit) {
-      tasks.push(removeFiles(this.config.output.dir, [...this.secrets.values()].map((s) => s.cfg.file)).then(() => this.log.info("rendered files removed")));
+      const files = this.config.secrets.map((s) => s.file);
+      tasks.push(removeFiles(this.config.output.dir, files).then(() => this.log.info("rendered files removed")));
     }
     const settled = Promise.allSettled(tasks);
     // Exit within 2 s whatever Vault does.
@@ -554,7 +610,6 @@ function codeOf(err: unknown): string {
 /** Only our own error classes reach the log, as code + message; anything else is reduced to its type. */
 export function safeErr(err: unknown): { code: string; message: string } {
   if (err instanceof SidecarError) return { code: err.code, message: err.message };
-  if (err instanceof WriteError) return { code: err.code, message: err.message };
   const code = typeof (err as { code?: unknown })?.code === "string" ? (err as { code: string }).code : "UNKNOWN";
   return { code, message: err instanceof Error ? err.name : "error" };
 }

@@ -81,7 +81,11 @@ export async function writeAtomic(root: string, rel: string, bytes: Buffer, owne
     fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     await fh.writeFile(bytes);
     await fh.chmod(owner.mode);
-    if (owner.uid !== undefined || owner.gid !== undefined) await fh.chown(owner.uid ?? -1, owner.gid ?? -1);
+    if (owner.uid !== undefined || owner.gid !== undefined) {
+      await fh.chown(owner.uid ?? -1, owner.gid ?? -1).catch((err: NodeJS.ErrnoException) => {
+        throw new WriteError("WRITE_FAILED", `${rel}: cannot set owner ${owner.uid ?? "-"}:${owner.gid ?? "-"} (${err.code}); run the sidecar as root or drop uid/gid`);
+      });
+    }
     await fh.sync();
     await fh.close();
     fh = undefined;
