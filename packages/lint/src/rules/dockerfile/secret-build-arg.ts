@@ -36,6 +36,8 @@ export default defineRule<DockerfileDoc>({
             value: `build-arg:${pair.name}`,
             name: pair.name,
             fix: `Replace the ARG with a secret mount. ${buildSecretFix(doc, pair.name)}`,
+            // A placeholder default reads as a template; keep it visible but quiet, like placeholders elsewhere.
+            severity: kind === "placeholder" ? "info" : undefined,
           });
         }
       } else if (ins.keyword === "ENV") {
