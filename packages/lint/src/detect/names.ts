@@ -69,7 +69,7 @@ const GLUED_ALLOW_RE = /^(?:api)?(?:key|keys|password|passwd|pass|pwd|token|secr
 
 /** Words that turn key-ish names into public or structural keys: `GPG_KEY`, `PUBLIC_KEY`, `SORT_KEY`. */
 const KEY_QUALIFIERS = new Set([
-  "gpg", "pgp", "gnupg", "public", "pub", "publishable", "verify", "verification",
+  "gpg", "pgp", "gnupg", "public", "pub", "publishable", "anon", "verify", "verification",
   "sort", "partition", "primary", "foreign", "cache", "routing", "lookup", "idempotency", "hot", "shortcut", "map", "group",
   "config", "setting", "settings", "field", "column", "attribute", "attr", "json", "dict", "object", "index", "label", "tag",
 ]);

@@ -13,6 +13,7 @@ testDockerfileRule(rule, {
     "FROM alpine\nRUN --mount=type=secret,id=env,target=/app/.env ./build.sh\n",
     "FROM alpine\nCOPY <<EOF /app/config.txt\nhello\nEOF\n",
     "FROM alpine\nCOPY --from=build /app/dist /usr/share/nginx/html\n",
+    "FROM alpine\nADD https://letsencrypt.org/certs/isrgrootx1.pem /usr/local/share/ca-certificates/isrg.pem\n",
   ],
   invalid: [
     { code: "FROM node:22\nCOPY .env /app/.env\n", errors: [{ ruleId: id, line: 2, column: 6, severity: "error" }] },

@@ -13,8 +13,9 @@ export default defineRule<DockerfileDoc>({
     const { doc } = ctx;
     for (const { ins } of walkInstructions(doc)) {
       if (ins.keyword !== "COPY" && ins.keyword !== "ADD") continue;
-      // The last word is the destination; heredoc markers are not files.
-      const sources = ins.words.slice(0, -1).filter((w) => !w.text.startsWith("<<"));
+      // The last word is the destination; heredoc markers are not files, and remote sources
+      // (`ADD https://…/signing.pem`) are downloads, not files from the repository.
+      const sources = ins.words.slice(0, -1).filter((w) => !w.text.startsWith("<<") && !/^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(w.text));
       for (const src of sources) {
         const info = secretFileInfo(src.text);
         if (!info) continue;
