@@ -92,7 +92,13 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
       const long = LONG_FLAG_VALUE_RE.exec(t);
       if (long) {
         const flag = long[1];
-        if (FLAG_VALUE_IS_SECRET.has(flag.toLowerCase()) || classifyName(flag) === "secret") {
+        const rest = t.slice(long[0].length);
+        const inner = ASSIGNMENT_FLAGS.has(flag.toLowerCase()) ? /^([A-Za-z_][\w.-]*)=/.exec(rest) : null;
+        if (inner) {
+          // `--from-literal=password=…`, `--build-arg=TOKEN=…`, `--set=db.password=…`
+          const valueFrom = long[0].length + inner[0].length;
+          if (classifyName(inner[1]) === "secret" && isLikelySecretValue(t.slice(valueFrom))) add(word, valueFrom, t.length, "secret-assignment", `secret-named setting ${inner[1]}`);
+        } else if (FLAG_VALUE_IS_SECRET.has(flag.toLowerCase()) || (classifyName(flag) === "secret" && !isMountSpec(rest))) {
           addIfSecret(word, long[0].length, "secret-flag", `--${flag} option`);
         } else if (HEADER_FLAGS.has(flag)) {
           checkHeader(word, long[0].length);
@@ -118,7 +124,7 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
       if (sepFlag && a + 1 < args.length && !args[a + 1].text.startsWith("-")) {
         const flag = sepFlag[1].length === 1 ? sepFlag[1] : sepFlag[1].toLowerCase();
         const next = args[a + 1];
-        if (t.startsWith("--") && SEPARATE_SECRET_FLAGS.has(flag) && !PROMPTING_COMMANDS.has(cmd)) {
+        if (t.startsWith("--") && SEPARATE_SECRET_FLAGS.has(flag) && !PROMPTING_COMMANDS.has(cmd) && !isMountSpec(next.text)) {
           addIfSecret(next, 0, "secret-flag", `--${flag} option`);
           a++;
         } else if (!t.startsWith("--") && JAVA_PASS_FLAGS.has(flag)) {
@@ -137,6 +143,7 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
       if (t.includes(":")) checkAuthorizationText(word);
       if (NPM_AUTH_HINT_RE.test(t)) checkNpmAuth(word);
       if (SQL_HINT_RE.test(t)) checkSql(word);
+      if (t.includes("machine") && t.includes("password")) checkNetrc(word);
     }
 
     // Command-specific forms.
@@ -189,6 +196,40 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
         break;
       case "rabbitmqctl":
         if ((args[0]?.text === "add_user" || args[0]?.text === "change_password") && args[2]) addIfSecret(args[2], 0, "positional-password", `rabbitmqctl ${args[0].text} password`);
+        break;
+      case "composer": {
+        // `composer config [-g] github-oauth.github.com TOKEN`, `http-basic.host USER PASSWORD`
+        const at = args.findIndex((x) => x.text === "config");
+        const rest = at < 0 ? [] : args.slice(at + 1).filter((x) => !x.text.startsWith("-"));
+        if (rest.length >= 2 && /^(?:github-oauth|gitlab-oauth|gitlab-token|bearer)\./.test(rest[0].text)) addIfSecret(rest[1], 0, "config-secret", `composer ${rest[0].text.split(".")[0]} token`);
+        else if (rest.length >= 3 && rest[0].text.startsWith("http-basic.")) addIfSecret(rest[2], 0, "config-secret", "composer http-basic password");
+        break;
+      }
+      case "mc":
+        // `mc alias set NAME URL ACCESS_KEY SECRET_KEY` (and the older `mc config host add`)
+        for (const [a, b] of [["alias", "set"], ["host", "add"]]) {
+          const at = args.findIndex((x, n) => x.text === a && args[n + 1]?.text === b);
+          const rest = at < 0 ? [] : args.slice(at + 2).filter((x) => !x.text.startsWith("-"));
+          if (rest.length >= 4) addIfSecret(rest[3], 0, "positional-password", "mc secret key");
+        }
+        break;
+      case "smbclient":
+        forOption(args, ["-U", "--user"], (word, from) => {
+          const pct = word.text.indexOf("%", from);
+          if (pct >= 0) addIfSecret(word, pct + 1, "basic-auth", "smbclient user%password");
+        }, true);
+        break;
+      case "sqlcmd": case "bcp": case "osql":
+        forOption(args, ["-P"], (word, from) => addIfSecret(word, from, "secret-flag", `${cmd} -P password`), true);
+        break;
+      case "ldapsearch": case "ldapadd": case "ldapmodify": case "ldapdelete": case "ldappasswd": case "ldapwhoami":
+        forOption(args, ["-w"], (word, from) => addIfSecret(word, from, "secret-flag", `${cmd} -w password`));
+        break;
+      case "zip": case "unzip":
+        forOption(args, ["-P", "--password"], (word, from) => addIfSecret(word, from, "secret-flag", `${cmd} -P password`));
+        break;
+      case "7z": case "7za": case "7zr":
+        for (const word of args) if (/^-p./.test(word.text)) addIfSecret(word, 2, "secret-flag", "7z -p password");
         break;
       case "vault":
         if (args[0]?.text === "login") for (const word of args.slice(1)) if (!word.text.startsWith("-") && !word.text.includes("=")) addIfSecret(word, 0, "positional-token", "vault login token");
@@ -267,6 +308,15 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
     }
   }
 
+  /** `machine host login user password SECRET` written into a .netrc. */
+  function checkNetrc(word: ShellWord): void {
+    NETRC_RE.lastIndex = 0;
+    for (let m = NETRC_RE.exec(word.text); m !== null; m = NETRC_RE.exec(word.text)) {
+      const from = m.index + m[0].length - m[1].length;
+      if (isCommandSecret(m[1])) add(word, from, from + m[1].length, "netrc-password", "netrc password");
+    }
+  }
+
   function checkSql(word: ShellWord): void {
     for (const re of SQL_PASSWORD_RES) {
       re.lastIndex = 0;
@@ -291,6 +341,9 @@ const LONG_FLAG_VALUE_RE = /^--([A-Za-z][A-Za-z0-9_.-]*)=/;
 const GPG_FINGERPRINT_RE = /^(?:0x)?(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})$/;
 const AUTHORIZATION_RE = /^\s*(?:proxy-)?authorization\s*:\s*((?:bearer|basic|token|bot|apikey|api-key|digest|sso-key|gitlab-token)\s+)?/i;
 const NPM_AUTH_RE = /(?:^|[:\s])(_authToken|_auth|_password|npmAuthToken|npmAuthIdent)\s*[= ]\s*/g;
+const NETRC_RE = /\bmachine\s+\S+\s+(?:login\s+\S+\s+)?password\s+([^\s"'\\]+)/g;
+/** Flags whose value is itself `NAME=value`. */
+const ASSIGNMENT_FLAGS = new Set(["from-literal", "build-arg", "env", "set", "set-string", "set-literal", "var", "extra-vars"]);
 const NPM_AUTH_HINT_RE = /_auth|_password|npmauth/i;
 const SQL_HINT_RE = /identified|password/i;
 const SQL_PASSWORD_RES = [
@@ -314,6 +367,11 @@ const PROMPTING_COMMANDS = new Set(["mysql", "mysqladmin", "mysqldump", "mysqlim
 const MONGO_COMMANDS = new Set(["mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport", "mongostat", "mongotop"]);
 const LOGIN_COMMANDS = new Set(["docker", "podman", "buildah", "skopeo", "nerdctl", "helm", "oras", "crane", "regctl", "az", "cf"]);
 const STDIN_SECRET_FLAGS = new Set(["--password-stdin", "--with-token", "--token-stdin", "--stdin"]);
+
+/** `--secret id=npm,src=.npmrc` (docker build, buildx): a mount spec, not a secret. */
+function isMountSpec(value: string): boolean {
+  return /^(?:id|type|src|source|env|target|required)=[^,]*(?:,|$)/.test(value);
+}
 
 function isCommandSecret(value: string): boolean {
   if (value === "" || value.startsWith("-")) return false;
