@@ -25,7 +25,7 @@ export interface SidecarCommandOptions {
   config: string;
   /** Render everything once and exit (init containers, Jobs). */
   once?: boolean;
-  /** With --once: how long to keep retrying transient Vault failures. Default 1m. */
+  /** With --once: how long to keep retrying transient Vault failures. Default 2m. */
   onceTimeout?: string;
 }
 
@@ -39,7 +39,7 @@ export async function sidecarCommand(opts: SidecarCommandOptions, io: SidecarIo 
   // Info and below to stdout, warnings and errors to stderr.
   const logger = createLogger(io.stdout, undefined, io.stderr);
 
-  let onceTimeoutMs = 60_000;
+  let onceTimeoutMs = 120_000;
   if (opts.onceTimeout !== undefined) {
     try {
       onceTimeoutMs = parseDuration(opts.onceTimeout);
