@@ -16,6 +16,7 @@ export default defineRule<DockerfileDoc>({
         range: ctx.doc.rangeOf(c.text, match.index, match.length),
         message: `${match.label} in ${where}.`,
         value: c.text.text.slice(match.index, match.index + match.length),
+        name: c.name,
         fix: `${ROTATE} Then remove it. ${buildSecretFix(ctx.doc, undefined)}`,
         severity: match.severity,
       });

@@ -16,6 +16,7 @@ export default defineRule<DockerfileDoc>({
         range: ctx.doc.rangeOf(c.text, match.index, match.length),
         message: `${capitalize(match.label)} in ${where}.`,
         value: c.text.text.slice(match.index, match.index + match.length),
+        name: c.name,
         fix: `Pass the whole URL as a secret. ${buildSecretFix(ctx.doc, "SECRET_URL")} Run time: assemble it from \`*_PASSWORD_FILE=/run/secrets/<id>\`. ${ROTATE}`,
       });
     }

@@ -89,6 +89,8 @@ export interface TextCandidate<M> {
   span: Span;
   where: string;
   ins?: DfInstruction;
+  /** The ENV/ARG/LABEL name whose value holds the match, for `lint.allow` name patterns. */
+  name?: string;
 }
 
 interface Analysis {
@@ -180,6 +182,26 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
       const span = spanOf(text, match.index, match.length);
       if (!claimedWithUrls.overlaps(span)) tokens.push({ text, match, span, where });
     }
+  }
+  // Name the ENV/ARG/LABEL pair a text-level finding sits in.
+  const pairSpans: { span: Span; name: string }[] = [];
+  for (const { ins } of walkInstructions(doc)) {
+    for (const pair of ins.pairs) if (pair.value && pair.value.offsets.length > 0) pairSpans.push({ span: spanOf(pair.value, 0, pair.value.text.length), name: pair.name });
+  }
+  pairSpans.sort((a, b) => a.span.start - b.span.start);
+  for (const c of [...urls, ...tokens]) {
+    // The last pair starting at or before the finding is the only one that can contain it.
+    let lo = 0;
+    let hi = pairSpans.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (pairSpans[mid].span.start <= c.span.start) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (at >= 0 && c.span.end <= pairSpans[at].span.end) c.name = pairSpans[at].name;
   }
   return { env, commands, urls, tokens };
 }
