@@ -1,3 +1,4 @@
+import { findKnownTokens } from "../../detect/index.js";
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
 import { analyze, buildSecretFix, ROTATE } from "./support/shared.js";
@@ -12,9 +13,10 @@ export default defineRule<DockerfileDoc>({
     for (const c of analyze(ctx.doc, ctx.names).urls) {
       const { match } = c;
       const where = c.where === "comment" ? "a comment" : c.where;
+      const token = findKnownTokens(c.text.text.slice(match.index, match.index + match.length))[0];
       ctx.report({
         range: ctx.doc.rangeOf(c.text, match.index, match.length),
-        message: `${capitalize(match.label)} in ${where}.`,
+        message: `${token ? `${token.label} used as the ${match.kind === "url-token" ? "user name" : "password"} of a URL` : capitalize(match.label)} in ${where}.`,
         value: c.text.text.slice(match.index, match.index + match.length),
         name: c.name,
         fix: `Pass the whole URL as a secret. ${buildSecretFix(ctx.doc, "SECRET_URL")} Run time: assemble it from \`*_PASSWORD_FILE=/run/secrets/<id>\`. ${ROTATE}`,
