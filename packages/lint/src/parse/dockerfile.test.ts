@@ -167,6 +167,19 @@ describe("parseDockerfile", () => {
     expect(doc.instructions[1].command?.text).toBe("echo a\\  b");
   });
 
+  it("maps a quoted value continued over two lines to the second line", () => {
+    const doc = parse('FROM a\nENV A="first \\\nsecond" B=x\n');
+    expect(doc.instructions[1].pairs.map((p) => [p.name, p.value?.text])).toEqual([["A", "first second"], ["B", "x"]]);
+    expect(at(doc, doc.instructions[1].pairs[0].value!, "second")).toEqual([3, 1, 3, 7]);
+  });
+
+  it("reads FROM flags, tabs after keywords and lower-case keywords", () => {
+    const doc = parse("from --platform=$BUILDPLATFORM golang:1.23 AS build\nenv\tA=b\n");
+    expect(doc.stages[0]).toMatchObject({ image: "golang:1.23", name: "build" });
+    expect(doc.instructions[0].flags[0]).toMatchObject({ name: "platform", value: "$BUILDPLATFORM" });
+    expect(doc.instructions[1]).toMatchObject({ keyword: "ENV", pairs: [{ name: "A" }] });
+  });
+
   it("handles CRLF line endings", () => {
     const doc = parse("FROM a\r\nENV A=b \\\r\n  C=d\r\n");
     expect(doc.instructions[1].pairs.map((p) => [p.name, p.value?.text])).toEqual([["A", "b"], ["C", "d"]]);
