@@ -522,7 +522,7 @@ export class Sidecar {
     for (const w of res.warnings) this.log.warn(w);
     if (JSON.stringify(next.listen) !== JSON.stringify(this.config.listen)) this.log.warn("listen changed: restart the sidecar to apply it");
     // Build first: output dir and, if vault settings changed, a logged-in connection.
-    const prep = await prepareOutputDir(next.output);
+    const prep = await prepareOutputDir(next.output, undefined, next.output.dir !== this.config.output.dir);
     if (prep.warning) this.log.warn(prep.warning);
     let conn = this.conn;
     const vaultChanged = hash(next.vault) !== this.conn.key;

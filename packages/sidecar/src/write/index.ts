@@ -18,7 +18,7 @@ export interface OutputOptions {
  * Creates the output dir (0700, or 0750 with a gid), checks it is memory-backed, and clears
  * stale temp files. Returns a warning when a non-tmpfs dir is allowed.
  */
-export async function prepareOutputDir(opts: OutputOptions, mountinfo?: string): Promise<{ dirMode: number; warning?: string }> {
+export async function prepareOutputDir(opts: OutputOptions, mountinfo?: string, removeTemps = true): Promise<{ dirMode: number; warning?: string }> {
   const dirMode = opts.gid !== undefined ? 0o750 : 0o700;
   const existed = await fs.lstat(opts.dir).catch(() => undefined);
   if (existed?.isSymbolicLink()) throw new WriteError("PATH_ESCAPE", `output.dir ${opts.dir} is a symlink`);
@@ -44,7 +44,8 @@ export async function prepareOutputDir(opts: OutputOptions, mountinfo?: string):
       throw new WriteError("WRITE_FAILED", `output.dir ${opts.dir}: ${(err as NodeJS.ErrnoException).code ?? "cannot create"}`);
     }
   }
-  await removeStaleTemps(opts.dir);
+  // Only at start: later, a temp file may belong to a write in progress.
+  if (removeTemps) await removeStaleTemps(opts.dir);
   return { dirMode, warning };
 }
 
