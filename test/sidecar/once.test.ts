@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startVaultDev, signServiceAccountJwt, type VaultDev } from "@stowaway/vault-dev";
+import { startVaultDev, signJwt, signServiceAccountJwt, type VaultDev } from "@stowaway/vault-dev";
 import { fixture, isRoot, leaks, makeTmpfs, spawnSidecar, status, until, write, ROOT } from "./helpers.js";
 
 // Issue 6, judged as a new user would: vault-dev, a KV v2 secret, an AppRole config, `--once` onto a tmpfs.
@@ -15,6 +15,8 @@ describe("stowaway sidecar --once (end to end)", () => {
   const dbPassword = fixture("dbpw");
   const apiKey = fixture("apikey");
   const v1Value = fixture("kv1");
+  const teamValue = fixture("team");
+  const nsValue = fixture("ns");
 
   beforeAll(async () => {
     vault = await startVaultDev({
@@ -25,6 +27,14 @@ describe("stowaway sidecar --once (end to end)", () => {
         approle: { app: { role_id: roleId, secret_id: secretId, token_ttl: "1h", token_policies: ["default"] } },
         kubernetes: { roles: { app: { bound_service_account_names: ["app"], bound_service_account_namespaces: ["default"] } } },
         database: { roles: { app: { default_ttl: "1h", max_ttl: "2h" } } },
+        mounts: { "team/": { type: "kv", version: 2, secrets: { "shared/cfg": { a: teamValue } } } },
+        auth: { "ci-jwt/": { type: "jwt", signing_key: "jwt-test-key", roles: { ci: { user_claim: "sub", bound_audiences: ["stowaway"] } } } },
+        namespaces: {
+          "team-a": {
+            kv2: { "only/here": { in: nsValue } },
+            approle: { nsapp: { role_id: roleId, secret_id: secretId } },
+          },
+        },
       },
     });
     leaks.secret(vault.rootToken);
@@ -192,6 +202,26 @@ describe("stowaway sidecar --once (end to end)", () => {
     const p = spawnSidecar(["--config", cfg, "--once"]);
     expect((await p.exited).code, p.output()).toBe(0);
     expect(readFileSync(path.join(outDirOf(cfg), "api"), "utf8")).toBe(apiKey);
+  });
+
+  it("logs in with JWT auth at a custom mount and reads a KV v2 secret from a custom mount", async () => {
+    const jwtFile = write(path.join(etc, "ci.jwt"), signJwt({ sub: "pipeline", aud: "stowaway", exp: Math.floor(Date.now() / 1000) + 600 }, "jwt-test-key"));
+    const cfg = config(`  - path: team/data/shared/cfg\n    file: team\n    format: raw\n    key: a\n`, {
+      auth: `    method: jwt\n    mount: ci-jwt\n    role: ci\n    jwtFile: ${jwtFile}\n`,
+    });
+    const p = spawnSidecar(["--config", cfg, "--once"]);
+    expect((await p.exited).code, p.output()).toBe(0);
+    expect(readFileSync(path.join(outDirOf(cfg), "team"), "utf8")).toBe(teamValue);
+  });
+
+  it("sends the namespace (from VAULT_NAMESPACE) with login and reads", async () => {
+    const cfg = config(`  - path: secret/data/only/here\n    file: ns\n    format: raw\n    key: in\n`);
+    const p = spawnSidecar(["--config", cfg, "--once"], { VAULT_NAMESPACE: "team-a" });
+    expect((await p.exited).code, p.output()).toBe(0);
+    expect(readFileSync(path.join(outDirOf(cfg), "ns"), "utf8")).toBe(nsValue);
+    // Without the namespace the same config finds nothing there.
+    const p2 = spawnSidecar(["--config", cfg, "--once"]);
+    expect((await p2.exited).code).toBe(1);
   });
 
   it("wrong AppRole credentials fail without printing them", async () => {
