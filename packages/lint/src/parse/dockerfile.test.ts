@@ -1,6 +1,7 @@
+import { DockerfileParser, Keyword } from "dockerfile-ast";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseDockerfile, type DockerfileDoc, type DfText } from "./dockerfile.js";
+import { parseDirectives, parseDockerfile, type DockerfileDoc, type DfText } from "./dockerfile.js";
 
 function parse(source: string): DockerfileDoc {
   const r = parseDockerfile(source, "Dockerfile");
@@ -184,6 +185,27 @@ describe("parseDockerfile", () => {
     const doc = parse("FROM a\r\nENV A=b \\\r\n  C=d\r\n");
     expect(doc.instructions[1].pairs.map((p) => [p.name, p.value?.text])).toEqual([["A", "b"], ["C", "d"]]);
     expect(at(doc, doc.instructions[1].pairs[1].value!, "d")).toEqual([3, 5, 3, 6]);
+  });
+
+  it("reads parser directives like BuildKit (and like dockerfile-ast where it agrees)", () => {
+    const cases: [string, string, string | undefined][] = [
+      ["# escape=`\nFROM a\n", "`", undefined],
+      ["# syntax=docker/dockerfile:1.10\n#escape = `\nFROM a\n", "`", "docker/dockerfile:1.10"],
+      ["\uFEFF# escape=`\nFROM a\n", "`", undefined],
+      ["# a comment\n# escape=`\nFROM a\n", "\\", undefined],
+      ["\n# escape=`\nFROM a\n", "\\", undefined],
+      ["FROM a\n# escape=`\n", "\\", undefined],
+      ["# escape=x\nFROM a\n", "\\", undefined],
+    ];
+    for (const [source, escape, syntax] of cases) {
+      expect(parseDirectives(source)).toEqual(syntax === undefined ? { escapeChar: escape } : { escapeChar: escape, syntax });
+      if (!source.startsWith("\uFEFF")) expect(DockerfileParser.parse(source).getEscapeCharacter()).toBe(escape);
+    }
+  });
+
+  it("knows exactly dockerfile-ast's keywords", () => {
+    const doc = parse(Object.values(Keyword).map((k) => `${k} x`).join("\n"));
+    expect(doc.instructions.map((i) => i.keyword).sort()).toEqual([...Object.values(Keyword)].sort());
   });
 
   it("never throws on arbitrary input", () => {

@@ -1,4 +1,3 @@
-import { DockerfileParser, Keyword } from "dockerfile-ast";
 import { tokenizeShell } from "../detect/shell-words.js";
 import type { ParseProblem, ParseResult, Position, SourceRange } from "../types.js";
 
@@ -99,7 +98,14 @@ export interface DockerfileDoc {
   statementStart(line: number): number;
 }
 
-const KEYWORDS = new Set<string>(Object.values(Keyword));
+/**
+ * Dockerfile keywords (dockerfile-ast's `Keyword` enum, which the tests check this against).
+ * Listed here so the lint path does not load dockerfile-ast at all: about 40 ms of start-up.
+ */
+const KEYWORDS = new Set<string>([
+  "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
+  "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+]);
 /** Instructions whose arguments are a command line: their `words` are only filled for exec form. */
 const COMMAND_KEYWORDS = new Set(["RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"]);
 const SHELLS = new Set(["sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"]);
@@ -109,12 +115,7 @@ export function parseDockerfile(source: string, file: string): ParseResult<Docke
   if (source.includes("\u0000")) return fail("binary", "file contains NUL bytes: not a Dockerfile");
   try {
     const lines = splitLines(source);
-    // Only the parser directives go through dockerfile-ast (escape character, syntax). The
-    // instruction structure is scanned here, in one linear pass that follows BuildKit: see
-    // scanStructure for what dockerfile-ast 0.7.1 gets wrong or slow.
-    const head = DockerfileParser.parse(source.slice(0, directiveBlockEnd(lines, source)));
-    const escapeChar = head.getEscapeCharacter() || "\\";
-    const syntax = head.getDirectives().find((d) => d.getName().toLowerCase() === "syntax")?.getValue() ?? undefined;
+    const { escapeChar, syntax } = parseDirectives(source, lines);
     return build(source, lines, escapeChar, syntax, scanStructure(source, lines, escapeChar));
   } catch (err) {
     // Nothing here is expected to throw; if something does, the file is unusable, not the run.
@@ -146,15 +147,34 @@ function splitLines(source: string): Line[] {
   }
 }
 
-/** Parser directives are `# key=value` lines at the very top. */
-function directiveBlockEnd(lines: Line[], source: string): number {
-  for (const l of lines) {
-    if (!DIRECTIVE_RE.test(source.slice(l.start, l.end))) return l.start;
-  }
-  return source.length;
+/** `# escape=`` ` `` and `# syntax=…`, as BuildKit reads them. */
+export interface Directives {
+  escapeChar: string;
+  syntax?: string;
 }
 
-const DIRECTIVE_RE = /^\s*#\s*[A-Za-z]+\s*=/;
+const DIRECTIVE_RE = /^#[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=[ \t]*(.*?)[ \t]*$/;
+const KNOWN_DIRECTIVES = new Set(["escape", "syntax", "check"]);
+
+/**
+ * Parser directives: `# key=value` lines before anything else. The first line that is not a
+ * known directive (a comment, a blank line, an instruction) ends them; a repeated directive is a
+ * plain comment; an invalid escape character falls back to `\`.
+ */
+export function parseDirectives(source: string, lines = splitLines(source)): Directives {
+  const out: Directives = { escapeChar: "\\" };
+  const seen = new Set<string>();
+  for (const l of lines) {
+    const m = DIRECTIVE_RE.exec(source.slice(l.start, l.end).replace(/^\uFEFF/, "").trimStart());
+    const key = m?.[1].toLowerCase();
+    if (!m || !key || !KNOWN_DIRECTIVES.has(key) || seen.has(key)) break;
+    seen.add(key);
+    if (key === "escape" && (m[2] === "`" || m[2] === "\\")) out.escapeChar = m[2];
+    else if (key === "syntax") out.syntax = m[2];
+  }
+  return out;
+}
+
 const BLANK_OR_COMMENT_RE = /^\s*(?:#|$)/;
 
 // ---------------------------------------------------------------------------------------------
@@ -165,7 +185,9 @@ const BLANK_OR_COMMENT_RE = /^\s*(?:#|$)/;
 // - mis-splits `ENV A=x\ y` (escaped space) and emits a bogus `\` property after `B="x" \`;
 // - takes seconds on long continuations (about 5.5 s for a 40 000-line RUN) and is quadratic in
 //   stages × comments.
-// So instructions, comments and heredocs are found here, the way BuildKit reads them.
+// - costs about 40 ms to load, a third of a pre-commit hook's budget.
+// So directives, instructions, comments and heredocs are read here, the way BuildKit reads them;
+// the tests keep dockerfile-ast as an oracle for the cases it does get right.
 
 interface RawInstruction {
   /** 0-based first and last physical line (heredoc bodies excluded). */
