@@ -223,6 +223,30 @@ describe("stowaway sidecar rotation (end to end)", () => {
     }
   });
 
+  it("token method: a non-renewable token is replaced by re-reading tokenFile before it expires", async () => {
+    const tokenFile = path.join(etc, "token");
+    const t1 = vault.createToken({ policies: ["root"], ttl: "3s", renewable: false });
+    leaks.secret(t1);
+    write(tokenFile, t1);
+    const { file, out } = config(`  - path: secret/data/app/static\n    file: s.json\n    format: json\n`, { extra: "defaults:\n  refreshInterval: 500ms\n" });
+    write(file, readFileSync(file, "utf8").replace(/  auth:\n(    .*\n)+/, `  auth:\n    method: token\n    tokenFile: ${tokenFile}\n`));
+    const p = spawnSidecar(["--config", file]);
+    try {
+      const base = await p.baseUrl();
+      await until("ready", async () => (await status(`${base}/readyz`)) === 200);
+      const t2 = vault.createToken({ policies: ["root"], ttl: "1h" });
+      leaks.secret(t2);
+      write(tokenFile, t2); // what a token-refreshing agent would do
+      await p.waitFor(/"msg":"logged in again"/, 5000);
+      await sleep(2500); // t1 has expired by now
+      expect(await status(`${base}/readyz`)).toBe(200);
+      expect(p.output()).not.toMatch(/secret refresh failed/);
+      expect(existsSync(path.join(out, "s.json"))).toBe(true);
+    } finally {
+      await p.stop();
+    }
+  });
+
   it("a revoked token is noticed (403, lookup-self), the sidecar logs in again and carries on", async () => {
     const { file, out } = config(`  - path: secret/data/app/db\n    file: db\n    format: raw\n    key: password\n`, { extra: "defaults:\n  refreshInterval: 300ms\n" });
     const p = spawnSidecar(["--config", file]);
