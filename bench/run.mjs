@@ -48,7 +48,9 @@ results.quick = quick;
 let failed = false;
 if (want("lint")) {
   try {
+    const t0 = Date.now();
     results.lint = { date: results.date, quick, ...(await benchLint({ root, quick, log, regen: !values["no-regen"] })) };
+    results.lint.elapsedMs = Date.now() - t0;
   } catch (e) {
     failed = true;
     log(`lint benchmarks failed: ${e.message}`);
@@ -58,7 +60,9 @@ if (want("lint")) {
 if (want("sidecar")) {
   try {
     const { benchSidecar } = await import("./lib/sidecar-bench.mjs");
+    const t0 = Date.now();
     results.sidecar = { date: results.date, quick, ...(await benchSidecar({ root, quick, log })) };
+    results.sidecar.elapsedMs = Date.now() - t0;
   } catch (e) {
     failed = true;
     log(`sidecar benchmarks failed: ${e.stack ?? e.message}`);

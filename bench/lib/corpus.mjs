@@ -98,6 +98,12 @@ export function generateCorpus(opts) {
         write(rel, out.text, { D: "dockerfile", C: "compose", E: "env" }[k], { shard });
         for (const l of out.labels) labels.push({ file: rel, ...l });
       }
+      if (ctx.hasDockerfile) {
+        // Keeps env files out of `COPY . .`, as a maintained project does. The build-context
+        // rules are exercised by the hand-labelled fixtures instead. Not a scored file.
+        const ignore = ["# keep local state and secrets out of the build context", ".git", "node_modules", ".env", ".env.*", "*.env", "**/.env", "**/.env.*", "**/*.env", ...(rng.chance(0.5) ? ["**/*.key", "**/*.pem", ".npmrc"] : [])];
+        writeFileSync(join(outDir, dir, ".dockerignore"), ignore.join("\n") + "\n");
+      }
     }
   });
   const synthFiles = fileRows.length;
@@ -175,7 +181,10 @@ function parseSecretsJson(json) {
     const e = typeof entry === "number" ? { line: entry } : entry;
     if (!file || !Number.isInteger(e?.line)) return;
     const list = byFile.get(file) ?? [];
-    list.push({ line: e.line, endLine: e.endLine ?? e.line, kind: e.kind ?? e.ruleId ?? "fixture", secret: e.secret === undefined ? true : Boolean(e.secret), value: typeof e.value === "string" ? e.value : "" });
+    // A fixture entry with "secret": false is a finding the rule must make whose value is not a
+    // secret (an ARG name, a copied file path): neutral, neither a hit nor a false positive.
+    const secret = e.secret === undefined ? true : Boolean(e.secret);
+    list.push({ line: e.line, endLine: e.endLine ?? e.line, kind: e.kind ?? e.ruleId ?? "fixture", secret, ...(secret ? {} : { neutral: true }), value: typeof e.value === "string" ? e.value : "" });
     byFile.set(file, list);
   };
   const list = Array.isArray(json) ? json : Array.isArray(json?.secrets) ? json.secrets : null;

@@ -46,7 +46,7 @@ export async function benchLint({ root, quick, log, regen = true }) {
     const rc = join(tmp, ".secretlintrc.json");
     writeFileSync(rc, JSON.stringify({ rules: [{ id: "@secretlint/secretlint-rule-preset-recommend" }] }));
     const slFile = join(tmp, "secretlint.json");
-    const sl = runMeasured(process.execPath, [secretlintBin, "--format", "json", "--no-color", "--secretlintrc", rc, "--output", slFile, "synth/**/*", ...corpus.files.filter((f) => f.fixture).map((f) => f.file)], { cwd: corpusDir });
+    const sl = runMeasured(process.execPath, [secretlintBin, "--format", "json", "--no-color", "--secretlintrc", rc, "--output", slFile, "--no-glob", ...corpus.files.map((f) => f.file)], { cwd: corpusDir });
     if (!existsSync(slFile)) throw new Error(`secretlint wrote no report (exit ${sl.status}): ${sl.stderr.slice(0, 500)}`);
     // The report embeds each file's source (secrets included): read what we need, then delete it.
     const slReport = JSON.parse(readFileSync(slFile, "utf8"));
@@ -129,30 +129,38 @@ export async function benchLint({ root, quick, log, regen = true }) {
     };
     log(`start-up: ${out.startup.medianMs.toFixed(1)} ms vs node -e '' ${out.startup.nodeMedianMs.toFixed(1)} ms → ${out.startup.ratio.toFixed(2)}×`);
 
-    // ---- scaling: 250, 500, 1,000, 2,000 files (shards are nested prefixes of the synthetic part)
-    const points = [];
+    // ---- scaling: 250, 500, 1,000, 2,000 files (shards are nested prefixes of the synthetic part).
+    // Sizes are interleaved round-robin so drifting machine load spreads over all four. The fit uses
+    // CPU time (user + system), which another process's load disturbs far less than wall time.
     const shards = corpus.shards;
-    for (let k = 0; k < shards.length; k++) {
+    const points = shards.map((_, k) => {
       const dirs = shards.slice(0, k + 1);
       const files = corpus.files.filter((f) => dirs.some((d) => f.file.startsWith(d + "/")));
-      const bytes = files.reduce((s, f) => s + f.bytes, 0);
-      const times = [];
-      for (let i = 0; i < (quick ? 1 : 3); i++) {
-        const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", join(tmp, "scale.json"), ...dirs], { cwd: corpusDir });
-        times.push(r.ms);
+      return { dirs, files: files.length, mb: files.reduce((s, f) => s + f.bytes, 0) / 1e6, wall: [], cpu: [] };
+    });
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      for (const p of points) {
+        const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", join(tmp, "scale.json"), ...p.dirs], { cwd: corpusDir });
+        p.wall.push(r.ms);
+        p.cpu.push(r.cpuMs);
       }
-      points.push({ files: files.length, mb: bytes / 1e6, wallMs: median(times) });
     }
-    const fit = linearFit(points.map((p) => p.files), points.map((p) => p.wallMs));
-    const fitMb = linearFit(points.map((p) => p.mb), points.map((p) => p.wallMs));
+    const pts = points.map((p) => ({ files: p.files, mb: p.mb, wallMs: median(p.wall), cpuMs: median(p.cpu) }));
+    const useCpu = pts.every((p) => Number.isFinite(p.cpuMs));
+    const y = (p) => (useCpu ? p.cpuMs : p.wallMs);
+    const fit = linearFit(pts.map((p) => p.files), pts.map(y));
+    const fitMb = linearFit(pts.map((p) => p.mb), pts.map(y));
+    const wallFit = linearFit(pts.map((p) => p.files), pts.map((p) => p.wallMs));
     out.scaling = {
-      points,
+      measure: useCpu ? "cpu" : "wall",
+      points: pts,
       fit: { interceptMs: fit.intercept, msPerFile: fit.slope, r2: fit.r2 },
       fitByMb: { interceptMs: fitMb.intercept, msPerMb: fitMb.slope, r2: fitMb.r2 },
-      // Marginal cost of the last 1,000 files against the first 250: ~1 when linear, > 1 when super-linear.
-      marginalRatio: (points[3].wallMs - points[2].wallMs) / (points[3].files - points[2].files) / ((points[1].wallMs - points[0].wallMs) / (points[1].files - points[0].files)),
+      wallFit: { interceptMs: wallFit.intercept, msPerFile: wallFit.slope, r2: wallFit.r2 },
+      // Cost per file of the last 1,000 files against the second 250: ~1 when linear, > 1 when super-linear.
+      marginalRatio: (y(pts[3]) - y(pts[2])) / (pts[3].files - pts[2].files) / ((y(pts[1]) - y(pts[0])) / (pts[1].files - pts[0].files)),
     };
-    log(`scaling: ${points.map((p) => `${p.files} → ${(p.wallMs / 1000).toFixed(2)} s`).join(", ")} (R² ${fit.r2.toFixed(4)})`);
+    log(`scaling (${out.scaling.measure} time): ${pts.map((p) => `${p.files} → ${(y(p) / 1000).toFixed(2)} s`).join(", ")} (R² ${fit.r2.toFixed(4)})`);
     return out;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

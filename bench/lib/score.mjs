@@ -6,8 +6,9 @@
  *
  * A finding is counted once per (file, line). It is a true positive when the line falls inside a
  * secret's span (line..endLine: multi-line values such as PEM blocks), otherwise a false positive,
- * attributed to the look-alike on that line when there is one. A planted secret is found when any
- * finding lands in its span. Only labelled files count.
+ * attributed to the look-alike on that line when there is one. A finding on a fixture's neutral
+ * label (an expected finding whose value is no secret: an ARG name, a copied path) counts as neither.
+ * A planted secret is found when any finding lands in its span. Only labelled files count.
  */
 export function score(findings, corpus) {
   const labelled = new Set(corpus.files.filter((f) => f.labelled).map((f) => f.file));
@@ -22,6 +23,7 @@ export function score(findings, corpus) {
   const found = new Set();
   let tp = 0;
   let fp = 0;
+  let neutral = 0;
   const fpByKind = {};
   const fpByRule = {};
   for (const f of findings) {
@@ -31,6 +33,10 @@ export function score(findings, corpus) {
     seen.add(key);
     const here = (byFile.get(f.file) ?? []).filter((l) => f.line >= l.line && f.line <= l.endLine);
     const secrets = here.filter((l) => l.secret);
+    if (!secrets.length && here.some((l) => l.neutral)) {
+      neutral++;
+      continue;
+    }
     if (secrets.length) {
       tp++;
       for (const s of secrets) found.add(s);
@@ -48,11 +54,12 @@ export function score(findings, corpus) {
     r.planted++;
     if (found.has(s)) r.found++;
   }
-  const decoys = [...byFile.values()].flat().filter((l) => !l.secret).length;
+  const decoys = [...byFile.values()].flat().filter((l) => !l.secret && !l.neutral).length;
   return {
     findings: seen.size,
     truePositives: tp,
     falsePositives: fp,
+    neutralFindings: neutral,
     secretsPlanted: allSecrets.length,
     secretsFound: found.size,
     lookAlikes: decoys,
