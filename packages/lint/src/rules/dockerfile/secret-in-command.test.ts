@@ -55,6 +55,10 @@ testDockerfileRule(rule, {
     expectAt(id, "FROM alpine\nRUN --mount=type=cache,target=/root/.cache wget --password=Fx-Wget-35 https://h/f\n", "Fx-Wget-35"),
     // ONBUILD trigger
     expectAt(id, "FROM alpine\nONBUILD RUN curl --user ci:Fx-Onbuild-36 https://h/x\n", "Fx-Onbuild-36"),
+    // a registry auth written into ~/.docker/config.json
+    expectAt(id, "FROM alpine\nRUN echo '{\"auths\":{\"registry.corp.local\":{\"auth\":\"Fx-DockerCfg-39\"}}}' > /root/.docker/config.json\n", "Fx-DockerCfg-39"),
+    // a .netrc written by printf
+    expectAt(id, "FROM alpine\nRUN printf 'machine git.corp.local login ci password Fx-Netrc-40\\n' > /root/.netrc\n", "Fx-Netrc-40"),
     // escape=` continuation
     expectAt(id, "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN net user admin `\n    Fx-WinCli-37 && app.exe --password=Fx-WinCli-38\n", "Fx-WinCli-38"),
   ],
