@@ -30,7 +30,7 @@ const PEM_BODY = [
 ].join("\n");
 
 describe("findKnownTokens", () => {
-  it.each(Object.entries(T).filter(([k]) => k !== "awsSecret"))("finds a %s token with its exact span", (kind, token) => {
+  it.each(Object.entries(T).filter(([k]) => k !== "awsSecret"))("finds a %s token with its exact span", (_kind, token) => {
     const text = `before ${token} after`;
     const found = findKnownTokens(text);
     expect(found).toHaveLength(1);
