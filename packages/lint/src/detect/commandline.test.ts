@@ -61,6 +61,7 @@ describe("findCommandLineSecrets", () => {
     ["ldapsearch -x -D cn=admin -w Ldap-Pw-57 -b dc=x", ["Ldap-Pw-57"]],
     ["zip -P Zip-Pw-58 out.zip a.txt", ["Zip-Pw-58"]],
     ["7z a -pSevenZ-Pw-59 out.7z dir", ["SevenZ-Pw-59"]],
+    ["HASH=$(openssl passwd -6 Subst-Pw-60)", ["Subst-Pw-60"]],
     [`curl -d '{"username":"admin","password":"Json-Body-46"}' https://api.local/login`, ["Json-Body-46"]],
     [`mongosh --eval 'db.createUser({user: "app", pwd: "Mongo-Eval-47", roles: []})'`, ["Mongo-Eval-47"]],
     ["useradd -m -p \"$(openssl passwd -6 Openssl-Pw-48)\" app", ["Openssl-Pw-48"]],

@@ -12,8 +12,11 @@ export interface CommandLineMatch extends CredentialMatch {
  * Secrets passed on shell command lines (RUN, CMD, HEALTHCHECK, compose `command`):
  * `curl -u user:pass`, `Authorization:` headers, `mysql -pX`, `docker login -p X`, `sshpass -p X`,
  * `htpasswd -b f u X`, `redis-cli -a X`, `--requirepass X`, `IDENTIFIED BY 'X'`, secret-named
- * assignments (`export TOKEN=X`, `TOKEN=X cmd`, `-e TOKEN=X`, `--set db.password=X`), generic
- * `--password=X`/`--token X` flags, `.npmrc` `_authToken=X`, and `echo X | docker login --password-stdin`.
+ * assignments (`export TOKEN=X`, `TOKEN=X cmd`, `-e TOKEN=X`, `--set db.password=X`,
+ * `--from-literal=password=X`, `-Dx.password=X`), generic `--password=X`/`--token X` flags,
+ * `.npmrc` `_authToken=X`, `.netrc` lines, JSON `"password":"X"`, `echo X | docker login
+ * --password-stdin` / `chpasswd` / `passwd`, a few tool-specific forms (composer, mc, sqlcmd,
+ * ldap*, smbclient, zip, 7z, openssl, keytool), and commands inside `$( … )`.
  *
  * Skips `$VAR`, `${VAR}`, `$(cat /run/secrets/x)`, placeholders and prompt forms (`mysql -p`).
  * URL credentials (`psql postgres://u:p@h`) are left to urls.ts so they are reported once.
@@ -53,6 +56,19 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
   const commands = simpleCommands(tokenizeShell(shell));
   for (let ci = 0; ci < commands.length; ci++) {
     const { words, terminator } = commands[ci];
+    // `"$(openssl passwd -6 SECRET)"`: scan the inner command too, mapping back through the word.
+    if (depth < MAX_SUBSTITUTION_DEPTH) {
+      for (const word of words) {
+        if (!word.text.includes("$(")) continue;
+        for (const inner of substitutions(word.text)) {
+          for (const m of scanShell(word.text.slice(inner.from, inner.to), depth + 1)) {
+            const index = word.offsets[inner.from + m.index];
+            found.push({ ...m, index, length: word.offsets[inner.from + m.index + m.length - 1] + 1 - index });
+          }
+        }
+      }
+    }
+
     let w = 0;
     while (w < words.length && ASSIGNMENT_RE.test(words[w].text)) checkAssignment(words[w++]);
     // Wrappers that run another command.
@@ -71,19 +87,6 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
     if (w >= words.length) continue;
     const cmd = basename(words[w].text);
     const args = words.slice(w + 1);
-
-    // `"$(openssl passwd -6 SECRET)"`: scan the inner command too, mapping back through the word.
-    if (depth < MAX_SUBSTITUTION_DEPTH) {
-      for (const word of words) {
-        if (!word.text.includes("$(")) continue;
-        for (const inner of substitutions(word.text)) {
-          for (const m of scanShell(word.text.slice(inner.from, inner.to), depth + 1)) {
-            const index = word.offsets[inner.from + m.index];
-            found.push({ ...m, index, length: word.offsets[inner.from + m.index + m.length - 1] + 1 - index });
-          }
-        }
-      }
-    }
 
     // Generic checks on every argument.
     for (let a = 0; a < args.length; a++) {
