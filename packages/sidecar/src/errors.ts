@@ -62,10 +62,12 @@ export class VaultSealedError extends VaultError {
     super("VAULT_SEALED", message, { ...opts, retryable: true });
   }
 }
-/** 429: slow down. */
+/** 429: slow down. `retryAfterMs` is the server's Retry-After, when it sent one. */
 export class VaultRateLimitedError extends VaultError {
-  constructor(message: string, opts: { status?: number; path: string }) {
-    super("VAULT_RATE_LIMITED", message, { ...opts, retryable: true });
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, opts: { status?: number; path: string; retryAfterMs?: number }) {
+    super("VAULT_RATE_LIMITED", message, { status: opts.status, path: opts.path, retryable: true });
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }
 /** Network failure, timeout or 5xx. */

@@ -6,12 +6,13 @@ import { ConfigError, RenderError, SidecarError, VaultAuthError, VaultNotFoundEr
 import type { Logger } from "./log.js";
 import { Notifier } from "./notify/index.js";
 import { renderSecret } from "./render/index.js";
-import { backoffDelay, jitter, systemClock, type Clock } from "./schedule/clock.js";
+import { jitter, systemClock, type Clock } from "./schedule/clock.js";
 import { Timers } from "./schedule/timers.js";
 import { startStatusServer, type StatusServer } from "./server/index.js";
 import { SidecarMetrics } from "./server/metrics.js";
 import { createAuthenticator } from "./vault/auth.js";
 import { VaultClient } from "./vault/client.js";
+import { retryDelayFor } from "./vault/errors.js";
 import { classifyResponse, kv2MetadataPath, type Fetched } from "./vault/secrets.js";
 import { TokenManager } from "./vault/token.js";
 import { prepareOutputDir, removeFiles, writeAtomic } from "./write/index.js";
@@ -60,6 +61,8 @@ interface Source {
   lease?: Lease;
   attempt: number;
   failingSince?: number;
+  /** Code of the last failure, for /readyz. */
+  lastError?: string;
   /** The shortest refreshInterval among its files. */
   refreshMs: number;
 }
@@ -218,7 +221,7 @@ export class Sidecar {
       try {
         return await this.fetchAndRender(s);
       } catch (err) {
-        const delay = backoffDelay(attempt, { initialMs: this.config.vault.retry.initial, maxMs: this.config.vault.retry.max }, this.clock.random);
+        const delay = retryDelayFor(err, attempt, { initialMs: this.config.vault.retry.initial, maxMs: this.config.vault.retry.max }, this.clock.random);
         if (!(err instanceof SidecarError) || !err.retryable || this.clock.now() + delay > deadline) throw err;
         this.log.warn({ path: s.path, file: this.files(s), err: safeErr(err), retryInMs: delay }, "read failed; retrying");
         await new Promise((r) => this.clock.setTimeout(() => r(undefined), delay));
@@ -390,7 +393,8 @@ export class Sidecar {
   private failed(s: Source, err: unknown): void {
     s.failingSince ??= this.clock.now();
     for (const o of s.outputs) this.metrics.renderFailures.inc({ file: o.cfg.file, code: codeOf(err) });
-    const delay = backoffDelay(s.attempt++, { initialMs: this.config.vault.retry.initial, maxMs: Math.min(this.config.vault.retry.max, s.refreshMs) }, this.clock.random);
+    s.lastError = codeOf(err);
+    const delay = retryDelayFor(err, s.attempt++, { initialMs: this.config.vault.retry.initial, maxMs: Math.min(this.config.vault.retry.max, s.refreshMs) }, this.clock.random);
     this.log.error({ path: s.path, file: this.files(s), err: safeErr(err), retryInMs: delay }, "secret refresh failed; files left as they were");
     if (err instanceof VaultAuthError) this.conn.tokens.checkAfterDenied().catch((e) => this.log.error({ err: safeErr(e) }, "token check failed"));
     this.updateReadyGauge();
@@ -474,7 +478,7 @@ export class Sidecar {
     if (this.conn?.tokens.isLost) return "vault token lost";
     for (const s of this.sources.values()) {
       if (s.failingSince !== undefined && now - s.failingSince > s.refreshMs) {
-        return `${s.path} failing for ${Math.round((now - s.failingSince) / 1000)}s`;
+        return `${s.path} failing for ${Math.round((now - s.failingSince) / 1000)}s (${s.lastError ?? "error"})`;
       }
     }
     return null;

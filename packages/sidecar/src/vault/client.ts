@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import type NodeVault from "node-vault";
 import { SidecarError, VaultRequestError } from "../errors.js";
 import { Limiter } from "./limiter.js";
-import { toVaultError } from "./errors.js";
+import { parseRetryAfter, toVaultError } from "./errors.js";
 
 const require = createRequire(import.meta.url);
 
@@ -44,6 +44,18 @@ export interface LeaseInfo {
 
 type Body = Record<string, any>;
 
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/** Calls `fn` with every response that comes through `agent` (http.Agent has no public hook). */
+function onResponse(agent: http.Agent, fn: (res: http.IncomingMessage) => void): void {
+  const a = agent as unknown as { addRequest(req: http.ClientRequest, options: unknown): void };
+  const addRequest = a.addRequest.bind(agent);
+  a.addRequest = (req, options) => {
+    req.once("response", fn);
+    addRequest(req, options);
+  };
+}
+
 /** A configured TLS file that cannot be read is a configuration error (exit 2). */
 export class TlsFileError extends SidecarError {
   constructor(message: string) {
@@ -75,6 +87,8 @@ export class VaultClient {
   private currentToken: string | undefined;
   /** Values scrubbed from error messages. */
   private readonly scrubList = new Set<string>();
+  /** Set by a 429 with Retry-After: no request goes out before this time (ms since the epoch). */
+  private pauseUntil = 0;
 
   constructor(private readonly opts: VaultClientOptions) {
     const factory = require("node-vault") as typeof NodeVault;
@@ -103,6 +117,15 @@ export class VaultClient {
       servername: tls.serverName,
       rejectUnauthorized: !tls.insecureSkipVerify,
     });
+    // node-vault drops response headers, so Retry-After is read where the response arrives.
+    for (const agent of [this.httpAgent, this.httpsAgent]) onResponse(agent, (res) => this.noteRetryAfter(res));
+  }
+
+  private noteRetryAfter(res: http.IncomingMessage): void {
+    if (res.statusCode !== 429) return;
+    const ms = parseRetryAfter(res.headers["retry-after"]);
+    // Capped: a confused server must not park the sidecar for hours.
+    if (ms !== undefined) this.pauseUntil = Math.max(this.pauseUntil, Date.now() + Math.min(ms, MAX_RETRY_AFTER_MS));
   }
 
   get token(): string | undefined {
@@ -136,6 +159,9 @@ export class VaultClient {
   }
 
   private async call<T>(op: string, path: string, fn: () => Promise<T>): Promise<T> {
+    // Vault asked us (429 Retry-After) to send nothing until then.
+    const pause = this.pauseUntil - Date.now();
+    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
     return this.limiter.run(async () => {
       const started = performance.now();
       try {
@@ -144,7 +170,8 @@ export class VaultClient {
         return res;
       } catch (err) {
         this.opts.onRequest?.(op, (performance.now() - started) / 1000, "error");
-        throw toVaultError(err, op, path, [...this.scrubList]);
+        const retryAfter = this.pauseUntil - Date.now();
+        throw toVaultError(err, op, path, [...this.scrubList], retryAfter > 0 ? retryAfter : undefined);
       }
     });
   }

@@ -1,3 +1,4 @@
+import { backoffDelay, type BackoffOptions } from "../schedule/clock.js";
 import {
   VaultAuthError,
   VaultError,
@@ -15,7 +16,7 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ET
  * purpose: an AxiosError carries the request config, X-Vault-Token included.
  * `secrets` are scrubbed from the server's message in case it echoes them.
  */
-export function toVaultError(err: unknown, op: string, path: string, secrets: string[] = []): VaultError {
+export function toVaultError(err: unknown, op: string, path: string, secrets: string[] = [], retryAfterMs?: number): VaultError {
   if (err instanceof VaultError) return err;
   const e = err as { response?: { statusCode?: number; body?: unknown }; code?: string; message?: string; name?: string };
   const status = e?.response?.statusCode;
@@ -27,7 +28,7 @@ export function toVaultError(err: unknown, op: string, path: string, secrets: st
     const opts = { status, path };
     if (status === 401 || status === 403) return new VaultAuthError(msg, opts);
     if (status === 404) return new VaultNotFoundError(msg, opts);
-    if (status === 429) return new VaultRateLimitedError(msg, opts);
+    if (status === 429) return new VaultRateLimitedError(retryAfterMs ? `${msg} (Retry-After ${Math.ceil(retryAfterMs / 1000)}s)` : msg, { ...opts, retryAfterMs });
     if (status === 503 && /sealed/i.test(serverMsg)) return new VaultSealedError(msg, opts);
     // 412: a performance standby has not caught up yet; 5xx: server trouble. Both pass.
     if (status >= 500 || status === 412) return new VaultUnavailableError(msg, opts);
@@ -47,4 +48,25 @@ function scrub(text: string, secrets: string[]): string {
   let out = text.slice(0, 300);
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[redacted]");
   return out;
+}
+
+/**
+ * The wait before retrying after `err`. A 429 waits at least the server's Retry-After and
+ * otherwise backs off harder than other failures: four times the step, up to twice the max.
+ */
+export function retryDelayFor(err: unknown, attempt: number, opts: BackoffOptions, random: () => number = Math.random): number {
+  if (err instanceof VaultRateLimitedError) {
+    return Math.max(err.retryAfterMs ?? 0, backoffDelay(attempt + 2, { initialMs: opts.initialMs, maxMs: opts.maxMs * 2 }, random));
+  }
+  return backoffDelay(attempt, opts, random);
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined if absent or invalid. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  const t = v.trim();
+  if (/^\d+$/.test(t)) return Number(t) * 1000;
+  const at = Date.parse(t);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

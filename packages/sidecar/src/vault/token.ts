@@ -5,6 +5,7 @@ import { Timers } from "../schedule/timers.js";
 import { SidecarError, VaultAuthError } from "../errors.js";
 import type { Authenticator } from "./auth.js";
 import type { VaultClient } from "./client.js";
+import { retryDelayFor } from "./errors.js";
 
 export interface TokenManagerOptions {
   clock: Clock;
@@ -76,7 +77,7 @@ export class TokenManager {
       } catch (err) {
         metrics.logins.inc({ outcome: "error" });
         const e = err instanceof SidecarError ? err : new SidecarError("LOGIN_FAILED", "login failed", true);
-        const delay = backoffDelay(attempt, retry, clock.random);
+        const delay = retryDelayFor(e, attempt, retry, clock.random);
         if (opts.failFast && !e.retryable) throw e;
         if (opts.deadline !== undefined && clock.now() + delay > opts.deadline) throw e;
         log.warn({ err: e, method: this.auth.method, attempt: attempt + 1, retryInMs: delay }, "login failed; retrying");

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { faultEnv, fileText, fixture, http, leaks, readyz, sleep, spawnSidecar, until } from "./sidecar-helpers.js";
+
+// Issue 8: Vault sealed (503) or rate-limiting (429) mid-run. The issue says 10 s; 4 s here keeps
+// the suite fast and is still four refresh intervals (1 s) and several backoff steps (max 1 s).
+const OUTAGE_MS = 4000;
+
+describe("sidecar fault: Vault sealed or rate-limiting mid-run", () => {
+  let env: Awaited<ReturnType<typeof faultEnv>>;
+
+  beforeAll(async () => {
+    env = await faultEnv({ kv2: { "app/db": { password: fixture("pw0") }, "app/api": { key: fixture("api0") } } });
+  });
+  afterAll(async () => {
+    await env?.close();
+    expect(leaks.check()).toEqual([]);
+  });
+
+  const secrets = `  - path: secret/data/app/db\n    file: db\n    format: raw\n    key: password\n  - path: secret/data/app/api\n    file: api.json\n    format: json\n`;
+
+  /** Runs a sidecar to ready, applies `fault` for OUTAGE_MS, and checks the files never moved. */
+  async function outage(name: string, fault: () => void, clear: () => void, expectReason: RegExp): Promise<{ requests: number; output: string }> {
+    const { file, out } = env.config(secrets);
+    const p = spawnSidecar(["--config", file]);
+    try {
+      const base = await p.baseUrl();
+      await until("ready", async () => (await readyz(base)) === 200);
+      const snap = () => ["db", "api.json"].map((f) => ({ bytes: readFileSync(path.join(out, f)), mtime: statSync(path.join(out, f)).mtimeMs }));
+      const before = snap();
+      env.vault.resetStats();
+      fault();
+      // A change made during the outage cannot be read yet.
+      const during = fixture(`${name}-during`);
+      const start = Date.now();
+      let sawNotReady = "";
+      while (Date.now() - start < OUTAGE_MS) {
+        const r = await http(`${base}/readyz`);
+        if (r.status === 503) sawNotReady = r.body;
+        const now = snap();
+        for (let i = 0; i < now.length; i++) {
+          expect(now[i].bytes.equals(before[i].bytes), `${name}: file ${i} changed during the outage`).toBe(true);
+          expect(now[i].mtime).toBe(before[i].mtime);
+        }
+        await sleep(100);
+      }
+      const requests = env.vault.stats().total;
+      expect(sawNotReady, `${name}: /readyz never reported the outage`).toMatch(expectReason);
+      expect((await http(`${base}/healthz`)).status).toBe(200);
+      clear();
+      await env.kvPut("app/db", { password: during });
+      await until(`${name}: change propagates after recovery`, () => fileText(path.join(out, "db")) === during, 4000);
+      await until(`${name}: ready again`, async () => (await readyz(base)) === 200, 4000);
+      expect(p.child.exitCode).toBeNull();
+      return { requests, output: p.output() };
+    } finally {
+      clear();
+      await p.stop();
+    }
+  }
+
+  let sealedRequests = 0;
+
+  it("sealed (503): files byte-for-byte intact, /readyz says sealed, next change propagates", async () => {
+    const r = await outage("sealed", () => env.vault.seal(), () => env.vault.unseal(), /sealed/i);
+    sealedRequests = r.requests;
+    expect(r.output).toMatch(/VAULT_SEALED/);
+  });
+
+  it("429 with Retry-After: files intact, /readyz says rate limited, Retry-After is followed", async () => {
+    const r = await outage(
+      "throttled",
+      () => env.vault.setFaults({ throttle: { rate: 1, retryAfter: 2 } }),
+      () => env.vault.clearFaults(),
+      /rate.limit/i,
+    );
+    // Two paths, Retry-After 2 s over a 4 s outage: at most ~3 attempts each.
+    expect(r.requests, `requests during the throttle: ${r.requests}`).toBeLessThanOrEqual(8);
+    expect(r.output).toMatch(/VAULT_RATE_LIMITED/);
+  });
+
+  it("429 without Retry-After backs off harder than a sealed Vault", async () => {
+    const r = await outage(
+      "throttled-no-ra",
+      () => env.vault.setFaults({ throttle: { rate: 1, retryAfter: null } }),
+      () => env.vault.clearFaults(),
+      /rate.limit/i,
+    );
+    expect(sealedRequests).toBeGreaterThan(0);
+    expect(r.requests, `429: ${r.requests} requests, sealed: ${sealedRequests}`).toBeLessThan(sealedRequests * 0.75);
+  });
+});
