@@ -42,7 +42,7 @@ const PATTERNS: TokenPattern[] = [
   // (40 base64 characters; only trusted with an AWS/secret word shortly before it.)
   {
     kind: "aws-secret-access-key", label: "AWS secret access key",
-    re: /(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g,
+    re: /(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g,
     accept: (s, text, index) =>
       /aws|secret.?access|secret.?key/i.test(text.slice(Math.max(0, index - 60), index)) &&
       /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9]/.test(s) && looksRandom(s),

@@ -20,6 +20,8 @@ describe("classifyValue", () => {
     ["https://downloads.python.org/x", "url"],
     ["hunter2-Tr0ub4dor", "literal"], ["s3cr3t", "literal"], ["abc$VAR-longliteral", "literal"],
     ["/k7MDENG+bPxRfiCYzzKeyMaterialQ==", "literal"],
+    ["/oUH0WLnmtp2h/X6/RyguoaJSFDEZF7NRh8N9Ilo", "literal"],
+    ["/usr/local/lib/python3.12/site-packages", "path"],
   ])("%s → %s", (value, kind) => {
     expect(classifyValue(value)).toBe(kind);
   });

@@ -81,6 +81,9 @@ export function isPlaceholder(value: string): boolean {
 /** A path-looking value that is really base64 (`/k7MDENG+bPxRfiCY==`): long, random, no dots or word-ish segments. */
 function looksLikeBase64Secret(v: string): boolean {
   if (/[+=]/.test(v) && looksRandom(v)) return true;
+  // AWS-style secret keys may start with `/` and hold a few more: 32+ random characters, no dot.
+  const flat = v.replace(/\//g, "");
+  if (v.length >= 32 && !v.includes(".") && /[a-z]/.test(flat) && /[A-Z]/.test(flat) && /\d/.test(flat) && looksRandom(flat)) return true;
   const segments = v.split("/").filter(Boolean);
   return segments.length > 0 && segments.every((s) => s.length >= 16 && looksRandom(s) && !s.includes("."));
 }

@@ -28,6 +28,8 @@ testDockerfileRule(rule, {
     // Multi-stage: the ARG in the builder stage is still in that stage's history.
     { code: "FROM golang:1.23 AS build\nARG GOPRIVATE_TOKEN\nRUN go build\nFROM scratch\nCOPY --from=build /out /app\n", errors: [{ ruleId: id, line: 2, column: 5 }] },
     { code: "FROM alpine\nARG A=1 SECRET_KEY B=2\n", errors: [{ ruleId: id, line: 2, column: 9 }] },
+    // A copy of an ARG whose default is a placeholder is as quiet as the ARG.
+    { code: "FROM alpine\nARG DB_PASSWORD=your-password-here\nENV DATABASE_URL=postgres://app:${DB_PASSWORD}@db/app\n", errors: [{ ruleId: id, line: 2, column: 5, severity: "info" }, { ruleId: id, line: 3, column: 18, severity: "info" }] },
     { code: "FROM alpine\nONBUILD ARG DEPLOY_KEY\n", errors: [{ ruleId: id, line: 2, column: 13 }] },
   ],
 });

@@ -15,18 +15,18 @@ export default defineRule<DockerfileDoc>({
   check(ctx) {
     const { doc, names } = ctx;
     // ARGs declared before the first FROM are visible to a stage that re-declares them.
-    const globalArgs = new Set<string>();
-    const stageArgs = new Map<number, Set<string>>();
-    const declared = (ins: DfInstruction, name: string) => (ins.stage < 0 ? globalArgs.has(name) : stageArgs.get(ins.stage)?.has(name) ?? false);
+    // Declared ARGs and whether their default is a placeholder, per stage (-1: before the first FROM).
+    const stageArgs = new Map<number, Map<string, boolean>>();
+    const declared = (ins: DfInstruction, name: string) => stageArgs.get(ins.stage)?.get(name);
 
     for (const { ins } of walkInstructions(doc)) {
       if (ins.keyword === "ARG") {
-        const set = ins.stage < 0 ? globalArgs : stageArgs.get(ins.stage) ?? new Set<string>();
-        stageArgs.set(ins.stage, set);
+        const args = stageArgs.get(ins.stage) ?? new Map<string, boolean>();
+        stageArgs.set(ins.stage, args);
         for (const pair of ins.pairs) {
-          set.add(pair.name);
-          if (classifyName(pair.name, names) !== "secret") continue;
           const kind = pair.value === null ? "empty" : classifyValue(pair.value.text);
+          args.set(pair.name, kind === "placeholder");
+          if (classifyName(pair.name, names) !== "secret") continue;
           // A literal default is secret-in-env's finding; here: no default, a reference or a placeholder.
           if (kind !== "empty" && kind !== "reference" && kind !== "placeholder") continue;
           ctx.report({
@@ -44,7 +44,7 @@ export default defineRule<DockerfileDoc>({
         for (const pair of ins.pairs) {
           if (!pair.value || !hasReference(pair.value.text)) continue;
           const copied = referencedNames(pair.value.text).find(
-            (ref) => declared(ins, ref) && (classifyName(ref, names) === "secret" || classifyName(pair.name, names) === "secret"),
+            (ref) => declared(ins, ref) !== undefined && (classifyName(ref, names) === "secret" || classifyName(pair.name, names) === "secret"),
           );
           if (!copied) continue;
           ctx.report({
@@ -53,6 +53,7 @@ export default defineRule<DockerfileDoc>({
             value: pair.value.text,
             name: pair.name,
             fix: `Drop this ENV. ${buildSecretFix(doc, copied)} ${runtimeSecretFix(pair.name)}`,
+            severity: declared(ins, copied) ? "info" : undefined,
           });
         }
       }
