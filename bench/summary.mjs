@@ -22,8 +22,8 @@ if (L && !L.error) {
   out.push(`| precision, ours / secretlint | **${pct(P.stowaway.precision)}** / ${pct(P.secretlint.precision)} | TP ${P.stowaway.truePositives} / ${P.secretlint.truePositives}, FP ${P.stowaway.falsePositives} / ${P.secretlint.falsePositives}; our errors only: ${pct(P.stowawayErrorsOnly.precision)} |`);
   out.push(`| recall, ours / secretlint | **${pct(P.stowaway.recall)}** / ${pct(P.secretlint.recall)} | of ${P.stowaway.secretsPlanted} planted secrets; our errors only: ${pct(P.stowawayErrorsOnly.recall)} |`);
   out.push(`| peak RSS, whole corpus | ${mb(L.memory.peakRssKb)} | secretlint ${mb(L.secretlint.peakRssKb)} |`);
-  for (const p of L.scaling.points) out.push(`| scaling, ${p.files} files | ${ms(p.wallMs)} | ${n(p.mb)} MB |`);
-  out.push(`| scaling fit | R² ${n(L.scaling.fit.r2, 4)} | ${n(L.scaling.fit.msPerFile, 2)} ms a file; marginal cost ratio ${n(L.scaling.marginalRatio, 2)} |`);
+  for (const p of L.scaling.points) out.push(`| scaling, ${p.files} files | ${ms(p.cpuMs)} CPU | ${ms(p.wallMs)} wall; ${n(p.mb)} MB |`);
+  out.push(`| scaling fit (${L.scaling.measure} time) | R² **${n(L.scaling.fit.r2, 4)}** | ${n(L.scaling.fit.msPerFile, 2)} ms a file + ${ms(L.scaling.fit.interceptMs)}; marginal cost ratio ${n(L.scaling.marginalRatio, 2)}; on wall time R² ${n(L.scaling.wallFit?.r2, 4)} |`);
   const fp = Object.entries(P.stowaway.falsePositivesByRule).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
   const missed = Object.entries(P.stowaway.recallByKind).filter(([, v]) => v.found < v.planted).map(([k, v]) => `${k} ${v.planted - v.found}/${v.planted}`).join(", ") || "none";
   const slMissed = Object.entries(P.secretlint.recallByKind).filter(([, v]) => v.found < v.planted).map(([k, v]) => `${k} ${v.found}/${v.planted}`).join(", ") || "none";
