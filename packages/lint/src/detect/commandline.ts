@@ -350,8 +350,8 @@ const ASSIGNMENT_FLAGS = new Set(["from-literal", "build-arg", "env", "set", "se
 const NPM_AUTH_HINT_RE = /_auth|_password|npmauth/i;
 const SQL_HINT_RE = /identified|password/i;
 const SQL_PASSWORD_RES = [
-  /\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+(?:PASSWORD\s+)?(['"])((?:(?!\1).)*)\1/gi,
-  /\b(?:CREATE|ALTER)\s+(?:USER|ROLE|LOGIN)\b[^;]*?\bPASSWORD\s*=?\s*(['"])((?:(?!\1).)*)\1/gi,
+  /\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+(?:PASSWORD\s+)?(['"])((?:(?!\1).){0,300})\1/gi,
+  /\b(?:CREATE|ALTER)\s+(?:USER|ROLE|LOGIN)\b[^;]{0,300}?\bPASSWORD\s*=?\s*(['"])((?:(?!\1).){0,300})\1/gi,
 ];
 
 /** Flags whose `=value` is a secret even though their name doesn't say so. */
@@ -382,18 +382,19 @@ function isCommandSecret(value: string): boolean {
   return kind === "literal" || kind === "checksum" || (kind === "number" && value.length >= 4);
 }
 
-/** Bodies of top-level `$( … )` substitutions in a word's text (offsets into the text). */
+/** Bodies of top-level `$( … )` substitutions in a word's text (offsets into the text); one pass. */
 function substitutions(text: string): { from: number; to: number }[] {
   const out: { from: number; to: number }[] = [];
-  for (let i = text.indexOf("$("); i >= 0; i = text.indexOf("$(", i + 1)) {
-    let depth = 0;
-    for (let j = i + 1; j < text.length; j++) {
-      if (text[j] === "(") depth++;
-      else if (text[j] === ")" && --depth === 0) {
-        out.push({ from: i + 2, to: j });
-        i = j;
-        break;
-      }
+  let open = -1;
+  let depth = 0;
+  for (let j = 0; j < text.length; j++) {
+    const c = text[j];
+    if (c === "(") {
+      if (depth === 0 && text[j - 1] === "$") open = j + 1;
+      if (open >= 0) depth++;
+    } else if (c === ")" && depth > 0 && --depth === 0) {
+      out.push({ from: open, to: j });
+      open = -1;
     }
   }
   return out;

@@ -191,16 +191,29 @@ export function findKnownTokens(text: string): TokenMatch[] {
 /** PEM / OpenSSH / PGP private key blocks: the span runs from BEGIN to END (or to the end of the body). */
 function findPrivateKeys(text: string): TokenMatch[] {
   const out: TokenMatch[] = [];
+  // Once an END search fails, every later one fails too: remember it, so repeated headers stay linear.
+  let endMissing = false;
   PRIVATE_KEY_BEGIN_RE.lastIndex = 0;
   for (let m = PRIVATE_KEY_BEGIN_RE.exec(text); m !== null; m = PRIVATE_KEY_BEGIN_RE.exec(text)) {
-    PRIVATE_KEY_END_RE.lastIndex = m.index + m[0].length;
-    const end = PRIVATE_KEY_END_RE.exec(text);
-    const stop = end ? end.index + end[0].length : text.length;
-    const body = text.slice(m.index + m[0].length, end ? end.index : text.length);
+    const headerEnd = m.index + m[0].length;
+    let end: RegExpExecArray | null = null;
+    if (!endMissing) {
+      PRIVATE_KEY_END_RE.lastIndex = headerEnd;
+      end = PRIVATE_KEY_END_RE.exec(text);
+      endMissing = end === null;
+    }
+    // Without an END line, the key runs to the next header or 16 KiB, whichever comes first.
+    const nextHeader = text.indexOf("-----BEGIN ", headerEnd);
+    const bodyEnd = end ? end.index : Math.min(nextHeader < 0 ? text.length : nextHeader, headerEnd + 16_384);
+    const stop = end ? end.index + end[0].length : bodyEnd;
+    const body = text.slice(headerEnd, bodyEnd);
     // A header followed by `$KEY` or `...` is a template, not a key: demand real base64 material.
     const material = body.replace(/\\n|[\s"'\\]/g, "");
-    const longest = Math.max(0, ...(material.match(/[A-Za-z0-9+/=]{40,}/g) ?? []).map((s) => s.length));
-    if (longest < 40 || /x{6,}|X{6,}|example|\.\.\./i.test(body)) continue;
+    const longest = (material.match(/[A-Za-z0-9+/=]{40,}/g) ?? []).reduce((max, run) => Math.max(max, run.length), 0);
+    if (longest < 40 || /x{6,}|X{6,}|example|\.\.\./i.test(body)) {
+      PRIVATE_KEY_BEGIN_RE.lastIndex = headerEnd;
+      continue;
+    }
     const label = m[1].includes("OPENSSH") ? "OpenSSH private key" : m[1].includes("PGP") ? "PGP private key" : "private key";
     out.push({ index: m.index, length: stop - m.index, kind: "private-key", label });
     PRIVATE_KEY_BEGIN_RE.lastIndex = stop;
