@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { SecretConfig, SidecarConfig, NotifyConfig } from "./config/schema.js";
 import { parseConfigText, parseListen, type Env } from "./config/load.js";
-import { ConfigError, RenderError, SidecarError, VaultAuthError, VaultNotFoundError } from "./errors.js";
+import { ConfigError, RenderError, SidecarError, VaultAuthError, VaultNotFoundError, VaultRequestError } from "./errors.js";
 import type { Logger } from "./log.js";
 import { Notifier } from "./notify/index.js";
 import { renderSecret } from "./render/index.js";
@@ -63,6 +63,8 @@ interface Source {
   failingSince?: number;
   /** Code of the last failure, for /readyz. */
   lastError?: string;
+  /** False once Vault refused sys/leases/lookup (policy): the lease is then only checked at renewal. */
+  leaseLookup?: boolean;
   /** The shortest refreshInterval among its files. */
   refreshMs: number;
 }
@@ -407,12 +409,43 @@ export class Sidecar {
     if (s.kind === "leased" && lease && lease.duration > 0) {
       const left = lease.expiresAt - this.clock.now();
       const at = jitter((left * 2) / 3, 0.1, this.clock.random);
-      if (lease.renewable) this.timers.schedule(key, at, () => this.renewLease(s));
+      const check = jitter(s.refreshMs, 0.1, this.clock.random);
+      // A lease revoked out of band is noticed within refreshInterval, not at its renewal.
+      if (s.leaseLookup !== false && check < at) this.timers.schedule(key, check, () => this.checkLease(s));
+      else if (lease.renewable) this.timers.schedule(key, at, () => this.renewLease(s));
       else this.timers.schedule(key, at, () => this.refresh(s, { forceFetch: true }));
       return;
     }
     // KV v1's advisory 768h lease is ignored on purpose: KV is re-read on our own interval.
     this.timers.schedule(key, jitter(s.refreshMs, 0.1, this.clock.random), () => this.refresh(s));
+  }
+
+  /** sys/leases/lookup: is the lease still alive? Revoked or expired → fresh credentials now. */
+  private async checkLease(s: Source): Promise<void> {
+    const lease = s.lease;
+    if (!lease || !this.isCurrent(s)) return;
+    try {
+      await this.conn.client.lookupLease(lease.id);
+    } catch (err) {
+      if (err instanceof VaultRequestError && err.status === 400) {
+        this.log.warn({ path: s.path, file: this.files(s), lease: leaseName(lease.id) }, "lease revoked or expired; fetching new credentials");
+        await this.refresh(s, { forceFetch: true });
+        return;
+      }
+      if (err instanceof VaultAuthError) {
+        // The token may be gone (then a new login re-fetches every lease), or the policy denies lookups.
+        const generation = this.conn.tokens.generation;
+        await this.conn.tokens.checkAfterDenied().catch(() => {});
+        if (!this.isCurrent(s) || s.lease !== lease || this.conn.tokens.generation !== generation) return;
+        if (!this.conn.tokens.isLost) {
+          s.leaseLookup = false;
+          this.log.info({ path: s.path, file: this.files(s) }, "sys/leases/lookup denied; the lease is checked at renewal only");
+        }
+      } else {
+        this.log.debug({ path: s.path, file: this.files(s), err: safeErr(err) }, "lease lookup failed");
+      }
+    }
+    if (this.isCurrent(s) && s.lease === lease) this.scheduleNext(s);
   }
 
   private async renewLease(s: Source): Promise<void> {

@@ -227,6 +227,14 @@ export class VaultClient {
     return { leaseId: body?.lease_id || leaseId, ttl: Number(body?.lease_duration) || 0, renewable: body?.renewable === true };
   }
 
+  /** PUT sys/leases/lookup (in Vault's default policy): throws HTTP 400 "invalid lease" once it is revoked or expired. */
+  async lookupLease(leaseId: string): Promise<{ ttl: number }> {
+    const body = await this.call("lease_lookup", "sys/leases/lookup", () =>
+      this.nv.request({ path: "/sys/leases/lookup", method: "PUT", json: { lease_id: leaseId }, ...this.requestOptions() }),
+    );
+    return { ttl: Number(body?.data?.ttl) || 0 };
+  }
+
   /** PUT sys/leases/revoke. */
   async revokeLease(leaseId: string): Promise<void> {
     await this.call("lease_revoke", "sys/leases/revoke", () =>
