@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { lstat } from "node:fs/promises";
+import path from "node:path";
 import type { SecretConfig, SidecarConfig, NotifyConfig } from "./config/schema.js";
 import { parseConfigText, parseListen, type Env } from "./config/load.js";
 import { ConfigError, RenderError, SidecarError, VaultAuthError, VaultNotFoundError, VaultRequestError } from "./errors.js";
@@ -176,6 +178,18 @@ export class Sidecar {
     return out;
   }
 
+  /** False (and logged) when a file of `s` was deleted under us: it must be rendered again. */
+  private async filesPresent(s: Source): Promise<boolean> {
+    const dir = this.config.output.dir;
+    for (const o of s.outputs) {
+      if (!(await lstat(path.join(dir, o.cfg.file)).catch(() => undefined))) {
+        this.log.warn({ path: s.path, file: o.cfg.file }, "file missing from output.dir; rendering it again");
+        return false;
+      }
+    }
+    return true;
+  }
+
   private files(s: Source): string {
     return s.outputs.map((o) => o.cfg.file).join(",");
   }
@@ -265,8 +279,14 @@ export class Sidecar {
     }
   }
 
-  private writeFile(o: Output, bytes: Buffer): Promise<boolean> {
+  private async writeFile(o: Output, bytes: Buffer): Promise<boolean> {
     const out = this.config.output;
+    const st = await lstat(out.dir).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      // Deleted (or replaced) under us: create it again, with the same tmpfs check, mode and owner as at start.
+      this.log.error({ dir: out.dir }, st ? "output.dir is no longer a directory" : "output.dir is gone; creating it again");
+      await prepareOutputDir(out, undefined, false);
+    }
     return writeAtomic(out.dir, o.cfg.file, bytes, { mode: o.cfg.mode ?? out.mode, uid: o.cfg.uid ?? out.uid, gid: o.cfg.gid ?? out.gid }, this.dirMode);
   }
 
@@ -320,7 +340,7 @@ export class Sidecar {
           }
           throw err;
         });
-        if (meta && Number(meta?.data?.current_version) === s.version) {
+        if (meta && Number(meta?.data?.current_version) === s.version && (await this.filesPresent(s))) {
           this.succeeded(s);
           return;
         }

@@ -5,6 +5,16 @@ import { WriteError } from "../errors.js";
 
 export const TEMP_PREFIX = ".stowaway-tmp-";
 
+/** What an operator should read in the log for the write failures that happen in practice. */
+const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: "no space left on the output filesystem; the old file is kept",
+  EDQUOT: "disk quota exceeded; the old file is kept",
+  EROFS: "the output filesystem is read-only; the old file is kept",
+  ENOENT: "the output directory is missing",
+  EACCES: "permission denied on the output directory",
+  EPERM: "operation not permitted on the output directory",
+};
+
 export interface FileOwner {
   mode: number;
   uid?: number;
@@ -95,7 +105,8 @@ export async function writeAtomic(root: string, rel: string, bytes: Buffer, owne
     await fh?.close().catch(() => {});
     await fs.rm(tmp, { force: true }).catch(() => {});
     if (err instanceof WriteError) throw err;
-    throw new WriteError("WRITE_FAILED", `${rel}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new WriteError("WRITE_FAILED", code ? `${rel}: ${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ""}` : `${rel}: ${(err as Error).message}`);
   }
 }
 
