@@ -7,12 +7,13 @@ import type { NameSettings } from "../../../rule.js";
 
 /**
  * What the Dockerfile rules share: walking instructions (ONBUILD triggers included), the texts
- * each detector reads, fix wording, and the claims that keep one value to one finding.
+ * each detector reads, and fix wording. The analysis is memoized per document and name settings,
+ * so each rule pays for it once.
  *
- * Precedence when several rules see the same characters (most specific first):
- *   secret-in-env  >  secret-in-command  >  url-credentials  >  known-token.
- * A rule skips a span that a rule before it reports. The analysis is memoized per document and
- * name settings, so each rule pays for it once.
+ * One value, one finding: rules report independently, and the engine keeps one finding per span
+ * (the most severe, then the first in `dockerfileRules` order, which runs most specific first:
+ * secret-in-env, secret-in-command, url-credentials, known-token). Rules do not skip each other's
+ * spans, so turning one rule off never hides a secret another rule would report.
  */
 
 /** Every instruction, with ONBUILD triggers following their ONBUILD. */
@@ -40,31 +41,6 @@ export interface Span {
 
 function spanOf(text: DfText, index: number, length: number): Span {
   return { start: text.offsets[index], end: text.offsets[Math.min(index + Math.max(length, 1), text.offsets.length) - 1] + 1 };
-}
-
-/** Spans sorted by start, for overlap queries in O(log n) plus the overlapping run. */
-class SpanIndex {
-  private readonly spans: Span[];
-  private readonly maxLen: number;
-  constructor(spans: Span[]) {
-    this.spans = [...spans].sort((a, b) => a.start - b.start);
-    this.maxLen = this.spans.reduce((m, s) => Math.max(m, s.end - s.start), 0);
-  }
-  overlaps(span: Span): boolean {
-    // Only spans starting in [span.start - maxLen, span.end) can overlap.
-    let lo = 0;
-    let hi = this.spans.length;
-    const from = span.start - this.maxLen;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.spans[mid].start < from) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let k = lo; k < this.spans.length && this.spans[k].start < span.end; k++) {
-      if (span.start < this.spans[k].end) return true;
-    }
-    return false;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,8 +125,6 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
       env.push({ ins, pair, value, placeholder, token, fromDefault });
     }
   }
-  const envSpans = env.map((c) => spanOf(c.value, 0, c.value.text.length));
-  const envIndex = new SpanIndex(envSpans);
 
   const commands: TextCandidate<CommandLineMatch>[] = [];
   for (const { ins } of walkInstructions(doc)) {
@@ -161,26 +135,23 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
     for (const { text, where } of texts) {
       for (const match of findCommandLineSecrets(text.text)) {
         const span = spanOf(text, match.index, match.length);
-        if (!envIndex.overlaps(span)) commands.push({ text, match, span, where, ins });
+        commands.push({ text, match, span, where, ins });
       }
     }
   }
-  const commandSpans = commands.map((c) => c.span);
 
   const urls: TextCandidate<CredentialMatch>[] = [];
   const tokens: TextCandidate<TokenMatch>[] = [];
-  const claimed = new SpanIndex([...envSpans, ...commandSpans]);
   for (const { text, where } of scannableTexts(doc)) {
     for (const match of [...findUrlCredentials(text.text), ...findConnectionStringPasswords(text.text)]) {
       const span = spanOf(text, match.index, match.length);
-      if (!claimed.overlaps(span)) urls.push({ text, match, span, where });
+      urls.push({ text, match, span, where });
     }
   }
-  const claimedWithUrls = new SpanIndex([...envSpans, ...commandSpans, ...urls.map((u) => u.span)]);
   for (const { text, where } of scannableTexts(doc)) {
     for (const match of findKnownTokens(text.text)) {
       const span = spanOf(text, match.index, match.length);
-      if (!claimedWithUrls.overlaps(span)) tokens.push({ text, match, span, where });
+      tokens.push({ text, match, span, where });
     }
   }
   // Name the ENV/ARG/LABEL pair a text-level finding sits in.
