@@ -31,5 +31,8 @@ testDockerfileRule(rule, {
     // A copy of an ARG whose default is a placeholder is as quiet as the ARG.
     { code: "FROM alpine\nARG DB_PASSWORD=your-password-here\nENV DATABASE_URL=postgres://app:${DB_PASSWORD}@db/app\n", errors: [{ ruleId: id, line: 2, column: 5, severity: "info" }, { ruleId: id, line: 3, column: 18, severity: "info" }] },
     { code: "FROM alpine\nONBUILD ARG DEPLOY_KEY\n", errors: [{ ruleId: id, line: 2, column: 13 }] },
+    // real-world shapes: an empty quoted default, and the legacy ENV form copying the ARG
+    { code: 'FROM golang:1.23-alpine AS build\nARG GITHUB_TOKEN=""\nRUN git config --global url."https://${GITHUB_TOKEN}@github.com/".insteadOf "https://github.com/"\n', errors: [{ ruleId: id, line: 2, column: 5 }] },
+    { code: "FROM node:10-alpine\nARG NPM_TOKEN\nENV NPM_TOKEN ${NPM_TOKEN}\n", errors: [{ ruleId: id, line: 2, column: 5 }, { ruleId: id, line: 3, column: 15 }] },
   ],
 });
