@@ -71,4 +71,11 @@ describe("lintTargets", () => {
     expect(report.errors).toEqual([]);
     expect(report.findings.map((f) => `${f.file}:${f.line}`)).toEqual(["app.env:3"]);
   });
+
+  it("reports a parse warning (unterminated heredoc) as info, and still scans the body", async () => {
+    const report = await lintTargets([target("dockerfile", "FROM alpine\nRUN <<EOF\necho hi\nexport API_TOKEN=EngineHeredocFixture42\n")]);
+    expect(report.findings.map((f) => `${f.line}:${f.ruleId}:${f.severity}`)).toEqual(["2:stowaway/parse-warning:info", "4:dockerfile/secret-in-command:error"]);
+    const off = await lintTargets([target("dockerfile", "FROM alpine\nRUN <<EOF\necho hi\n")], { rules: { "stowaway/parse-warning": "off" } });
+    expect(off.findings).toEqual([]);
+  });
 });

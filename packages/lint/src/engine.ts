@@ -10,6 +10,7 @@ import type { FileResult, Finding, LintError, LintReport, LintTarget, Severity }
 export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
 
 export const UNUSED_SUPPRESSION_RULE = "stowaway/unused-suppression";
+export const PARSE_WARNING_RULE = "stowaway/parse-warning";
 
 /** A value or name pattern the team has declared not secret (`.stowaway.yaml` `lint.allow`). */
 export interface AllowEntry {
@@ -174,7 +175,24 @@ export async function lintTarget(
     if (isSuppressed(sups, r.ruleId, r.range.start.line, start)) continue;
     result.findings.push(toFinding(target.file, r));
   }
-  if (options.reportUnusedSuppressions !== false) {
+  if (options.rules?.[PARSE_WARNING_RULE] !== "off") {
+    for (const w of handler.warnings?.(doc) ?? []) {
+      const line = w.line ?? 1;
+      result.findings.push({
+        file: target.file,
+        line,
+        column: w.column ?? 1,
+        endLine: line,
+        endColumn: (w.column ?? 1) + 1,
+        ruleId: PARSE_WARNING_RULE,
+        severity: "info",
+        message: w.message,
+        secret: "",
+        fingerprint: fingerprint(PARSE_WARNING_RULE, target.file, w.code),
+      });
+    }
+  }
+  if (options.reportUnusedSuppressions !== false && options.rules?.[UNUSED_SUPPRESSION_RULE] !== "off") {
     for (const s of sups) {
       if (s.used) continue;
       result.findings.push({

@@ -7,6 +7,7 @@ export const dockerfileHandler: KindHandler<DockerfileDoc> = {
   parse: parseDockerfile,
   rules: dockerfileRules,
   statementStart: (doc, line) => doc.statementStart(line),
+  warnings: (doc) => doc.warnings,
   // `#` after an instruction is an argument; only own-line directives count.
   trailingComments: false,
 };
