@@ -1,7 +1,7 @@
 import { loadConfigFile, parseDuration } from "./config/index.js";
 import { watchConfig } from "./config/watch.js";
 import { ConfigError, SidecarError, WriteError } from "./errors.js";
-import { createLogger } from "./log.js";
+import { createLogger, type Logger } from "./log.js";
 import { Sidecar, safeErr } from "./sidecar.js";
 
 export { ConfigSchema, parseConfig, parseConfigText, loadConfigFile, type SidecarConfig, type SecretConfig } from "./config/index.js";
@@ -38,6 +38,24 @@ export interface SidecarIo {
 export async function sidecarCommand(opts: SidecarCommandOptions, io: SidecarIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   // Info and below to stdout, warnings and errors to stderr.
   const logger = createLogger(io.stdout, undefined, io.stderr);
+  // Node prints an uncaught error with util.inspect, and an AxiosError would show its
+  // X-Vault-Token header: report anything that escapes as code and type only.
+  const onUncaught = (err: unknown) => {
+    logger.fatal({ err: safeErr(err) }, `unexpected error: ${safeErr(err).message}`);
+    process.exit(1);
+  };
+  const onRejection = (err: unknown) => logger.error({ err: safeErr(err) }, `unhandled rejection: ${safeErr(err).message}`);
+  process.on("uncaughtException", onUncaught);
+  process.on("unhandledRejection", onRejection);
+  try {
+    return await runSidecar(opts, logger);
+  } finally {
+    process.off("uncaughtException", onUncaught);
+    process.off("unhandledRejection", onRejection);
+  }
+}
+
+async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<number> {
 
   let onceTimeoutMs = 120_000;
   if (opts.onceTimeout !== undefined) {

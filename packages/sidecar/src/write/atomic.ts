@@ -81,7 +81,7 @@ export async function writeAtomic(root: string, rel: string, bytes: Buffer, owne
   }
   const dir = path.dirname(dest);
   if (dir !== root) {
-    await fs.mkdir(dir, { recursive: true, mode: dirMode });
+    await makeDirs(root, dir, dirMode, owner, rel);
     // A subdirectory created by a racing writer could be a symlink: re-check.
     await safeDestination(root, rel);
   }
@@ -107,6 +107,30 @@ export async function writeAtomic(root: string, rel: string, bytes: Buffer, owne
     if (err instanceof WriteError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new WriteError("WRITE_FAILED", code ? `${rel}: ${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ""}` : `${rel}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Creates the missing directories between root and dir with the output dir's mode (umask
+ * aside) and the file's owner: with a gid, the app must be able to traverse them.
+ */
+async function makeDirs(root: string, dir: string, dirMode: number, owner: FileOwner, rel: string): Promise<void> {
+  let cur = root;
+  for (const part of path.relative(root, dir).split(path.sep)) {
+    cur = path.join(cur, part);
+    try {
+      await fs.mkdir(cur, { mode: dirMode });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") continue;
+      const code = (err as NodeJS.ErrnoException).code ?? "error";
+      throw new WriteError("WRITE_FAILED", `${rel}: cannot create ${path.relative(root, cur)}: ${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ""}`);
+    }
+    await fs.chmod(cur, dirMode);
+    if (owner.uid !== undefined || owner.gid !== undefined) {
+      await fs.chown(cur, owner.uid ?? -1, owner.gid ?? -1).catch((err: NodeJS.ErrnoException) => {
+        throw new WriteError("WRITE_FAILED", `${rel}: cannot set owner of ${path.relative(root, cur)} (${err.code}); run the sidecar as root or drop uid/gid`);
+      });
+    }
   }
 }
 

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { faultEnv, fileText, fixture, http, isRoot, leaks, metrics, readyz, sleep, spawnSidecar, until, write } from "./sidecar-helpers.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+// Issue 8, leaks and hygiene: one sidecar driven through every fault family with unique fixture
+// values; every log line, metric and HTTP response it produced is scanned for them and for any
+// Vault token. (Every other sidecar-*.test.ts file feeds the same collector, and each file's
+// afterAll checks everything collected so far.)
+describe("sidecar: no leaks, file modes, listen address", () => {
+  let env: Awaited<ReturnType<typeof faultEnv>>;
+  const pw = fixture("leakpw");
+  const api = fixture("leakapi");
+
+  beforeAll(async () => {
+    env = await faultEnv({
+      kv2: { "app/db": { username: "app", password: pw }, "app/api": { key: api } },
+      database: { roles: { app: { default_ttl: "1h", max_ttl: "2h" } } },
+    });
+  });
+  afterAll(async () => {
+    env?.vault.clearFaults();
+    await env?.close();
+    expect(leaks.check()).toEqual([]);
+  });
+
+  it("through 500s, 403s, 429s, a seal, timeouts, a revoked token and lease, bad credentials and bad config: nothing printed or served holds a value or token", async () => {
+    const { file, out } = env.config(
+      `  - path: secret/data/app/db\n    file: db.env\n  - path: secret/data/app/db\n    file: url\n    format: template\n    template: "postgres://{{username}}:{{password}}@db/app"\n` +
+        `  - path: secret/data/app/api\n    file: api.json\n    format: json\n  - path: database/creds/app\n    file: dyn.env\n  - path: secret/data/app/db\n    file: pw\n    format: raw\n    key: password\n`,
+    );
+    const p = spawnSidecar(["--config", file], { STOWAWAY_LOG_LEVEL: "debug" });
+    const served: string[] = [];
+    const scrape = async (base: string) => {
+      for (const u of ["/healthz", "/readyz", "/metrics", "/nope", "/quit"]) served.push((await http(`${base}${u}`)).body);
+    };
+    try {
+      const base = await p.baseUrl();
+      await until("ready", async () => (await readyz(base)) === 200);
+      const dyn = fileText(path.join(out, "dyn.env"))!;
+      const dynPw = /^password=(.*)$/m.exec(dyn)![1].replace(/^"|"$/g, "");
+      leaks.secret(dynPw);
+      await scrape(base);
+      const phases: Array<[string, () => void | Promise<void>, () => void]> = [
+        ["500", () => env.vault.setFaults({ failureRate: 1, failureStatus: 500 }), () => env.vault.clearFaults()],
+        ["429", () => env.vault.setFaults({ throttle: { rate: 1, retryAfter: 1 } }), () => env.vault.clearFaults()],
+        ["sealed", () => env.vault.seal(), () => env.vault.unseal()],
+        ["slow", () => env.vault.setFaults({ delayMs: 800 }), () => env.vault.clearFaults()],
+        ["403 token revoked", () => env.vault.revokeAllTokens(), () => {}],
+        ["bad secret id", () => {
+          write(path.join(env.etc, "secret-id"), `${fixture("wrongsid")}\n`);
+          env.vault.revokeAllTokens();
+        }, () => write(path.join(env.etc, "secret-id"), `${env.secretId}\n`)],
+        ["bad config", () => {
+          writeFileSync(file, `${readFileSync(file, "utf8")}  - path: secret/data/app/db\n    file: x\n    format: raw\n    key: ${fixture("cfgkey")}\n    template: ${fixture("cfgtpl")}\n`);
+        }, () => {}],
+      ];
+      for (const [, apply, clear] of phases) {
+        apply();
+        await sleep(1500);
+        await scrape(base);
+        clear();
+        await until("ready again", async () => (await readyz(base)) === 200, 8000);
+      }
+      const rotated = fixture("leakpw2");
+      await env.kvPut("app/db", { username: "app", password: rotated });
+      await until("rotated", () => fileText(path.join(out, "pw")) === rotated, 4000);
+      await scrape(base);
+      const m = await metrics(base);
+      expect(m).toMatch(/stowaway_render_failures_total\{file="db.env",code="VAULT_SEALED"\}/);
+      expect(m).toMatch(/stowaway_render_failures_total\{file="db.env",code="VAULT_RATE_LIMITED"\}/);
+      expect(p.output()).toMatch(/VAULT_UNAVAILABLE.*timed out/);
+      expect(p.output()).toMatch(/login failed; retrying/);
+      expect(p.output()).toMatch(/config reload rejected/);
+      // The direct check for this test (the collector checks the whole suite).
+      const everything = p.output() + served.join("\n");
+      for (const v of [pw, api, dynPw, rotated, env.roleId, env.secretId, env.vault.rootToken]) expect(everything.includes(v)).toBe(false);
+      expect(everything).not.toMatch(/\bhv[sbr]\.[A-Za-z0-9_-]{8,}/);
+    } finally {
+      await p.stop();
+    }
+  }, 60_000);
+
+  it("an error that escapes to the top level is printed as code and type only (no request config)", async () => {
+    const { file } = env.config(`  - path: secret/data/app/api\n    file: api.json\n    format: json\n`);
+    const token = `hvs.${fixture("escaped")}`;
+    const script = `
+      const { sidecarCommand } = await import(${JSON.stringify(path.join(ROOT, "packages/sidecar/dist/index.js"))});
+      setTimeout(() => { throw Object.assign(new Error("Request failed"), { isAxiosError: true, code: "ERR_BAD_RESPONSE", config: { headers: { "X-Vault-Token": ${JSON.stringify(token)} } } }); }, 1000);
+      process.exitCode = await sidecarCommand({ config: ${JSON.stringify(file)} });
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    child.stdout.on("data", (c) => ((text += c), leaks.output(c)));
+    child.stderr.on("data", (c) => ((text += c), leaks.output(c)));
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    expect(code).toBe(1);
+    expect(text).toMatch(/"level":"fatal".*"code":"ERR_BAD_RESPONSE".*unexpected error/);
+    expect(text).not.toContain(token);
+  });
+
+  it("modes: dir 0700 (0750 with a gid), files 0400 by default or as configured; owner when root", async () => {
+    const { file, out } = env.config(`  - path: secret/data/app/db\n    file: a/db.env\n  - path: secret/data/app/api\n    file: api\n    format: raw\n    key: key\n    mode: "0440"\n`);
+    const p = spawnSidecar(["--config", file, "--once"]);
+    expect((await p.exited).code, p.output()).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(out, "a")).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(out, "a/db.env")).mode & 0o777).toBe(0o400);
+    expect(statSync(path.join(out, "api")).mode & 0o777).toBe(0o440);
+    if (isRoot) {
+      const g = env.config(`  - path: secret/data/app/db\n    file: b/db.env\n`, { outputExtra: "  uid: 1234\n  gid: 2345\n" });
+      const p2 = spawnSidecar(["--config", g.file, "--once"]);
+      expect((await p2.exited).code, p2.output()).toBe(0);
+      for (const [f, mode] of [["", 0o750], ["b", 0o750], ["b/db.env", 0o400]] as const) {
+        const st = statSync(path.join(g.out, f));
+        expect(st.mode & 0o777, f).toBe(mode);
+        expect([st.uid, st.gid], f).toEqual([1234, 2345]);
+      }
+    }
+  });
+
+  it("listen: a port alone binds loopback; a non-loopback bind only when named, with a warning", async () => {
+    for (const [listen, host, warns] of [[":0", "127.0.0.1", false], ["0", "127.0.0.1", false], ["0.0.0.0:0", "0.0.0.0", true]] as const) {
+      const { file } = env.config(`  - path: secret/data/app/api\n    file: api.json\n    format: json\n`, { extra: `listen: "${listen}"\n` });
+      // The later `listen:` key wins over the helper's; YAML duplicate keys are an error, so rewrite instead.
+      writeFileSync(file, readFileSync(file, "utf8").replace(/^listen: 127\.0\.0\.1:0\n/m, "").replace(/^listen: .*$/m, `listen: "${listen}"`));
+      const p = spawnSidecar(["--config", file]);
+      try {
+        const m = await p.waitFor(/"address":"([^"]+):(\d+)","msg":"listening"/);
+        expect(m[1], listen).toBe(host);
+        expect(/is not loopback/.test(p.output()), listen).toBe(warns);
+      } finally {
+        await p.stop();
+      }
+    }
+  });
+});
