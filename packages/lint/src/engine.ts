@@ -251,7 +251,7 @@ export function fingerprint(ruleId: string, file: string, value: string): string
 
 function toFinding(file: string, r: Report & { ruleId: string; severity: Severity }): Finding {
   // Defence in depth: rules are told not to quote the value, and we scrub anyway.
-  const secrets = [r.value];
+  const secrets = r.isSecret === false ? [] : [r.value];
   return {
     file,
     line: r.range.start.line,
@@ -261,7 +261,7 @@ function toFinding(file: string, r: Report & { ruleId: string; severity: Severit
     ruleId: r.ruleId,
     severity: r.severity,
     message: scrub(r.message, secrets),
-    secret: redact(r.value),
+    secret: r.isSecret === false ? "" : redact(r.value),
     ...(r.fix ? { fix: scrub(r.fix, secrets) } : {}),
     fingerprint: fingerprint(r.ruleId, file, r.value),
   };

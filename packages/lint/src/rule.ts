@@ -18,6 +18,11 @@ export interface Report {
   message: string;
   /** The raw secret. Only its redacted form ever leaves the engine. */
   value: string;
+  /**
+   * False when `value` only identifies the finding (an ARG name, a copied path) and holds no
+   * secret: reports then show no preview, but the value still keys the fingerprint.
+   */
+  isSecret?: boolean;
   /** The variable or key name, when there is one (for `lint.allow` name patterns). */
   name?: string;
   /** A concrete fix. */

@@ -22,7 +22,8 @@ export function formatGithub(report: LintReport): string {
       `endColumn=${f.endColumn}`,
       `title=${escapeProperty(f.ruleId)}`,
     ].join(",");
-    const msg = f.fix ? `${f.message} [${f.secret}]\nFix: ${f.fix}` : `${f.message} [${f.secret}]`;
+    const text = f.secret ? `${f.message} [${f.secret}]` : f.message;
+    const msg = f.fix ? `${text}\nFix: ${f.fix}` : text;
     lines.push(`::${LEVEL[f.severity]} ${props}::${escapeData(msg)}`);
   }
   return lines.length ? lines.join("\n") + "\n" : "";

@@ -25,6 +25,7 @@ export default defineRule<DockerfileDoc>({
           message: `${ins.keyword} puts a secret file into the image (${info.label}); every layer keeps it, even if a later step deletes it.`,
           // The secret is the file's content, unknown here; this identifies the finding (and is never a credential).
           value: `${ins.keyword} ${src.text}`,
+          isSecret: false,
           fix: `${info.certain ? "Do not copy it" : "If it holds a secret, do not copy it"}: add \`${base}\` to .dockerignore. ${
             /SSH/.test(info.label) ? "For git over SSH use `RUN --mount=type=ssh <command>` with `docker build --ssh default`." : fileSecretFix(secretId(base), destination(ins, base))
           }`,

@@ -34,6 +34,7 @@ export default defineRule<DockerfileDoc>({
             message: `ARG ${pair.name} passes a secret as a build argument: its value is recorded in the image history and build provenance, and a multi-stage build does not remove it.`,
             // Not a secret itself; the engine fingerprints it, so make it distinct from the name in messages.
             value: `build-arg:${pair.name}`,
+            isSecret: false,
             name: pair.name,
             fix: `Replace the ARG with a secret mount. ${buildSecretFix(doc, pair.name)}`,
             // A placeholder default reads as a template; keep it visible but quiet, like placeholders elsewhere.
@@ -51,6 +52,7 @@ export default defineRule<DockerfileDoc>({
             range: doc.rangeOf(pair.value),
             message: `ENV ${pair.name} copies build argument ${copied} into the image config, where anyone who can pull the image reads it.`,
             value: pair.value.text,
+            isSecret: false,
             name: pair.name,
             fix: `Drop this ENV. ${buildSecretFix(doc, copied)} ${runtimeSecretFix(pair.name)}`,
             severity: declared(ins, copied) ? "info" : undefined,

@@ -148,6 +148,7 @@ function report(
     // Not a secret value: the engine needs one to fingerprint the finding. It is prefixed so that
     // scrubbing the value out of the message leaves the paths in the message readable.
     value: `build-context:${hits.map((h) => h.path).join(",")}`,
+    isSecret: false,
     name: hits[0].path,
     message:
       `\`${ins.keyword} ${source.text}\` sends ${what} from the build context into the image` +
