@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   applyBaseline,
@@ -63,7 +63,15 @@ export async function lintCommand(opts: LintCommandOptions, io: CommandIO): Prom
     targets = stagedTargets(io.cwd);
   } else {
     const paths = opts.paths.length ? opts.paths : ["."];
-    const ignore = await createIgnoreMatcher(io.cwd, loaded.path, lintConfig.ignorePaths);
+    // Only a directory walk consults .gitignore and ignorePaths; named files are always linted.
+    const walks = paths.some((p) => {
+      try {
+        return statSync(resolve(io.cwd, p)).isDirectory();
+      } catch {
+        return false;
+      }
+    });
+    const ignore = walks ? await createIgnoreMatcher(io.cwd, loaded.path, lintConfig.ignorePaths) : undefined;
     const found = discoverTargets(paths, { cwd: io.cwd, ignore });
     targets = opts.skipUnknown ? found.targets.filter((t) => kindOfName(t.file) !== undefined) : found.targets;
     missing.push(...found.missing);
