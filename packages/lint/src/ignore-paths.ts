@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 
-type Ignore = ReturnType<typeof import("ignore").default>;
+type Ignore = import("ignore").Ignore;
 
 /**
  * What a directory walk skips: paths that `.gitignore` files exclude (the repository's top
