@@ -1,4 +1,5 @@
 import { tokenizeShell } from "../detect/shell-words.js";
+import { lineIndex } from "./offsets.js";
 import type { ParseProblem, ParseResult, Position, SourceRange } from "../types.js";
 
 /**
@@ -330,17 +331,7 @@ function logicalText(source: string, from: number, to: number, esc: string): DfT
 // ---------------------------------------------------------------------------------------------
 
 function build(source: string, lines: Line[], escapeChar: string, syntax: string | undefined, structure: Structure): ParseResult<DockerfileDoc> {
-  const lineStarts = lines.map((l) => l.start);
-  const position = (offset: number): Position => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - lineStarts[lo] + 1 };
-  };
+  const { position } = lineIndex(source);
   const rangeOf = (text: DfText, index = 0, length = text.text.length - index): SourceRange => {
     if (text.offsets.length === 0) return { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
     const a = Math.max(0, Math.min(index, text.offsets.length - 1));
