@@ -80,7 +80,8 @@ function printTable(r) {
   const row = (what, value, note = "") => rows.push([what, value, note]);
   const L = r.lint;
   if (L && !L.error && want("lint")) {
-    sec(`linter (${L.corpus.files} files, ${fmt.num(L.corpus.mb)} MB, ${L.corpus.secrets} planted secrets, ${L.corpus.decoys} look-alikes)`);
+    const C = L.corpus;
+    sec(`linter (${C.scopeFiles ?? C.files} files, ${fmt.num(C.mb)} MB, ${C.scopeSecrets ?? C.secrets} planted secrets, ${C.scopeLookAlikes ?? C.decoys} look-alikes${L.quick ? "; quick: first shard and fixtures, scaling on all" : ""})`);
     row("throughput", `${fmt.num(L.throughput.filesPerSecond, 0)} files/s, ${fmt.num(L.throughput.mbPerSecond, 2)} MB/s`, `whole corpus in ${fmt.ms(L.throughput.wallMs)} wall, ${fmt.ms(L.throughput.cpuMs)} CPU, one process`);
     row("start-up (median of " + L.startup.runs + ")", `${fmt.ms(L.startup.medianMs)} = ${fmt.num(L.startup.ratio, 2)}× node -e ''`, `node -e '' ${fmt.ms(L.startup.nodeMedianMs)}; target ≤ ${L.startup.target}× ${L.startup.ratio <= L.startup.target ? "✓" : "✗"}`);
     row("secretlint wall time", `${fmt.ms(L.secretlint.wallMs)} = ${fmt.num(L.secretlint.speedup, 1)}× ours`, `CPU time ${fmt.num(L.secretlint.cpuSpeedup, 1)}× ours; secretlint ${L.secretlint.version} + preset-recommend ${L.secretlint.preset}; target > 1× ${L.secretlint.speedup > 1 ? "✓" : "✗"}`);

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 const r = JSON.parse(readFileSync(new URL("./results.json", import.meta.url), "utf8"));
 const n = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const ms = (x) => (Number.isFinite(x) ? (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`) : "n/a");
-const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "n/a");
+const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : "n/a");
 const mb = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(0)} MB` : "n/a");
 const out = [];
 const m = r.machine;
@@ -14,7 +14,7 @@ out.push(`Machine: ${m.cpus} × ${m.cpuModel}, node ${m.node}, ${m.platform}.`);
 const L = r.lint;
 if (L && !L.error) {
   const P = L.precision;
-  out.push("", `**Linter**, ${L.date.slice(0, 16).replace("T", " ")} UTC${L.quick ? " (quick mode)" : ""}: ${L.corpus.files} files, ${n(L.corpus.mb)} MB, ${L.corpus.secrets} planted secrets, ${L.corpus.decoys} look-alikes.`, "");
+  out.push("", `**Linter**, ${L.date.slice(0, 16).replace("T", " ")} UTC${L.quick ? " (quick mode)" : ""}: ${L.corpus.scopeFiles ?? L.corpus.files} files, ${n(L.corpus.mb)} MB, ${L.corpus.scopeSecrets ?? L.corpus.secrets} planted secrets, ${L.corpus.scopeLookAlikes ?? L.corpus.decoys} look-alikes${L.quick ? " (quick mode: first shard and fixtures; scaling on all four sizes)" : ""}.`, "");
   out.push("| figure | result | notes |", "|---|---|---|");
   out.push(`| throughput | ${n(L.throughput.filesPerSecond, 0)} files/s, ${n(L.throughput.mbPerSecond, 2)} MB/s | whole corpus in ${ms(L.throughput.wallMs)} wall, ${ms(L.throughput.cpuMs)} CPU; median of ${L.throughput.runs} |`);
   out.push(`| start-up | **${n(L.startup.ratio, 2)}×** \`node -e ''\` | ${ms(L.startup.medianMs)} against ${ms(L.startup.nodeMedianMs)}, median of ${L.startup.runs}; target ≤ 1.6× ${L.startup.ratio <= 1.6 ? "✓" : "✗"} |`);

@@ -112,6 +112,6 @@ export function machine() {
 export const fmt = {
   ms: (x) => (Number.isFinite(x) ? (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`) : "n/a"),
   num: (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "n/a"),
-  pct: (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "n/a"),
+  pct: (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : "n/a"),
   mb: (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(0)} MB` : "n/a"),
 };
