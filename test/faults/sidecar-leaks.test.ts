@@ -61,7 +61,7 @@ describe("sidecar: no leaks, file modes, listen address", () => {
       ];
       for (const [, apply, clear] of phases) {
         apply();
-        await sleep(1500);
+        await sleep(1000);
         await scrape(base);
         clear();
         await until("ready again", async () => (await readyz(base)) === 200, 8000);
@@ -103,6 +103,26 @@ describe("sidecar: no leaks, file modes, listen address", () => {
     expect(text).not.toContain(token);
   });
 
+  it("a notify command does not inherit $VAULT_TOKEN", async () => {
+    const token = env.vault.createToken({ policies: ["default"], ttl: "1h" });
+    leaks.secret(token);
+    const envFile = path.join(env.etc, "notify-env");
+    const { file } = env.config(`  - path: secret/data/app/db\n    file: pw\n    format: raw\n    key: password\n`, {
+      extra: `notify:\n  debounce: 50ms\n  command: ["sh", "-c", "env > ${envFile}"]\n`,
+    });
+    writeFileSync(file, readFileSync(file, "utf8").replace(/  auth:\n    method: approle\n.*\n.*\n/, "  auth:\n    method: token\n"));
+    const p = spawnSidecar(["--config", file], { VAULT_TOKEN: token });
+    try {
+      const base = await p.baseUrl();
+      await until("ready", async () => (await readyz(base)) === 200);
+      await env.kvPut("app/db", { username: "app", password: fixture("leakpw3") });
+      await until("notify command ran", () => (fileText(envFile) ?? "").includes("STOWAWAY_CHANGED_FILES=pw"), 5000);
+      expect(fileText(envFile)).not.toContain(token);
+    } finally {
+      await p.stop();
+    }
+  });
+
   it("modes: dir 0700 (0750 with a gid), files 0400 by default or as configured; owner when root", async () => {
     const { file, out } = env.config(`  - path: secret/data/app/db\n    file: a/db.env\n  - path: secret/data/app/api\n    file: api\n    format: raw\n    key: key\n    mode: "0440"\n`);
     const p = spawnSidecar(["--config", file, "--once"]);
@@ -115,10 +135,11 @@ describe("sidecar: no leaks, file modes, listen address", () => {
       const g = env.config(`  - path: secret/data/app/db\n    file: b/db.env\n`, { outputExtra: "  uid: 1234\n  gid: 2345\n" });
       const p2 = spawnSidecar(["--config", g.file, "--once"]);
       expect((await p2.exited).code, p2.output()).toBe(0);
-      for (const [f, mode] of [["", 0o750], ["b", 0o750], ["b/db.env", 0o400]] as const) {
+      // Files belong to uid:gid; directories stay the sidecar's, the app gets in through the group.
+      for (const [f, mode, uid] of [["", 0o750, 0], ["b", 0o750, 0], ["b/db.env", 0o400, 1234]] as const) {
         const st = statSync(path.join(g.out, f));
         expect(st.mode & 0o777, f).toBe(mode);
-        expect([st.uid, st.gid], f).toEqual([1234, 2345]);
+        expect([st.uid, st.gid], f).toEqual([uid, 2345]);
       }
     }
   });

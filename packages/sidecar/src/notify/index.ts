@@ -91,7 +91,9 @@ export class Notifier {
   private runCommand(event: NotifyEvent): Promise<void> {
     const [cmd, ...args] = this.cfg.command!;
     return new Promise((resolve, reject) => {
-      const child = spawn(cmd, args, { stdio: "ignore", timeout: this.cfg.commandTimeout, killSignal: "SIGKILL", env: { ...process.env, STOWAWAY_CHANGED_FILES: event.files.join(":") } });
+      // The Vault token may be in our environment ($VAULT_TOKEN); a reload command has no use for it.
+      const { VAULT_TOKEN: _token, ...env } = process.env;
+      const child = spawn(cmd, args, { stdio: "ignore", timeout: this.cfg.commandTimeout, killSignal: "SIGKILL", env: { ...env, STOWAWAY_CHANGED_FILES: event.files.join(":") } });
       child.once("error", (err) => reject(err));
       child.once("exit", (code, signal) => {
         this.deps.log.info({ command: cmd, exitCode: code, signal, files: event.files }, "notify command finished");

@@ -1,9 +1,13 @@
 import { constants, promises as fs } from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { WriteError } from "../errors.js";
 
 export const TEMP_PREFIX = ".stowaway-tmp-";
+
+/** Inode and sha256 of the bytes we last renamed into place, by destination. */
+const written = new Map<string, { ino: number; digest: string }>();
+const digest = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 /** What an operator should read in the log for the write failures that happen in practice. */
 const ERRNO_TEXT: Record<string, string> = {
@@ -48,15 +52,21 @@ export async function safeDestination(root: string, rel: string): Promise<string
 }
 
 /** Current bytes and ownership of `file`, without following a symlink; undefined if absent. */
-async function readCurrent(file: string): Promise<{ bytes: Buffer; mode: number; uid: number; gid: number } | undefined> {
+async function readCurrent(file: string): Promise<{ equals(b: Buffer): boolean; mode: number; uid: number; gid: number } | undefined> {
   let fh: fs.FileHandle | undefined;
   try {
     fh = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
     const st = await fh.stat();
     if (!st.isFile()) return undefined;
-    return { bytes: await fh.readFile(), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-  } catch {
-    return undefined;
+    const bytes = await fh.readFile();
+    return { equals: (b) => bytes.equals(b), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  } catch (err) {
+    // Handed to another user and we lack CAP_DAC_OVERRIDE: compare with what we wrote there.
+    const known = written.get(file);
+    if ((err as NodeJS.ErrnoException).code !== "EACCES" || !known) return undefined;
+    const st = await fs.lstat(file).catch(() => undefined);
+    if (!st?.isFile() || st.ino !== known.ino) return undefined;
+    return { equals: (b) => digest(b) === known.digest, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } finally {
     await fh?.close();
   }
@@ -72,7 +82,7 @@ export async function writeAtomic(root: string, rel: string, bytes: Buffer, owne
   const current = await readCurrent(dest);
   if (
     current &&
-    current.bytes.equals(bytes) &&
+    current.equals(bytes) &&
     current.mode === owner.mode &&
     (owner.uid === undefined || current.uid === owner.uid) &&
     (owner.gid === undefined || current.gid === owner.gid)
@@ -97,9 +107,11 @@ export async function writeAtomic(root: string, rel: string, bytes: Buffer, owne
       });
     }
     await fh.sync();
+    const { ino } = await fh.stat();
     await fh.close();
     fh = undefined;
     await fs.rename(tmp, dest);
+    written.set(dest, { ino, digest: digest(bytes) });
     return true;
   } catch (err) {
     await fh?.close().catch(() => {});
@@ -108,6 +120,15 @@ export async function writeAtomic(root: string, rel: string, bytes: Buffer, owne
     const code = (err as NodeJS.ErrnoException).code;
     throw new WriteError("WRITE_FAILED", code ? `${rel}: ${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ""}` : `${rel}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Owner of directories we create. With a gid the sidecar keeps the directory (0750) and the
+ * app reads through the group: a sidecar running as root with only CAP_CHOWN (no
+ * CAP_DAC_OVERRIDE) could not write into a directory it had handed to another user.
+ */
+export function dirOwner(o: { uid?: number; gid?: number }): [uid: number, gid: number] {
+  return o.gid !== undefined ? [-1, o.gid] : [o.uid ?? -1, -1];
 }
 
 /**
@@ -126,8 +147,9 @@ async function makeDirs(root: string, dir: string, dirMode: number, owner: FileO
       throw new WriteError("WRITE_FAILED", `${rel}: cannot create ${path.relative(root, cur)}: ${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ""}`);
     }
     await fs.chmod(cur, dirMode);
-    if (owner.uid !== undefined || owner.gid !== undefined) {
-      await fs.chown(cur, owner.uid ?? -1, owner.gid ?? -1).catch((err: NodeJS.ErrnoException) => {
+    const [uid, gid] = dirOwner(owner);
+    if (uid !== -1 || gid !== -1) {
+      await fs.chown(cur, uid, gid).catch((err: NodeJS.ErrnoException) => {
         throw new WriteError("WRITE_FAILED", `${rel}: cannot set owner of ${path.relative(root, cur)} (${err.code}); run the sidecar as root or drop uid/gid`);
       });
     }

@@ -2,9 +2,9 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { WriteError } from "../errors.js";
 import { fsTypeOf, MEMORY_FS } from "./tmpfs.js";
-import { removeStaleTemps, safeDestination } from "./atomic.js";
+import { dirOwner, removeStaleTemps, safeDestination } from "./atomic.js";
 
-export { writeAtomic, safeDestination, removeStaleTemps, TEMP_PREFIX, type FileOwner } from "./atomic.js";
+export { writeAtomic, safeDestination, removeStaleTemps, dirOwner, TEMP_PREFIX, type FileOwner } from "./atomic.js";
 export { fsTypeOf, parseMountInfo } from "./tmpfs.js";
 
 export interface OutputOptions {
@@ -39,7 +39,8 @@ export async function prepareOutputDir(opts: OutputOptions, mountinfo?: string, 
     try {
       await fs.mkdir(opts.dir, { recursive: true, mode: dirMode });
       await fs.chmod(opts.dir, dirMode);
-      if (opts.uid !== undefined || opts.gid !== undefined) await fs.chown(opts.dir, opts.uid ?? -1, opts.gid ?? -1);
+      const [uid, gid] = dirOwner(opts);
+      if (uid !== -1 || gid !== -1) await fs.chown(opts.dir, uid, gid);
     } catch (err) {
       throw new WriteError("WRITE_FAILED", `output.dir ${opts.dir}: ${(err as NodeJS.ErrnoException).code ?? "cannot create"}`);
     }
