@@ -85,11 +85,13 @@ function printTable(r) {
     row("throughput", `${fmt.num(L.throughput.filesPerSecond, 0)} files/s, ${fmt.num(L.throughput.mbPerSecond, 2)} MB/s`, `whole corpus in ${fmt.ms(L.throughput.wallMs)} wall, ${fmt.ms(L.throughput.cpuMs)} CPU, one process`);
     row("start-up (median of " + L.startup.runs + ")", `${fmt.ms(L.startup.medianMs)} = ${fmt.num(L.startup.ratio, 2)}× node -e ''`, `node -e '' ${fmt.ms(L.startup.nodeMedianMs)}; target ≤ ${L.startup.target}× ${L.startup.ratio <= L.startup.target ? "✓" : "✗"}`);
     row("secretlint wall time", `${fmt.ms(L.secretlint.wallMs)} = ${fmt.num(L.secretlint.speedup, 1)}× ours`, `CPU time ${fmt.num(L.secretlint.cpuSpeedup, 1)}× ours; secretlint ${L.secretlint.version} + preset-recommend ${L.secretlint.preset}; target > 1× ${L.secretlint.speedup > 1 ? "✓" : "✗"}`);
+    const F = L.secretlint.withProfilerFix;
+    if (F) row("secretlint with its profiler fix", `${fmt.ms(F.wallMs)} = ${fmt.num(F.speedup, 2)}× ours`, `CPU time ${fmt.num(F.cpuSpeedup, 2)}× ours; upstream #1673 (needs Node 22) applied to ${L.secretlint.version}; same findings: ${F.sameFindings ? "yes" : "NO"}`);
     const P = L.precision;
     row("precision stowaway / secretlint", `${fmt.pct(P.stowaway.precision)} / ${fmt.pct(P.secretlint.precision)}`, `TP ${P.stowaway.truePositives}/${P.secretlint.truePositives}, FP ${P.stowaway.falsePositives}/${P.secretlint.falsePositives}`);
     row("recall stowaway / secretlint", `${fmt.pct(P.stowaway.recall)} / ${fmt.pct(P.secretlint.recall)}`, `of ${P.stowaway.secretsPlanted} planted secrets; info findings count as not reported`);
     row("peak RSS (whole corpus)", `${fmt.mb(L.memory.peakRssKb)}`, `secretlint ${fmt.mb(L.secretlint.peakRssKb)}`);
-    for (const p of L.scaling.points) row(`scaling: ${p.files} files`, `${fmt.ms(p.cpuMs)} CPU`, `${fmt.ms(p.wallMs)} wall; ${fmt.num(p.mb)} MB`);
+    for (const p of L.scaling.points) row(`scaling: ${p.files} files`, `${fmt.ms(p.cpuMs)} CPU`, `${fmt.ms(p.wallMs)} wall; ${fmt.num(p.mb)} MB; secretlint ${p.secretlint ? fmt.ms(p.secretlint.cpuMs) : "–"}, with its fix ${p.secretlintWithProfilerFix ? fmt.ms(p.secretlintWithProfilerFix.cpuMs) : "–"} CPU`);
     row(`scaling fit (${L.scaling.measure} time)`, `R² ${fmt.num(L.scaling.fit.r2, 4)}`, `${fmt.num(L.scaling.fit.msPerFile, 2)} ms/file + ${fmt.ms(L.scaling.fit.interceptMs)}; marginal cost ratio ${fmt.num(L.scaling.marginalRatio, 2)}`);
   } else if (L?.error && want("lint")) {
     sec("linter");

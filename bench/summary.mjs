@@ -19,10 +19,12 @@ if (L && !L.error) {
   out.push(`| throughput | ${n(L.throughput.filesPerSecond, 0)} files/s, ${n(L.throughput.mbPerSecond, 2)} MB/s | whole corpus in ${ms(L.throughput.wallMs)} wall, ${ms(L.throughput.cpuMs)} CPU; median of ${L.throughput.runs} |`);
   out.push(`| start-up | **${n(L.startup.ratio, 2)}×** \`node -e ''\` | ${ms(L.startup.medianMs)} against ${ms(L.startup.nodeMedianMs)}, median of ${L.startup.runs}; target ≤ 1.6× ${L.startup.ratio <= 1.6 ? "✓" : "✗"} |`);
   out.push(`| secretlint's time ÷ ours | **${n(L.secretlint.speedup, 1)}×** wall, ${n(L.secretlint.cpuSpeedup, 1)}× CPU | secretlint ${ms(L.secretlint.wallMs)}; target > 1× ${L.secretlint.speedup > 1 ? "✓" : "✗"} |`);
+  const F = L.secretlint.withProfilerFix;
+  if (F) out.push(`| secretlint with its profiler fix ÷ ours | **${n(F.speedup, 2)}×** wall, ${n(F.cpuSpeedup, 2)}× CPU | ${ms(F.wallMs)}; upstream fix #1673 applied to ${L.secretlint.version}, same findings: ${F.sameFindings ? "yes" : "no"} |`);
   out.push(`| precision, ours / secretlint | **${pct(P.stowaway.precision)}** / ${pct(P.secretlint.precision)} | TP ${P.stowaway.truePositives} / ${P.secretlint.truePositives}, FP ${P.stowaway.falsePositives} / ${P.secretlint.falsePositives}; our errors only: ${pct(P.stowawayErrorsOnly.precision)} |`);
   out.push(`| recall, ours / secretlint | **${pct(P.stowaway.recall)}** / ${pct(P.secretlint.recall)} | of ${P.stowaway.secretsPlanted} planted secrets; our errors only: ${pct(P.stowawayErrorsOnly.recall)} |`);
   out.push(`| peak RSS, whole corpus | ${mb(L.memory.peakRssKb)} | secretlint ${mb(L.secretlint.peakRssKb)} |`);
-  for (const p of L.scaling.points) out.push(`| scaling, ${p.files} files | ${ms(p.cpuMs)} CPU | ${ms(p.wallMs)} wall; ${n(p.mb)} MB |`);
+  for (const p of L.scaling.points) out.push(`| scaling, ${p.files} files | ${ms(p.cpuMs)} CPU | ${ms(p.wallMs)} wall; ${n(p.mb)} MB; secretlint ${p.secretlint ? ms(p.secretlint.cpuMs) : "–"} CPU, with its fix ${p.secretlintWithProfilerFix ? ms(p.secretlintWithProfilerFix.cpuMs) : "–"} |`);
   out.push(`| scaling fit (${L.scaling.measure} time) | R² **${n(L.scaling.fit.r2, 4)}** | ${n(L.scaling.fit.msPerFile, 2)} ms a file + ${ms(L.scaling.fit.interceptMs)}; marginal cost ratio ${n(L.scaling.marginalRatio, 2)}; on wall time R² ${n(L.scaling.wallFit?.r2, 4)} |`);
   const fp = Object.entries(P.stowaway.falsePositivesByRule).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
   const missed = Object.entries(P.stowaway.recallByKind).filter(([, v]) => v.found < v.planted).map(([k, v]) => `${k} ${v.planted - v.found}/${v.planted}`).join(", ") || "none";

@@ -34,13 +34,15 @@ export async function benchLint({ root, quick, log, regen = true }) {
     out.corpus = { ...corpus.summary, scope: roots, scopeFiles: scope.files.length, mb: totalBytes / 1e6, scopeSecrets: secretsInScope, scopeLookAlikes: scope.labels.length - secretsInScope };
     log(`corpus: ${corpus.files.length} files${quick ? `, using ${scope.files.length} (${roots.join(", ")})` : ""}, ${(totalBytes / 1e6).toFixed(1)} MB, ${secretsInScope} planted secrets, ${scope.labels.length - secretsInScope} look-alikes`);
 
-    // ---- throughput and peak RSS: the whole corpus in one process
+    // ---- throughput and peak RSS: the whole corpus in one process. Files are named on the command
+    // line, the same list secretlint gets: bench/corpus/ is gitignored, and a directory walk skips
+    // what .gitignore excludes (named files are always linted).
     const runs = quick ? 1 : 3;
     const ours = [];
     let report;
     const lintWhole = () => {
       const file = join(tmp, "ours.json");
-      const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", file, ...roots], { cwd: corpusDir });
+      const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", file, ...scope.files.map((f) => f.file)], { cwd: corpusDir });
       if (r.status !== 0 && r.status !== 1) throw new Error(`stowaway lint exited ${r.status}: ${r.stderr.slice(0, 500)}`);
       ours.push(r);
       if (!report) report = JSON.parse(readFileSync(file, "utf8"));
@@ -51,16 +53,30 @@ export async function benchLint({ root, quick, log, regen = true }) {
     // ---- secretlint on the same files, same run
     const rc = join(tmp, ".secretlintrc.json");
     writeFileSync(rc, JSON.stringify({ rules: [{ id: "@secretlint/secretlint-rule-preset-recommend" }] }));
-    const slFile = join(tmp, "secretlint.json");
-    const sl = runMeasured(process.execPath, [secretlintBin, "--format", "json", "--no-color", "--secretlintrc", rc, "--output", slFile, "--no-glob", ...scope.files.map((f) => f.file)], { cwd: corpusDir });
-    if (!existsSync(slFile)) throw new Error(`secretlint wrote no report (exit ${sl.status}): ${sl.stderr.slice(0, 500)}`);
-    // The report embeds each file's source (secrets included): read what we need, then delete it.
-    const slReport = JSON.parse(readFileSync(slFile, "utf8"));
-    rmSync(slFile, { force: true });
+    const unprofiled = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "secretlint-unprofiled.mjs");
+    /** One secretlint run over `paths`; `fixed` runs it with the upstream profiler fix applied. */
+    const secretlint = (paths, fixed = false) => {
+      const slFile = join(tmp, "secretlint.json");
+      const entry = fixed ? unprofiled : secretlintBin;
+      const r = runMeasured(process.execPath, [entry, "--format", "json", "--no-color", "--secretlintrc", rc, "--output", slFile, "--no-glob", ...paths], { cwd: corpusDir });
+      if (!existsSync(slFile)) throw new Error(`secretlint wrote no report (exit ${r.status}): ${r.stderr.slice(0, 500)}`);
+      // The report embeds each file's source (secrets included): read what we need, then delete it.
+      const findings = [];
+      const fileResults = JSON.parse(readFileSync(slFile, "utf8"));
+      rmSync(slFile, { force: true });
+      for (const fileResult of fileResults) {
+        const file = relative(corpusDir, fileResult.filePath).split("\\").join("/");
+        for (const m of fileResult.messages ?? []) if (m.type !== "ignore") findings.push({ file, line: m.loc?.start?.line ?? 0, ruleId: m.ruleId });
+      }
+      return { ...r, files: fileResults.length, findings };
+    };
+    const sl = secretlint(scope.files.map((f) => f.file));
+    const slFixed = secretlint(scope.files.map((f) => f.file), true);
     for (let i = 1; i < runs; i++) lintWhole();
     const oursMs = median(ours.map((r) => r.ms));
     const oursCpuMs = median(ours.map((r) => r.cpuMs));
     const filesLinted = report.summary?.files ?? scope.files.length;
+    if (filesLinted < scope.files.length) throw new Error(`stowaway linted ${filesLinted} of the ${scope.files.length} corpus files it was given`);
     out.throughput = {
       runs,
       wallMs: oursMs,
@@ -73,22 +89,29 @@ export async function benchLint({ root, quick, log, regen = true }) {
     out.memory = { peakRssKb: Math.max(...ours.map((r) => r.rssKb)), via: ours[0].via };
     log(`stowaway lint: ${filesLinted} files in ${(oursMs / 1000).toFixed(2)} s, peak RSS ${(out.memory.peakRssKb / 1024).toFixed(0)} MB`);
 
-    const slFindings = [];
-    for (const fileResult of slReport) {
-      const file = relative(corpusDir, fileResult.filePath).split("\\").join("/");
-      for (const m of fileResult.messages ?? []) if (m.type !== "ignore") slFindings.push({ file, line: m.loc?.start?.line ?? 0, ruleId: m.ruleId });
-    }
+    const slFindings = sl.findings;
     const oursFindings = report.findings.filter((f) => f.severity !== "info").map((f) => ({ file: f.file.split("\\").join("/"), line: f.line, ruleId: f.ruleId, severity: f.severity }));
     const oursInfo = report.findings.filter((f) => f.severity === "info").length;
     out.secretlint = {
       version: readJson(join(root, "node_modules/secretlint/package.json")).version,
       preset: readJson(join(root, "node_modules/@secretlint/secretlint-rule-preset-recommend/package.json")).version,
-      filesScanned: slReport.length,
+      filesScanned: sl.files,
       wallMs: sl.ms,
       cpuMs: sl.cpuMs,
       peakRssKb: sl.rssKb,
       speedup: sl.ms / oursMs,
       cpuSpeedup: sl.cpuMs / oursCpuMs,
+      // secretlint ≤ 13.0.4 is O(n²) in the number of files through its always-on profiler
+      // (secretlint#1633/#1653, fixed by #1673 in a release that needs Node 22). The same version
+      // with that fix applied (bench/lib/secretlint-unprofiled.mjs) stands in for a current one.
+      withProfilerFix: {
+        wallMs: slFixed.ms,
+        cpuMs: slFixed.cpuMs,
+        peakRssKb: slFixed.rssKb,
+        speedup: slFixed.ms / oursMs,
+        cpuSpeedup: slFixed.cpuMs / oursCpuMs,
+        sameFindings: JSON.stringify(slFixed.findings) === JSON.stringify(sl.findings),
+      },
     };
     out.precision = {
       note: "findings matched to labels by (file, line); stowaway's info findings (placeholders) count as not reported",
@@ -97,7 +120,7 @@ export async function benchLint({ root, quick, log, regen = true }) {
       // For information: stowaway's errors only (warnings such as secret-build-arg flag a practice, not a value).
       stowawayErrorsOnly: score(oursFindings.filter((f) => f.severity === "error"), scope),
     };
-    log(`secretlint ${out.secretlint.version}: ${slReport.length} files in ${(sl.ms / 1000).toFixed(2)} s`);
+    log(`secretlint ${out.secretlint.version}: ${sl.files} files in ${(sl.ms / 1000).toFixed(2)} s; with the profiler fix ${(slFixed.ms / 1000).toFixed(2)} s`);
 
     // ---- start-up: one Dockerfile, cold processes, against `node -e ''`
     const one = pickStartupFile(corpus);
@@ -142,16 +165,22 @@ export async function benchLint({ root, quick, log, regen = true }) {
     const points = shards.map((_, k) => {
       const dirs = shards.slice(0, k + 1);
       const files = corpus.files.filter((f) => dirs.some((d) => f.file.startsWith(d + "/")));
-      return { dirs, files: files.length, mb: files.reduce((s, f) => s + f.bytes, 0) / 1e6, wall: [], cpu: [] };
+      return { paths: files.map((f) => f.file), files: files.length, mb: files.reduce((s, f) => s + f.bytes, 0) / 1e6, wall: [], cpu: [] };
     });
     for (let i = 0; i < (quick ? 1 : 3); i++) {
       for (const p of points) {
-        const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", join(tmp, "scale.json"), ...p.dirs], { cwd: corpusDir });
+        const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", join(tmp, "scale.json"), ...p.paths], { cwd: corpusDir });
         p.wall.push(r.ms);
         p.cpu.push(r.cpuMs);
       }
     }
     const pts = points.map((p) => ({ files: p.files, mb: p.mb, wallMs: median(p.wall), cpuMs: median(p.cpu) }));
+    // secretlint at the same sizes, once each (as installed: up to 1,000 files in --quick, since
+    // its quadratic term makes 2,000 take minutes; the full corpus run above is the 2,000 point).
+    for (const [i, p] of points.entries()) {
+      if (!quick || i < 3) pts[i].secretlint = i === 3 && !quick ? { wallMs: sl.ms, cpuMs: sl.cpuMs, note: "the whole-corpus run (fixtures included)" } : pick(secretlint(p.paths));
+      pts[i].secretlintWithProfilerFix = pick(secretlint(p.paths, true));
+    }
     const useCpu = pts.every((p) => Number.isFinite(p.cpuMs));
     const y = (p) => (useCpu ? p.cpuMs : p.wallMs);
     const fit = linearFit(pts.map((p) => p.files), pts.map(y));
@@ -172,6 +201,8 @@ export async function benchLint({ root, quick, log, regen = true }) {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+const pick = (r) => ({ wallMs: r.ms, cpuMs: r.cpuMs });
 
 function readLabels(dir) {
   try {
