@@ -11,6 +11,8 @@ const big = (label: string, kb: number) => {
   return v;
 };
 
+const skipNote = isRoot ? "" : ` (skipped: ${NEED_ROOT})`;
+
 // Issue 8: tmpfs full, output dir deleted, output dir made read-only under the sidecar.
 describe("sidecar fault: the output filesystem misbehaves", () => {
   let env: Awaited<ReturnType<typeof faultEnv>>;
@@ -24,7 +26,7 @@ describe("sidecar fault: the output filesystem misbehaves", () => {
     expect(leaks.check()).toEqual([]);
   });
 
-  it.skipIf(!isRoot)("tmpfs full: old file intact, temp file removed, error logged, recovers when space frees", async () => {
+  it.skipIf(!isRoot)(`tmpfs full: old file intact, temp file removed, error logged, recovers when space frees${skipNote}`, async () => {
     const fs64 = smallTmpfs("64k");
     const out = path.join(fs64.dir, "out");
     const { file } = env.config(`  - path: secret/data/app/big\n    file: big\n    format: raw\n    key: v\n`, { out });
@@ -63,7 +65,7 @@ describe("sidecar fault: the output filesystem misbehaves", () => {
     }
   });
 
-  it.skipIf(!isRoot)("output dir remounted read-only: clear error, keeps retrying, no crash; recovers when writable", async () => {
+  it.skipIf(!isRoot)(`output dir remounted read-only: clear error, keeps retrying, no crash; recovers when writable${skipNote}`, async () => {
     const ro = smallTmpfs("1m");
     const out = path.join(ro.dir, "out");
     const { file } = env.config(`  - path: secret/data/app/db\n    file: db\n    format: raw\n    key: password\n`, { out });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { faultEnv, fixture, freePort, leaks, readyz, sleep, spawnSidecar, until, type FaultEnv } from "./sidecar-helpers.js";
+import { faultEnv, fixture, freePort, leaks, readyz, sleep, spawnSidecar, until } from "./sidecar-helpers.js";
 
 // Issue 8: Vault unreachable at start (nothing listening on its port).
 describe("sidecar fault: Vault unreachable at start", () => {
