@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { faultEnv, fileText, fixture, leaks, readyz, sleep, spawnSidecar, until } from "./sidecar-helpers.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 // Issue 8: config replaced with garbage, or with a path-traversal destination.
 describe("sidecar fault: bad config at reload", () => {
@@ -48,6 +51,23 @@ describe("sidecar fault: bad config at reload", () => {
       }
       expect(readdirSync(outside)).toEqual([]);
       expect(p.output()).toMatch(/must be relative to output.dir/);
+      // A valid config that moves output.dir to persistent storage, or onto a symlink: refused at the swap.
+      const disk = mkdtempSync(path.join(ROOT, "test/faults/.disk-"));
+      try {
+        symlinkSync(outside, path.join(env.tmpfs.dir, "link-out"));
+        for (const dir of [path.join(disk, "out"), path.join(env.tmpfs.dir, "link-out")]) {
+          const n = (p.output().match(/config reload failed; keeping the running config/g) ?? []).length;
+          writeFileSync(file, good.replace(/^  dir: .*$/m, `  dir: ${dir}`));
+          await until(`output.dir ${path.basename(dir)} refused`, () => (p.output().match(/config reload failed; keeping the running config/g) ?? []).length > n, 8000, 50);
+        }
+        expect(p.output()).toMatch(/NOT_TMPFS/);
+        expect(p.output()).toMatch(/link-out is a symlink/);
+        expect(readdirSync(disk)).toEqual([]);
+        expect(readdirSync(outside)).toEqual([]);
+      } finally {
+        rmSync(disk, { recursive: true, force: true });
+      }
+      expect(await readyz(base)).toBe(200);
       // Still the old config: a change in Vault still lands in the old file.
       const v = fixture("cfg1");
       await env.kvPut("app/db", { password: v });
