@@ -9,7 +9,7 @@ import { faultEnv, fileText, fixture, leaks, readyz, sleep, spawnSidecar, until 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 // Issue 8: config replaced with garbage, or with a path-traversal destination.
-describe("sidecar fault: bad config at reload", () => {
+describe.concurrent("sidecar fault: bad config at reload", () => {
   let env: Awaited<ReturnType<typeof faultEnv>>;
   let outside: string;
 

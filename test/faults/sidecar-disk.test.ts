@@ -14,12 +14,13 @@ const big = (label: string, kb: number) => {
 const skipNote = isRoot ? "" : ` (skipped: ${NEED_ROOT})`;
 
 // Issue 8: tmpfs full, output dir deleted, output dir made read-only under the sidecar.
-describe("sidecar fault: the output filesystem misbehaves", () => {
+// Independent sidecars, tmpfs mounts and KV paths: the three run at once.
+describe.concurrent("sidecar fault: the output filesystem misbehaves", () => {
   let env: Awaited<ReturnType<typeof faultEnv>>;
   const small = big("big0", 10);
 
   beforeAll(async () => {
-    env = await faultEnv({ kv2: { "app/big": { v: small }, "app/db": { password: fixture("disk0") } } });
+    env = await faultEnv({ kv2: { "app/big": { v: small }, "app/db": { password: fixture("disk0") }, "app/db2": { password: fixture("disk2") } } });
   });
   afterAll(async () => {
     await env?.close();
@@ -93,7 +94,7 @@ describe("sidecar fault: the output filesystem misbehaves", () => {
   });
 
   it("output dir deleted under it: clear error, no crash, files come back with their modes", async () => {
-    const { file, out } = env.config(`  - path: secret/data/app/db\n    file: db\n    format: raw\n    key: password\n  - path: secret/data/app/db\n    file: sub/db.env\n`);
+    const { file, out } = env.config(`  - path: secret/data/app/db2\n    file: db\n    format: raw\n    key: password\n  - path: secret/data/app/db2\n    file: sub/db.env\n`);
     const p = spawnSidecar(["--config", file]);
     try {
       const base = await p.baseUrl();

@@ -4,7 +4,7 @@ import path from "node:path";
 import { faultEnv, fixture, freePort, leaks, readyz, sleep, spawnSidecar, until } from "./sidecar-helpers.js";
 
 // Issue 8: Vault unreachable at start (nothing listening on its port).
-describe("sidecar fault: Vault unreachable at start", () => {
+describe.concurrent("sidecar fault: Vault unreachable at start", () => {
   let env: Awaited<ReturnType<typeof faultEnv>>;
   let port: number;
   const value = fixture("unreach");
@@ -22,7 +22,8 @@ describe("sidecar fault: Vault unreachable at start", () => {
   const files = (dir: string) => (existsSync(dir) ? readdirSync(dir, { recursive: true }) : []);
 
   it("--once exits non-zero after --once-timeout instead of hanging, writing nothing", async () => {
-    const { file, out } = env.config(secrets, { address: `http://127.0.0.1:${port}` });
+    // Its own closed port: the daemon test below brings Vault up on `port` while this one runs.
+    const { file, out } = env.config(secrets, { address: `http://127.0.0.1:${await freePort()}` });
     const p = spawnSidecar(["--config", file, "--once", "--once-timeout", "3s"]);
     const r = await p.exited;
     expect(r.code, p.output()).toBe(1);
