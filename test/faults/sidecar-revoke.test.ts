@@ -28,10 +28,11 @@ describe("sidecar fault: revoked out of band", () => {
   };
   const notified = (file: string) => (fileText(file) ?? "").split("\n").filter(Boolean).length;
 
-  function start(extraSecrets = "") {
+  function start(extraSecrets = "", refresh?: string) {
     const notifyFile = path.join(env.etc, `notified-${Math.random().toString(36).slice(2)}`);
     const { file, out } = env.config(`  - path: database/creds/app\n    file: db.env\n${extraSecrets}`, {
       extra: `notify:\n  debounce: 100ms\n  command: ["sh", "-c", "echo x >> ${notifyFile}"]\n`,
+      refresh,
     });
     return { p: spawnSidecar(["--config", file]), out, notifyFile };
   }
@@ -60,6 +61,27 @@ describe("sidecar fault: revoked out of band", () => {
       await until("ready", async () => (await readyz(base)) === 200, 3000);
     } finally {
       await p.stop();
+    }
+  });
+
+  it("a policy (403) or server (404) without sys/leases/lookup: asked once, then the lease is left to its renewal", async () => {
+    for (const [status, msg] of [[403, /sys\/leases\/lookup denied/], [404, /sys\/leases\/lookup unavailable/]] as const) {
+      env.vault.setFaults({ failureRate: 1, failureStatus: status, pathPrefix: "sys/leases/lookup" });
+      env.vault.resetStats();
+      const { p, out } = start("", "300ms");
+      try {
+        const base = await p.baseUrl();
+        await until("ready", async () => (await readyz(base)) === 200);
+        await p.waitFor(msg, 4000);
+        const before = creds(path.join(out, "db.env"))!;
+        await new Promise((r) => setTimeout(r, 1000)); // three more refresh intervals
+        expect(env.vault.stats().byPath["/v1/sys/leases/lookup"]).toBe(1);
+        expect(creds(path.join(out, "db.env"))).toEqual(before);
+        expect(await readyz(base)).toBe(200);
+      } finally {
+        env.vault.clearFaults();
+        await p.stop();
+      }
     }
   });
 

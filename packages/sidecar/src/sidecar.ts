@@ -452,7 +452,11 @@ export class Sidecar {
         await this.refresh(s, { forceFetch: true });
         return;
       }
-      if (err instanceof VaultAuthError) {
+      if (err instanceof VaultNotFoundError || (err instanceof VaultRequestError && err.status === 405)) {
+        // A server or proxy without the endpoint: stop asking.
+        s.leaseLookup = false;
+        this.log.info({ path: s.path, file: this.files(s) }, "sys/leases/lookup unavailable; the lease is checked at renewal only");
+      } else if (err instanceof VaultAuthError) {
         // The token may be gone (then a new login re-fetches every lease), or the policy denies lookups.
         const generation = this.conn.tokens.generation;
         await this.conn.tokens.checkAfterDenied().catch(() => {});
