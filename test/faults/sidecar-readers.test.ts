@@ -102,7 +102,7 @@ describe("sidecar fault: readers during rotation (end to end)", () => {
     expect(leaks.check()).toEqual([]);
   });
 
-  it("the real sidecar rotating a file 25 times under 200 readers: zero torn or empty reads", async () => {
+  it("the real sidecar rotating a file 15 times under 200 readers: zero torn or empty reads", async () => {
     const first = version(0, "e2e").toString();
     leaks.secret(first);
     await env.kvPut("rot/x", { v: first });
@@ -112,7 +112,7 @@ describe("sidecar fault: readers during rotation (end to end)", () => {
       const base = await p.baseUrl();
       await until("ready", async () => (await readyz(base)) === 200);
       const readers = startReaders(path.join(out, "x"), 2, 100);
-      for (let k = 1; k <= 25; k++) {
+      for (let k = 1; k <= 15; k++) {
         const v = version(k, "e2e").toString();
         leaks.secret(v);
         await env.kvPut("rot/x", { v });
@@ -121,7 +121,7 @@ describe("sidecar fault: readers during rotation (end to end)", () => {
       const r = await readers.stop();
       expect(r.bad, `torn reads (lengths ${r.example.join(", ")})`).toBe(0);
       expect(r.missing).toBe(0);
-      expect(r.versions).toBeGreaterThanOrEqual(12);
+      expect(r.versions).toBeGreaterThanOrEqual(8);
       expect(r.worldReadableTemps).toBe(0);
     } finally {
       await p.stop();
