@@ -69,6 +69,8 @@ interface Source {
   leaseLookup?: boolean;
   /** The shortest refreshInterval among its files. */
   refreshMs: number;
+  /** True once its re-reads have been given a random phase within the interval. */
+  phased?: boolean;
 }
 
 interface Rendered {
@@ -437,7 +439,11 @@ export class Sidecar {
       return;
     }
     // KV v1's advisory 768h lease is ignored on purpose: KV is re-read on our own interval.
-    this.timers.schedule(key, jitter(s.refreshMs, 0.1, this.clock.random), () => this.refresh(s));
+    // The first re-read lands anywhere in the interval: secrets rendered together (and sidecars
+    // started together) would otherwise poll Vault in lockstep, ±10% jitter only blurring the edge.
+    const delay = s.phased ? jitter(s.refreshMs, 0.1, this.clock.random) : this.clock.random() * s.refreshMs;
+    s.phased = true;
+    this.timers.schedule(key, delay, () => this.refresh(s));
   }
 
   /** sys/leases/lookup: is the lease still alive? Revoked or expired → fresh credentials now. */
