@@ -27,8 +27,17 @@ const LEAK_DIR = path.join(os.tmpdir(), "stowaway-sidecar-e2e-leaks");
 mkdirSync(LEAK_DIR, { recursive: true });
 for (const f of readdirSync(LEAK_DIR)) {
   const p = path.join(LEAK_DIR, f);
-  if (Date.now() - statSync(p).mtimeMs > 30 * 60_000) rmSync(p, { force: true });
+  // Another test file's worker may be removing the same stale file right now.
+  const st = statSync(p, { throwIfNoEntry: false });
+  if (st && Date.now() - st.mtimeMs > 30 * 60_000) rmSync(p, { force: true });
 }
+const readIfThere = (p: string) => {
+  try {
+    return readFileSync(p, "utf8");
+  } catch {
+    return "";
+  }
+};
 const me = `${process.pid}-${randomBytes(3).toString("hex")}`;
 export const leaks = {
   secret(v: string) {
@@ -40,10 +49,10 @@ export const leaks = {
   /** Returns a list of problems (empty when clean). */
   check(): string[] {
     const files = readdirSync(LEAK_DIR);
-    const secrets = files.filter((f) => f.endsWith(".secrets")).flatMap((f) => readFileSync(path.join(LEAK_DIR, f), "utf8").split("\n").filter(Boolean));
+    const secrets = files.filter((f) => f.endsWith(".secrets")).flatMap((f) => readIfThere(path.join(LEAK_DIR, f)).split("\n").filter(Boolean));
     const problems: string[] = [];
     for (const f of files.filter((f) => f.endsWith(".out"))) {
-      const text = readFileSync(path.join(LEAK_DIR, f), "utf8");
+      const text = readIfThere(path.join(LEAK_DIR, f));
       for (const s of secrets) if (text.includes(s)) problems.push(`${f} contains a fixture value (${s.split("-")[0]}-…)`);
       // Vault service/batch tokens, whatever server minted them.
       const tok = /\bhv[sbr]\.[A-Za-z0-9_-]{8,}/.exec(text);
