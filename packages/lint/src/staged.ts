@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { kindOfName } from "./discover.js";
 import type { LintTarget } from "./types.js";
@@ -8,6 +7,8 @@ export class GitError extends Error {
 }
 
 function git(cwd: string, args: string[]): Buffer {
+  // Loaded here, not at the top: only --staged needs it, and every pre-commit run pays an import.
+  const { execFileSync } = process.getBuiltinModule("node:child_process");
   try {
     return execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
