@@ -7,7 +7,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { startVaultDev, type SeedFile, type VaultDev } from "@stowaway/vault-dev";
-import { fixture, isRoot, leaks, makeTmpfs, write } from "../sidecar/helpers.js";
+import { fixture, isRoot, leaks, makeTmpfs, mountTmpfs, write } from "../sidecar/helpers.js";
 
 export { fixture, isRoot, leaks, makeTmpfs, write };
 export { fileText, sleep, spawnSidecar, until, type SidecarProcess } from "../sidecar/helpers.js";
@@ -123,24 +123,7 @@ export async function faultEnv(seed: SeedFile = {}, opts: { port?: number; token
 }
 
 /** A tmpfs of `size` (e.g. "64k"), root only. */
-export function smallTmpfs(size: string): { dir: string; remount(flags: string): void; cleanup(): void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "stowaway-small-tmpfs-"));
-  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size},mode=0755`, "tmpfs", dir], { stdio: "ignore" });
-  return {
-    dir,
-    remount(flags: string) {
-      execFileSync("mount", ["-o", `remount,${flags}`, dir], { stdio: "ignore" });
-    },
-    cleanup() {
-      try {
-        execFileSync("umount", [dir], { stdio: "ignore" });
-      } catch {
-        execFileSync("umount", ["-l", dir], { stdio: "ignore" });
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+export const smallTmpfs = (size: string) => mountTmpfs(size, "mode=0755");
 
 /** Temp files the atomic writer leaves behind, anywhere under `dir`. */
 export function tempFiles(dir: string): string[] {

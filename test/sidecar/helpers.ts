@@ -62,25 +62,38 @@ export const leaks = {
   },
 };
 
+/** Mounts a tmpfs of `size` on a fresh directory (root only; throws otherwise). */
+export function mountTmpfs(size: string, options = ""): { dir: string; remount(flags: string): void; cleanup(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "stowaway-tmpfs-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}${options ? `,${options}` : ""}`, "tmpfs", dir], { stdio: "ignore" });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    dir,
+    remount(flags: string) {
+      execFileSync("mount", ["-o", `remount,${flags}`, dir], { stdio: "ignore" });
+    },
+    cleanup() {
+      try {
+        execFileSync("umount", [dir], { stdio: "ignore" });
+      } catch {
+        execFileSync("umount", ["-l", dir], { stdio: "ignore" });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A fresh tmpfs: mounted when root, else a dir under /dev/shm. */
 export function makeTmpfs(): { dir: string; cleanup(): void } {
   if (isRoot) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "stowaway-tmpfs-"));
     try {
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", dir], { stdio: "ignore" });
-      return {
-        dir,
-        cleanup() {
-          try {
-            execFileSync("umount", [dir], { stdio: "ignore" });
-          } catch {
-            execFileSync("umount", ["-l", dir], { stdio: "ignore" });
-          }
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
+      return mountTmpfs("4m");
     } catch {
-      rmSync(dir, { recursive: true, force: true });
+      // fall through to /dev/shm
     }
   }
   const dir = mkdtempSync("/dev/shm/stowaway-e2e-");
