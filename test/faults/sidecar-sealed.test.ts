@@ -3,9 +3,9 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { faultEnv, fileText, fixture, http, leaks, readyz, sleep, spawnSidecar, until } from "./sidecar-helpers.js";
 
-// Issue 8: Vault sealed (503) or rate-limiting (429) mid-run. The issue says 10 s; 3 s here keeps
-// the suite fast and is still three refresh intervals (1 s) and several backoff steps (max 1 s).
-const OUTAGE_MS = 3000;
+// Issue 8: Vault sealed (503) or rate-limiting (429) mid-run for 10 s: ten refresh intervals (1 s)
+// and many backoff steps (max 1 s).
+const OUTAGE_MS = 10_000;
 
 describe("sidecar fault: Vault sealed or rate-limiting mid-run", () => {
   let env: Awaited<ReturnType<typeof faultEnv>>;
@@ -75,8 +75,9 @@ describe("sidecar fault: Vault sealed or rate-limiting mid-run", () => {
       () => env.vault.clearFaults(),
       /rate.limit/i,
     );
-    // Two paths, Retry-After 2 s over a 3 s outage: at most ~3 attempts each.
-    expect(r.requests, `requests during the throttle: ${r.requests}`).toBeLessThanOrEqual(8);
+    // Two paths, Retry-After 2 s: about one attempt per path every 2 s, plus slack for the edges.
+    const bound = 2 * (Math.ceil(OUTAGE_MS / 2000) + 1) + 2;
+    expect(r.requests, `requests during the throttle: ${r.requests}`).toBeLessThanOrEqual(bound);
     expect(r.output).toMatch(/VAULT_RATE_LIMITED/);
   });
 
