@@ -176,7 +176,7 @@ describe("stowaway sidecar rotation (end to end)", () => {
     }
   });
 
-  it("200 secrets refreshing every 2s never put more than 8 requests in flight", async () => {
+  it("200 secrets refreshing every 2s, watched for 30 s, never put more than 8 requests in flight", async () => {
     const secrets: Record<string, Record<string, string>> = {};
     for (let i = 0; i < 200; i++) secrets[`many/s${i}`] = { v: `value-${i}` };
     vault.seed({ kv2: secrets });
@@ -188,12 +188,12 @@ describe("stowaway sidecar rotation (end to end)", () => {
     try {
       const base = await p.baseUrl();
       await until("ready", async () => (await status(`${base}/readyz`)) === 200, 20_000, 100);
-      // 10 s rather than the issue's 30 s, to keep the suite fast: that is five refresh rounds.
-      await sleep(10_000);
+      // 30 s, as the issue asks: about fifteen refresh rounds.
+      await sleep(30_000);
       const stats = vault.stats();
       expect(stats.peakInFlight).toBeLessThanOrEqual(8);
       expect(stats.peakInFlight).toBeGreaterThanOrEqual(4);
-      expect(stats.total).toBeGreaterThan(600);
+      expect(stats.total).toBeGreaterThan(2000);
       expect(readFileSync(path.join(out, "s199"), "utf8")).toBe("value-199");
     } finally {
       vault.clearFaults();
