@@ -578,7 +578,7 @@ export class Sidecar {
     }
     const h = hash(text);
     if (h === this.configHash && reason !== "SIGHUP") return;
-    const res = parseConfigText(text, this.deps.env);
+    const res = parseConfigText(text, this.deps.env, path.dirname(path.resolve(file)));
     if (!res.ok) {
       this.configHash = h;
       const message = new ConfigError(file, res.errors).message;

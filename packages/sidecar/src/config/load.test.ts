@@ -149,3 +149,32 @@ describe("listen", () => {
     expect(isLoopback("0.0.0.0")).toBe(false);
   });
 });
+
+describe("relative paths in the config file", () => {
+  it("point next to the config file, not to the working directory", () => {
+    const text = [
+      "vault:",
+      "  address: http://127.0.0.1:8200",
+      "  tls: { caCert: certs/ca.pem }",
+      "  auth: { method: approle, roleIdFile: ./approle/role_id, secretIdFile: /abs/secret_id }",
+      "output: { dir: /run/secrets }",
+      "notify: { signal: SIGHUP, pidFile: app.pid }",
+      "secrets:",
+      "  - { path: secret/data/a, file: a.env }",
+    ].join("\n");
+    const res = parseConfigText(text, {}, "/etc/stowaway");
+    if (!res.ok) throw new Error(JSON.stringify(res.errors));
+    const auth = res.config.vault.auth as { roleIdFile?: string; secretIdFile?: string };
+    expect(auth.roleIdFile).toBe("/etc/stowaway/approle/role_id");
+    expect(auth.secretIdFile).toBe("/abs/secret_id");
+    expect(res.config.vault.tls.caCert).toBe("/etc/stowaway/certs/ca.pem");
+    expect(res.config.notify?.pidFile).toBe("/etc/stowaway/app.pid");
+  });
+
+  it("from VAULT_CACERT stay relative to the working directory", () => {
+    const text = "vault:\n  address: http://127.0.0.1:8200\n  auth: { method: approle, roleId: r, secretIdFile: s }\noutput: { dir: /run/secrets }\nsecrets:\n  - { path: secret/data/a, file: a.env }\n";
+    const res = parseConfigText(text, { VAULT_CACERT: "ca.pem" }, "/etc/stowaway");
+    if (!res.ok) throw new Error(JSON.stringify(res.errors));
+    expect(res.config.vault.tls.caCert).toBe("ca.pem");
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { LineCounter, parseDocument, isMap, type Document } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "../errors.js";
@@ -19,12 +20,13 @@ export function loadConfigFile(file: string, env: Env = process.env): { config: 
   } catch (err) {
     throw new ConfigError(file, [{ key: "", message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? "error"}` }]);
   }
-  const res = parseConfigText(text, env);
+  const res = parseConfigText(text, env, dirname(resolve(file)));
   if (!res.ok) throw new ConfigError(file, res.errors);
   return { config: res.config, warnings: res.warnings };
 }
 
-export function parseConfigText(text: string, env: Env = process.env): ParseResult {
+/** `baseDir`: where relative file paths in the config point (the config file's directory). */
+export function parseConfigText(text: string, env: Env = process.env, baseDir?: string): ParseResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -40,7 +42,30 @@ export function parseConfigText(text: string, env: Env = process.env): ParseResu
     return { ok: false, errors: [{ key: "", message: `YAML: ${(err as Error).message}` }] };
   }
   const lineOf = (path: PropertyKey[]) => lineOfPath(doc, lineCounter, path);
+  if (baseDir) resolveRelativePaths(raw, baseDir);
   return parseConfig(raw, env, lineOf);
+}
+
+/**
+ * Relative credential, certificate and pid-file paths are taken relative to the config file, as
+ * compose does, so a config works from any working directory. Paths that come from VAULT_*
+ * environment variables are applied later and stay relative to the working directory.
+ */
+function resolveRelativePaths(raw: unknown, baseDir: string): void {
+  if (raw === null || typeof raw !== "object") return;
+  const fix = (obj: unknown, keys: string[]) => {
+    if (obj === null || typeof obj !== "object") return;
+    const o = obj as Record<string, unknown>;
+    for (const k of keys) {
+      const v = o[k];
+      if (typeof v === "string" && v !== "" && !isAbsolute(v)) o[k] = resolve(baseDir, v);
+    }
+  };
+  const r = raw as Record<string, any>;
+  fix(r.vault?.auth, ["roleIdFile", "secretIdFile", "tokenFile", "jwtFile"]);
+  fix(r.vault?.tls, ["caCert", "clientCert", "clientKey"]);
+  fix(r.notify, ["pidFile"]);
+  if (Array.isArray(r.secrets)) for (const sec of r.secrets) fix(sec?.notify, ["pidFile"]);
 }
 
 /** Validates an already-parsed config object. `lineOf` maps a key path to a source line. */
