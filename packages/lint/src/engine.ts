@@ -237,9 +237,20 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`, "i");
 }
 
+type AllowMatcher = (r: Report) => boolean;
+// Compiled once per allow list (one run), not once per finding per entry.
+const allowMatchers = new WeakMap<readonly AllowEntry[], AllowMatcher>();
+
 function isAllowed(r: Report, allow: readonly AllowEntry[] | undefined): boolean {
-  if (!allow) return false;
-  return allow.some((a) => (a.value !== undefined && a.value === r.value) || (a.name !== undefined && r.name !== undefined && globToRegExp(a.name).test(r.name)));
+  if (!allow || allow.length === 0) return false;
+  let match = allowMatchers.get(allow);
+  if (!match) {
+    const values = new Set(allow.flatMap((a) => (a.value !== undefined ? [a.value] : [])));
+    const names = allow.flatMap((a) => (a.name !== undefined ? [globToRegExp(a.name)] : []));
+    match = (x) => values.has(x.value) || (x.name !== undefined && names.some((re) => re.test(x.name!)));
+    allowMatchers.set(allow, match);
+  }
+  return match(r);
 }
 
 export function fingerprint(ruleId: string, file: string, value: string): string {
