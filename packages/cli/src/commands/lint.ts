@@ -15,6 +15,7 @@ import {
   stagedTargets,
   createIgnoreMatcher,
   kindOfName,
+  kindOfExplicit,
   SEVERITY_RANK,
   type LintReport,
   type LintTarget,
@@ -84,8 +85,9 @@ export async function lintCommand(opts: LintCommandOptions, io: CommandIO): Prom
     maxFileSize,
   });
   for (const m of missing) {
-    report.errors.push({ file: m, code: "not-found", message: "no such file or directory" });
-    report.files.push({ file: m, kind: "dockerfile", findings: [], errors: [{ file: m, code: "not-found", message: "no such file or directory" }] });
+    const error = { file: m, code: "not-found", message: "no such file or directory" };
+    report.errors.push(error);
+    report.files.push({ file: m, kind: kindOfExplicit(m), findings: [], errors: [error] });
   }
 
   if (opts.writeBaseline) {

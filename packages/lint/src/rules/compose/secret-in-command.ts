@@ -2,6 +2,7 @@ import { findCommandLineSecrets } from "../../detect/index.js";
 import { unescapeDollars, type ComposeDoc } from "../../parse/compose.js";
 import { joinMapped } from "../../parse/offsets.js";
 import { defineRule } from "../../rule.js";
+import { capitalize } from "../support/capitalize.js";
 
 export default defineRule<ComposeDoc>({
   id: "compose/secret-in-command",
@@ -26,7 +27,3 @@ export default defineRule<ComposeDoc>({
     }
   },
 });
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}

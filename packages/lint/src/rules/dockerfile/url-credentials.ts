@@ -2,6 +2,7 @@ import { findKnownTokens } from "../../detect/index.js";
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
 import { analyze, buildSecretFix, ROTATE } from "./support/shared.js";
+import { capitalize } from "../support/capitalize.js";
 
 /** `scheme://user:password@host` and `Password=…;` connection strings in any instruction, heredoc or comment. */
 export default defineRule<DockerfileDoc>({
@@ -24,7 +25,3 @@ export default defineRule<DockerfileDoc>({
     }
   },
 });
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
