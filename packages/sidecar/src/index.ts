@@ -77,7 +77,7 @@ async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<
     throw err;
   }
   for (const w of loaded.warnings) logger.warn(w);
-  const sidecar = new Sidecar(loaded.config, { log: logger, env: process.env, configFile: opts.config });
+  const sidecar = new Sidecar(loaded.config, { log: logger, env: process.env, configFile: opts.config, configText: loaded.text });
 
   if (opts.once) {
     try {

@@ -25,6 +25,8 @@ export interface SidecarDeps {
   clock?: Clock;
   /** Path of the config file, for reloads. */
   configFile?: string;
+  /** The config file's text as parsed at start; reloads compare against it. */
+  configText?: string;
 }
 
 interface Lease {
@@ -111,13 +113,7 @@ export class Sidecar {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log;
     this.timers = new Timers(this.clock, (key, err) => this.log.error({ err: safeErr(err), timer: key }, "timer task failed"));
-    if (deps.configFile) {
-      try {
-        this.configHash = hash(readFileSync(deps.configFile, "utf8"));
-      } catch {
-        /* the first reload compares against "" */
-      }
-    }
+    if (deps.configText !== undefined) this.configHash = hash(deps.configText);
   }
 
   private connect(config: SidecarConfig): Connection {

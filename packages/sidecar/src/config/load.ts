@@ -13,7 +13,7 @@ export type ParseResult =
   | { ok: false; errors: ConfigIssue[] };
 
 /** Loads, applies Vault env defaults and validates; throws ConfigError naming file, key and line. */
-export function loadConfigFile(file: string, env: Env = process.env): { config: SidecarConfig; warnings: string[] } {
+export function loadConfigFile(file: string, env: Env = process.env): { config: SidecarConfig; warnings: string[]; text: string } {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -22,7 +22,8 @@ export function loadConfigFile(file: string, env: Env = process.env): { config: 
   }
   const res = parseConfigText(text, env, dirname(resolve(file)));
   if (!res.ok) throw new ConfigError(file, res.errors);
-  return { config: res.config, warnings: res.warnings };
+  // The text is returned so that reload detection compares against what was parsed, not a re-read.
+  return { config: res.config, warnings: res.warnings, text };
 }
 
 /** `baseDir`: where relative file paths in the config point (the config file's directory). */
