@@ -13,11 +13,15 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
     maxWorkers: 2,
+    // `npm run test:unit` runs the package tests alone (seconds); `npm test` runs both projects.
+    projects: [
+      { extends: true, test: { name: "unit", include: ["packages/*/src/**/*.test.ts"] } },
+      { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts", "examples/**/*.test.ts"] } },
+    ],
   },
 });

@@ -17,7 +17,7 @@ describe("packages/sidecar/Dockerfile", () => {
   });
 
   it("copies only files that exist in the repository and that .dockerignore lets through", () => {
-    const dockerignore = ignore().add(readFileSync(join(repoRoot, ".dockerignore"), "utf8"));
+    const dockerignore = ignore.default().add(readFileSync(join(repoRoot, ".dockerignore"), "utf8"));
     const sources: string[] = [];
     for (const { keyword, args } of instructions) {
       if (keyword !== "COPY" || /--from=/.test(args)) continue;

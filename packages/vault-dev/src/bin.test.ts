@@ -39,7 +39,7 @@ describe.skipIf(!built)("vault-dev CLI", () => {
     const url = await p.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const r = await fetch(`${url}/v1/secret/data/app/db`, { headers: { "X-Vault-Token": "root" } });
-    expect((await r.json()).data.data.password).toBe("from-seed");
+    expect(((await r.json()) as { data: { data: { password: string } } }).data.data.password).toBe("from-seed");
     p.child.kill("SIGTERM");
     expect(await p.exited).toBe(0);
     const { out, err } = p.output();

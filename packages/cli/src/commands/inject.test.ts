@@ -407,7 +407,7 @@ stringData:
     sidecarNode.set("env", docs[2].createNode([{ name: "VAULT_CACERT", value: "/etc/vault-ca/ca.crt" }]));
     const mount = docs[2].createNode({ name: "vault-ca", mountPath: "/etc/vault-ca" });
     mount.commentBefore = " the cluster's CA";
-    (sidecarNode.get("volumeMounts", true) as YAMLSeq).items.unshift(mount);
+    (sidecarNode.get("volumeMounts", true) as unknown as YAMLSeq).items.unshift(mount);
     const edited = docs.map(String).join("");
     writeFileSync(join(cwd, "all.yaml"), edited);
     const again = await inject({ file: "all.yaml", config: "sidecar.yaml", image: "registry.example.com/sidecar:2" }, cwd);

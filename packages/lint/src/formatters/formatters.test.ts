@@ -1,5 +1,5 @@
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
+import AjvModule from "ajv-draft-04";
+import addFormatsModule from "ajv-formats";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildReport, fingerprint } from "../engine.js";
@@ -8,6 +8,10 @@ import { formatGithub } from "./github.js";
 import { formatJson } from "./json.js";
 import { formatSarif } from "./sarif.js";
 import { formatStylish } from "./stylish.js";
+
+// Both are CommonJS packages whose default export sits on `.default` under NodeNext.
+const Ajv = AjvModule.default;
+const addFormats = addFormatsModule.default;
 
 const SECRET = "ghp_R4nd0mT0k3nV4lu3ThatMustNeverPrint0000";
 
