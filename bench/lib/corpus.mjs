@@ -123,7 +123,7 @@ export function generateCorpus(opts) {
   }
 
   const secrets = labels.filter((l) => l.secret).length;
-  const doc = { version: 1, seed, files, shards: shardDirs, summary: { files: fileRows.length, bytes, synthFiles, fixtureFiles: fileRows.length - synthFiles, secrets, decoys: labels.length - secrets }, files: fileRows, labels };
+  const doc = { version: 1, seed, files: fileRows, shards: shardDirs, summary: { files: fileRows.length, bytes, synthFiles, fixtureFiles: fileRows.length - synthFiles, secrets, decoys: labels.length - secrets }, labels };
   writeFileSync(join(outDir, "labels.json"), JSON.stringify(doc) + "\n");
   return { files: fileRows.length, bytes, synthFiles, fixtureFiles: fileRows.length - synthFiles, labels: labels.length, secrets, decoys: labels.length - secrets, shards: shardDirs };
 }

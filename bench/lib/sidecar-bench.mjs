@@ -234,7 +234,9 @@ export async function benchSidecar({ root, quick, log }) {
       const rss = hs.map(() => []);
       const t0 = hrms();
       while (hrms() - t0 < windowMs) {
-        hs.forEach(({ h }, i) => rss[i].push(rssKb(h.child.pid)));
+        hs.forEach(({ h }, i) => {
+          rss[i].push(rssKb(h.child.pid));
+        });
         await sleep(1000);
       }
       const elapsed = hrms() - t0;

@@ -495,7 +495,7 @@ export function createSynth(rng, v) {
     if (rng.chance(0.3)) out.lines.push(`name: ${rng.pick(SERVICES)}-stack`);
     if (rng.chance(0.2)) out.lines.push(`# ${rng.pick(["Local development stack", "Production deployment", "Integration tests"])}`);
     out.lines.push("services:");
-    services.forEach((s) => renderService(s, out, dir));
+    for (const s of services) renderService(s, out, dir);
     if (topSecrets.length) {
       out.lines.push("", "secrets:");
       for (const n of topSecrets) {

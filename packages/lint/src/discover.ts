@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, type Stats, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import type { FileKind, LintTarget } from "./types.js";
 
@@ -55,7 +55,7 @@ export function discoverTargets(paths: readonly string[], opts: DiscoverOptions)
     targets.push({ file, absPath, kind });
   };
   const walk = (dirDisplay: string, dirAbs: string) => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(dirAbs, { withFileTypes: true });
     } catch {
@@ -80,7 +80,7 @@ export function discoverTargets(paths: readonly string[], opts: DiscoverOptions)
   };
   for (const p of paths) {
     const abs = resolve(opts.cwd, p);
-    let st;
+    let st: Stats;
     try {
       st = statSync(abs);
     } catch {

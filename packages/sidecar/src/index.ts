@@ -66,7 +66,7 @@ async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<
       return 2;
     }
   }
-  let loaded;
+  let loaded: ReturnType<typeof loadConfigFile>;
   try {
     loaded = loadConfigFile(opts.config);
   } catch (err) {

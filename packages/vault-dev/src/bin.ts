@@ -22,7 +22,7 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  let args;
+  let args: { values: { port?: string; host?: string; "root-token"?: string; seed?: string; quiet?: boolean; help?: boolean } };
   try {
     args = parseArgs({
       args: argv,
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vault-dev: invalid --port ${JSON.stringify(v.port)}\n`);
     return 2;
   }
-  let server;
+  let server: Awaited<ReturnType<typeof startVaultDev>>;
   try {
     server = await startVaultDev({
       port,

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import dockerignore from "@balena/dockerignore";
 
@@ -115,7 +115,7 @@ export function listBuildContext(contextDir: string, dockerfilePath?: string, op
   const stack: string[] = [""];
   while (stack.length) {
     const rel = stack.pop()!;
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(path.join(contextDir, rel), { withFileTypes: true });
     } catch {

@@ -275,7 +275,10 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
     const colon = t.indexOf(":");
     if (colon <= 0) return;
     const name = t.slice(0, colon).trim();
-    if (/^(?:proxy-)?authorization$/i.test(name)) return checkAuthorizationText(word, from);
+    if (/^(?:proxy-)?authorization$/i.test(name)) {
+      checkAuthorizationText(word, from);
+      return;
+    }
     if (classifyName(name) !== "secret" && !/^x-(?:api|auth|access)/i.test(name)) return;
     const valueStart = from + colon + 1 + (t.slice(colon + 1).length - t.slice(colon + 1).trimStart().length);
     addIfSecret(word, valueStart, "secret-header", `${name} header`, from + t.trimEnd().length);

@@ -197,9 +197,9 @@ describe("parseDockerfile", () => {
       ["FROM a\n# escape=`\n", "\\", undefined],
       ["# escape=x\nFROM a\n", "\\", undefined],
     ];
-    for (const [source, escape, syntax] of cases) {
-      expect(parseDirectives(source)).toEqual(syntax === undefined ? { escapeChar: escape } : { escapeChar: escape, syntax });
-      if (!source.startsWith("\uFEFF")) expect(DockerfileParser.parse(source).getEscapeCharacter()).toBe(escape);
+    for (const [source, escapeChar, syntax] of cases) {
+      expect(parseDirectives(source)).toEqual(syntax === undefined ? { escapeChar } : { escapeChar, syntax });
+      if (!source.startsWith("\uFEFF")) expect(DockerfileParser.parse(source).getEscapeCharacter()).toBe(escapeChar);
     }
   });
 

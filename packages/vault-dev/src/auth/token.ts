@@ -213,7 +213,7 @@ export class TokenEngine implements Engine {
     const noParent = bool(b, "no_parent") ?? false;
     const customId = str(b, "id");
     if (customId && req.state.tokens.has(customId)) return badRequest("token ID already in use");
-    let created;
+    let created: ReturnType<typeof req.state.createToken>;
     try {
       created = req.state.createToken({
         id: customId,
