@@ -1,3 +1,4 @@
+import { constants as osConstants } from "node:os";
 import { z } from "zod";
 import { isDuration, parseDuration } from "./duration.js";
 
@@ -53,6 +54,49 @@ const Notify = z.strictObject({
   if ((n.pidFile || n.process) && !n.signal) ctx.addIssue({ code: "custom", message: "pidFile/process need signal", path: ["signal"] });
 });
 
+/** stowaway exec: what a changed secret does to the child. */
+const OnChange = z.enum(["restart", "signal", "none"], { error: "expected restart, signal or none" });
+const SignalName = z.string().refine((s) => /^SIG[A-Z0-9]+$/.test(s) && s in osConstants.signals, { message: "expected a signal name such as SIGHUP or SIGTERM" });
+
+/** stowaway exec: `NAME: { path, key }` exports one key; `PREFIX_*: { path }` exports every key as PREFIX_<key>. */
+const EnvEntry = z.strictObject({
+  path: VaultPath,
+  key: z.string().min(1).optional(),
+  /** Overrides exec.onChange for this variable. */
+  onChange: OnChange.optional(),
+  /** KV re-read interval. Default: defaults.refreshInterval. */
+  refreshInterval: Duration.optional(),
+});
+const Env = z.record(z.string(), EnvEntry).superRefine((env, ctx) => {
+  for (const [name, e] of Object.entries(env)) {
+    if (name.endsWith("*")) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*\*$|^\*$/.test(name)) ctx.addIssue({ code: "custom", message: "a prefix must be a valid variable name start, such as DB_*", path: [name] });
+      if (e.key !== undefined) ctx.addIssue({ code: "custom", message: `${name} exports every key of the secret: remove key, or name the variable without "*"`, path: [name, "key"] });
+    } else {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) ctx.addIssue({ code: "custom", message: "not a valid environment variable name (letters, digits, _; not starting with a digit)", path: [name] });
+      if (e.key === undefined) ctx.addIssue({ code: "custom", message: `key is required (or name it ${name}_* to export every key with that prefix)`, path: [name, "key"] });
+    }
+  }
+});
+
+/** stowaway exec: how the child is run, restarted and stopped. */
+const Exec = z.strictObject({
+  /** Default for every env and secrets entry. Default restart. */
+  onChange: OnChange.default("restart"),
+  /** Sent for onChange: signal. Default SIGHUP. */
+  signal: SignalName.default("SIGHUP"),
+  /** Sent to stop the child for a restart. Default SIGTERM. */
+  stopSignal: SignalName.default("SIGTERM"),
+  /** Time a stopping child gets before SIGKILL. Default 10s. */
+  stopTimeout: Duration.prefault("10s"),
+  /** Coalesce bursts of changes into one restart or signal. Default 1s. */
+  debounce: Duration.prefault("1s"),
+  /** When the child exits on its own: never (exit with its code), on-failure, always. Default never. */
+  restartOnExit: z.enum(["never", "on-failure", "always"]).default("never"),
+  /** With restartOnExit: give up once the child exited maxExits times within window. Default 5 in 10s. */
+  crashLoop: z.strictObject({ maxExits: z.number().int().min(1).default(5), window: Duration.prefault("10s") }).prefault({}),
+}).prefault({});
+
 const TokenAuth = z.strictObject({
   method: z.literal("token"),
   /** File holding the token, re-read at each (re)login. Default: $VAULT_TOKEN. */
@@ -95,6 +139,8 @@ const Secret = z.strictObject({
   /** KV re-read interval. Default: defaults.refreshInterval (5m). */
   refreshInterval: Duration.optional(),
   notify: Notify.optional(),
+  /** stowaway exec: overrides exec.onChange for this file. */
+  onChange: OnChange.optional(),
 }).superRefine((s, ctx) => {
   if (s.format === "raw" && !s.key) ctx.addIssue({ code: "custom", message: "format raw needs key", path: ["key"] });
   if (s.format === "template" && s.template === undefined) ctx.addIssue({ code: "custom", message: "format template needs template", path: ["template"] });
@@ -142,8 +188,13 @@ export const ConfigSchema = z.strictObject({
   }).prefault({}),
   notify: Notify.optional(),
   revokeOnExit: z.boolean().default(false),
-  secrets: z.array(Secret).min(1, "at least one secret is required"),
+  /** stowaway exec: variables for the child's environment. */
+  env: Env.default({}),
+  exec: Exec,
+  /** May be empty when env: has entries (stowaway exec). */
+  secrets: z.array(Secret).default([]),
 }).superRefine((c, ctx) => {
+  if (c.secrets.length === 0 && Object.keys(c.env).length === 0) ctx.addIssue({ code: "custom", message: "at least one secret is required", path: ["secrets"] });
   const seen = new Map<string, number>();
   c.secrets.forEach((s, i) => {
     const norm = s.file.replace(/\/+/g, "/").replace(/^\.\//, "");
@@ -157,3 +208,5 @@ export type SidecarConfig = z.output<typeof ConfigSchema>;
 export type SecretConfig = SidecarConfig["secrets"][number];
 export type AuthConfig = SidecarConfig["vault"]["auth"];
 export type NotifyConfig = z.output<typeof Notify>;
+export type EnvConfig = SidecarConfig["env"];
+export type ExecConfig = SidecarConfig["exec"];
