@@ -77,6 +77,12 @@ async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<
     throw err;
   }
   for (const w of loaded.warnings) logger.warn(w);
+  // env: feeds a child's environment, which only `stowaway exec` has.
+  if (loaded.config.secrets.length === 0) {
+    logger.fatal({ file: opts.config }, `invalid config: ${opts.config}: secrets: at least one secret is required (env: is used by stowaway exec only)`);
+    return 2;
+  }
+  if (Object.keys(loaded.config.env).length > 0) logger.warn("env: is used by stowaway exec only; the sidecar ignores it");
   const sidecar = new Sidecar(loaded.config, { log: logger, env: process.env, configFile: opts.config, configText: loaded.text });
 
   if (opts.once) {
