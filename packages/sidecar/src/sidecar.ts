@@ -124,6 +124,9 @@ export class Sidecar {
       timeoutMs: v.timeout,
       tls: v.tls,
       maxConcurrency: v.maxConcurrency,
+      followRedirects: v.followRedirects,
+      maxResponseBytes: v.maxResponseBytes,
+      addressSource: v.addressSource,
       onRequest: (op, seconds, outcome) => this.metrics.vaultLatency.observe({ op, outcome }, seconds),
     });
     const tokens = new TokenManager(client, createAuthenticator(v.auth, this.deps.env), {

@@ -76,12 +76,15 @@ export function parseConfig(raw: unknown, env: Env = process.env, lineOf?: (path
   }
   const warnings: string[] = [];
   const input = structuredClone(raw) as Record<string, any>;
+  const addressFromEnv = (input.vault as Record<string, unknown> | undefined)?.address === undefined && !!env.VAULT_ADDR;
   const envErrors = applyEnvDefaults(input, env, warnings);
   const parsed = ConfigSchema.safeParse(input);
   const errors: ConfigIssue[] = [...envErrors];
   if (!parsed.success) errors.push(...parsed.error.issues.map((i) => toIssue(i, input, lineOf)));
   if (errors.length > 0) return { ok: false, errors };
-  const config = parsed.data!;
+  const config: SidecarConfig = parsed.data!;
+  // Named in connection errors, so an operator knows which setting to fix.
+  config.vault.addressSource = addressFromEnv ? "vault.address from VAULT_ADDR" : "vault.address in the config file";
   if (config.listen !== false) {
     try {
       const { host } = parseListen(config.listen);

@@ -25,6 +25,22 @@ const RelativeFile = z
     message: 'must be relative to output.dir, without ".." or a leading "/"',
   });
 
+/** scheme://host[:port] and nothing else, normalised as URL.origin (default ports dropped, host lower-cased). */
+const Origin = z
+  .string()
+  .refine(
+    (o) => {
+      try {
+        const u = new URL(o);
+        return (u.protocol === "http:" || u.protocol === "https:") && !u.username && !u.password && u.pathname === "/" && !u.search && !u.hash;
+      } catch {
+        return false;
+      }
+    },
+    { message: "expected an origin such as https://vault-standby.example:8200 (no path, query or credentials)" },
+  )
+  .transform((o) => new URL(o).origin);
+
 const VaultPath = z
   .string()
   .min(1)
@@ -164,6 +180,13 @@ export const ConfigSchema = z.strictObject({
     timeout: Duration.prefault("10s"),
     /** Most requests in flight at once. Default 8. */
     maxConcurrency: z.number().int().min(1).max(256).default(8),
+    /**
+     * Origins (scheme://host:port) that one redirect from Vault may go to, e.g. a standby's
+     * api_addr. Default none: no redirect is followed, so the token never leaves vault.address.
+     */
+    followRedirects: z.array(Origin).default([]),
+    /** Largest Vault response read, in bytes. Default 4 MiB (4194304). */
+    maxResponseBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
     /** Backoff after failed logins and reads: from `initial`, doubling, up to `max`. */
     retry: z.strictObject({ initial: Duration.prefault("1s"), max: Duration.prefault("5m") }).prefault({}),
     auth: z.discriminatedUnion("method", [TokenAuth, AppRoleAuth, KubernetesAuth, JwtAuth], {
@@ -204,7 +227,9 @@ export const ConfigSchema = z.strictObject({
   });
 });
 
-export type SidecarConfig = z.output<typeof ConfigSchema>;
+type ParsedConfig = z.output<typeof ConfigSchema>;
+/** The validated config; `vault.addressSource` says where the address came from (set by parseConfig). */
+export type SidecarConfig = Omit<ParsedConfig, "vault"> & { vault: ParsedConfig["vault"] & { addressSource?: string } };
 export type SecretConfig = SidecarConfig["secrets"][number];
 export type AuthConfig = SidecarConfig["vault"]["auth"];
 export type NotifyConfig = z.output<typeof Notify>;

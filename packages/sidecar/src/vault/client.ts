@@ -6,6 +6,8 @@ import type NodeVault from "node-vault";
 import { SidecarError, VaultRequestError } from "../errors.js";
 import { Limiter } from "./limiter.js";
 import { parseRetryAfter, toVaultError } from "./errors.js";
+import { createTransport } from "./transport.js";
+import { silenceDebug } from "./quiet.js";
 
 const require = createRequire(import.meta.url);
 
@@ -25,6 +27,12 @@ export interface VaultClientOptions {
   tls: VaultTlsOptions;
   /** Most requests in flight at once. */
   maxConcurrency: number;
+  /** Origins one redirect may go to; default none (no redirect is followed). */
+  followRedirects?: string[];
+  /** Largest Vault response read, in bytes. Default 4 MiB. */
+  maxResponseBytes?: number;
+  /** Where the address came from, named in connection errors ("vault.address from VAULT_ADDR"). */
+  addressSource?: string;
   /** Called after every request with a low-cardinality operation name. */
   onRequest?: (op: string, seconds: number, outcome: "ok" | "error") => void;
 }
@@ -45,6 +53,7 @@ export interface LeaseInfo {
 type Body = Record<string, any>;
 
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** Calls `fn` with every response that comes through `agent` (http.Agent has no public hook). */
 function onResponse(agent: http.Agent, fn: (res: http.IncomingMessage) => void): void {
@@ -91,19 +100,9 @@ export class VaultClient {
   private pauseUntil = 0;
 
   constructor(private readonly opts: VaultClientOptions) {
+    // Before node-vault loads: its `debug` output (and follow-redirects') prints login bodies.
+    silenceDebug();
     const factory = require("node-vault") as typeof NodeVault;
-    const base = {
-      apiVersion: "v1",
-      endpoint: opts.address,
-      namespace: opts.namespace,
-      noCustomHTTPVerbs: true,
-      rpDefaults: { timeout: opts.timeoutMs, strictSSL: true },
-    };
-    this.nv = factory(base);
-    this.loginNv = factory(base);
-    // node-vault falls back to $VAULT_TOKEN on its own; we decide which token is used.
-    this.nv.token = undefined as unknown as string;
-    this.loginNv.token = undefined as unknown as string;
     this.limiter = new Limiter(opts.maxConcurrency);
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: opts.maxConcurrency });
     const { tls } = opts;
@@ -117,6 +116,29 @@ export class VaultClient {
       servername: tls.serverName,
       rejectUnauthorized: !tls.insecureSkipVerify,
     });
+    // Our own request layer: no redirect followed unless allowed, responses capped in size.
+    const transport = createTransport({
+      timeoutMs: opts.timeoutMs,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      followRedirects: opts.followRedirects ?? [],
+      maxResponseBytes: opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      addressSource: opts.addressSource,
+    });
+    const base = {
+      apiVersion: "v1",
+      endpoint: opts.address,
+      namespace: opts.namespace,
+      noCustomHTTPVerbs: true,
+      rpDefaults: { timeout: opts.timeoutMs, strictSSL: true },
+      "request-promise": transport,
+      debug: () => {},
+    };
+    this.nv = factory(base);
+    this.loginNv = factory(base);
+    // node-vault falls back to $VAULT_TOKEN on its own; we decide which token is used.
+    this.nv.token = undefined as unknown as string;
+    this.loginNv.token = undefined as unknown as string;
     // node-vault drops response headers, so Retry-After is read where the response arrives.
     for (const agent of [this.httpAgent, this.httpsAgent]) onResponse(agent, (res) => this.noteRetryAfter(res));
   }

@@ -8,6 +8,7 @@ import {
   VaultSealedError,
   VaultUnavailableError,
 } from "../errors.js";
+import { VaultConnectionError } from "./transport.js";
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ERR_CANCELED", "ERR_NETWORK", "ERR_SOCKET_CONNECTION_TIMEOUT", "EPROTO", "UND_ERR_SOCKET"]);
 
@@ -34,20 +35,26 @@ export function toVaultError(err: unknown, op: string, path: string, secrets: st
     if (status >= 500 || status === 412) return new VaultUnavailableError(msg, opts);
     return new VaultRequestError(msg, opts);
   }
+  // Our transport's network errors already name the address tried and where it came from.
+  if (err instanceof VaultConnectionError) return new VaultUnavailableError(`${where}: ${err.detail}`, { path });
   const code = typeof e?.code === "string" ? e.code : undefined;
   if (code && (NETWORK_CODES.has(code) || code.startsWith("E"))) {
     const detail = code === "ECONNABORTED" || code === "ETIMEDOUT" ? "timed out" : code;
     return new VaultUnavailableError(`${where}: ${detail}`, { path });
   }
   // tv4 validation errors and anything else: keep only a short, scrubbed message.
-  const message = scrub(String(e?.message ?? "unknown error").slice(0, 200), secrets);
+  const message = scrub(String(e?.message ?? "unknown error"), secrets, 200);
   return new VaultRequestError(`${where}: ${message}`, { path });
 }
 
-function scrub(text: string, secrets: string[]): string {
-  let out = text.slice(0, 300);
+/**
+ * Replaces every secret in `text` with [redacted], then shortens it to `max` characters.
+ * In that order: cutting first could split a secret at the cut and leave all but its tail.
+ */
+export function scrub(text: string, secrets: string[], max = 300): string {
+  let out = text;
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[redacted]");
-  return out;
+  return out.length > max ? `${out.slice(0, max)}…` : out;
 }
 
 /**
