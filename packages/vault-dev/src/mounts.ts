@@ -5,9 +5,10 @@ import { JwtEngine, KubernetesEngine } from "./auth/kubernetes.js";
 import { TokenEngine } from "./auth/token.js";
 import { DatabaseEngine } from "./engines/database.js";
 import { KvV1Engine, KvV2Engine } from "./engines/kv.js";
+import { PkiEngine } from "./engines/pki.js";
 import { randomString, Namespace, type Engine, type Mount, type MountType, type VaultState } from "./state.js";
 
-export const SECRET_TYPES = ["kv", "kv-v2", "database"] as const;
+export const SECRET_TYPES = ["kv", "kv-v2", "database", "pki"] as const;
 export const AUTH_TYPES = ["approle", "kubernetes", "jwt", "oidc"] as const;
 
 /** Normalise a mount path to `a/b/`. */
@@ -28,6 +29,8 @@ export function createEngine(state: VaultState, type: string, version?: string):
     }
     case "database":
       return { engine: new DatabaseEngine(), type: "database" };
+    case "pki":
+      return { engine: new PkiEngine(now), type: "pki" };
     case "approle":
       return { engine: new AppRoleEngine(now), type: "approle" };
     case "kubernetes":

@@ -11,6 +11,8 @@ export interface Reply {
   /** JSON body; `undefined` means no body (204, HEAD). */
   body?: unknown;
   headers?: Record<string, string>;
+  /** A non-JSON body (PKI's `ca/pem`, `crl`), sent as it is. */
+  raw?: { contentType: string; body: Buffer | string };
 }
 
 export interface EnvelopeParts {

@@ -10,6 +10,7 @@ import type { TokenEngine } from "./auth/token.js";
 import { parseDuration } from "./duration.js";
 import type { DatabaseEngine } from "./engines/database.js";
 import type { KvV1Engine, KvV2Engine } from "./engines/kv.js";
+import type { PkiEngine } from "./engines/pki.js";
 import { addMount, mountPath } from "./mounts.js";
 import { bool, isPlainObject } from "./params.js";
 import { ReplyError } from "./reply.js";
@@ -83,6 +84,12 @@ export interface MountSeed {
   [config: string]: unknown;
 }
 
+/** A PKI mount: an internal root CA (root/generate/internal parameters) and roles (roles/:name parameters). */
+export interface PkiSeed {
+  root?: Obj;
+  roles?: Record<string, Obj>;
+}
+
 export interface SeedFile {
   /** Secrets for the KV v2 mount `secret/`. */
   kv2?: SecretsSeed;
@@ -93,6 +100,8 @@ export interface SeedFile {
   kubernetes?: AuthSeed<KubernetesRoleSeed>;
   jwt?: AuthSeed<JwtRoleSeed>;
   database?: { roles?: Record<string, { default_ttl?: string | number; max_ttl?: string | number }> };
+  /** PKI at `pki/`: a root CA and roles. */
+  pki?: PkiSeed;
   /** Fixed tokens: a list, or a map from token ID to options. */
   tokens?: TokenSeed[] | Record<string, Omit<TokenSeed, "id">>;
   /** Token roles at `auth/token/roles/<name>`. */
@@ -105,7 +114,7 @@ export interface SeedFile {
   namespaces?: Record<string, SeedFile>;
 }
 
-const TOP_KEYS = new Set(["kv2", "kv1", "approle", "kubernetes", "jwt", "database", "tokens", "token_roles", "mounts", "auth", "namespaces"]);
+const TOP_KEYS = new Set(["kv2", "kv1", "approle", "kubernetes", "jwt", "database", "tokens", "token_roles", "mounts", "auth", "namespaces", "pki"]);
 const K8S_CONFIG = new Set(["signing_key", "signing_keys", "pem_keys", "kubernetes_host", "kubernetes_ca_cert", "issuer", "disable_iss_validation", "roles"]);
 const JWT_CONFIG = new Set(["signing_key", "signing_keys", "jwt_validation_pubkeys", "bound_issuer", "default_role", "roles"]);
 
@@ -229,6 +238,15 @@ function seedDatabase(m: Mount, section: unknown, where: string): void {
   }
 }
 
+function seedPki(m: Mount, section: unknown, where: string): void {
+  const s = obj(section, where);
+  const engine = m.engine as PkiEngine;
+  for (const [name, raw] of Object.entries(obj(s.roles, `${where}.roles`))) {
+    at(`${where}.roles.${name}`, () => engine.setRole(name, obj(raw, `${where}.roles.${name}`)));
+  }
+  if (s.root !== undefined) at(`${where}.root`, () => engine.seedRoot(obj(s.root, `${where}.root`)));
+}
+
 function seedMount(ctx: SeedContext, ns: Namespace, kind: "secret" | "auth", path: string, raw: unknown, where: string): void {
   const s = obj(raw, where);
   const type = String(s.type ?? "");
@@ -240,6 +258,9 @@ function seedMount(ctx: SeedContext, ns: Namespace, kind: "secret" | "auth", pat
       break;
     case "database":
       seedDatabase(m, s, where);
+      break;
+    case "pki":
+      seedPki(m, s, where);
       break;
     case "approle":
       seedAppRole(m, { roles: s.roles ?? {} }, where);
@@ -267,6 +288,7 @@ export function applySeed(ctx: SeedContext, ns: Namespace, seed: SeedFile, prefi
   if (seed.approle) seedAppRole(mountFor(ctx, ns, "auth", "approle", "approle"), seed.approle, where("approle"));
   if (seed.kubernetes) seedK8sOrJwt(mountFor(ctx, ns, "auth", "kubernetes", "kubernetes"), seed.kubernetes, where("kubernetes"), K8S_CONFIG);
   if (seed.jwt) seedK8sOrJwt(mountFor(ctx, ns, "auth", "jwt", "jwt"), seed.jwt, where("jwt"), JWT_CONFIG);
+  if (seed.pki) seedPki(mountFor(ctx, ns, "secret", "pki", "pki"), seed.pki, where("pki"));
   if (seed.database) seedDatabase(mountFor(ctx, ns, "secret", "database", "database"), seed.database, where("database"));
   if (seed.token_roles) {
     const engine = ns.mounts.get("auth/token/")!.engine as TokenEngine;

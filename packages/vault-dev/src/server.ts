@@ -118,6 +118,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function send(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = { "Cache-Control": "no-store", ...reply.headers };
+  if (reply.raw) {
+    headers["Content-Type"] = reply.raw.contentType;
+    headers["Content-Length"] = String(Buffer.byteLength(reply.raw.body));
+    res.writeHead(reply.status, headers);
+    res.end(reply.raw.body);
+    return;
+  }
   if (reply.body === undefined) {
     res.writeHead(reply.status, headers);
     res.end();
@@ -205,7 +212,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     return { ns: best, rel: best.name ? full.slice(best.name.length + 1) : full };
   };
 
-  const handleV1 = (method: string, rawPath: string, query: URLSearchParams, body: Record<string, unknown>, req: IncomingMessage): Reply => {
+  const handleV1 = (method: string, rawPath: string, query: URLSearchParams, body: Record<string, unknown>, req: IncomingMessage): Reply | Promise<Reply> => {
     let op: Op;
     switch (method) {
       case "GET":
@@ -259,7 +266,8 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
       op, path: inMount, query, body, headers: req.headers, token, isRoot: state.isRoot(token), mount: mount!, ns, state,
     };
     try {
-      return mount!.engine.handle(ereq);
+      const r = mount!.engine.handle(ereq);
+      return r instanceof Promise ? r.catch((e) => (e instanceof ReplyError ? e.reply : Promise.reject(e))) : r;
     } catch (e) {
       if (e instanceof ReplyError) return e.reply;
       throw e;
@@ -448,7 +456,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
         } else if (parseError) {
           reply = errorReply(400, parseError);
         } else {
-          reply = handleV1(method, rel, url.searchParams, body, req);
+          reply = await handleV1(method, rel, url.searchParams, body, req);
         }
         if (method === "HEAD") reply = { status: reply.status, headers: reply.headers };
       } else if (pathname === "/__dev" || pathname.startsWith("/__dev/")) {

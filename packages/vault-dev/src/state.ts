@@ -15,7 +15,7 @@ export const SYSTEM_DEFAULT_TTL = 2_764_800;
 
 export type Op = "read" | "write" | "delete" | "list" | "patch";
 
-export type MountType = "kv" | "database" | "system" | "token" | "approle" | "kubernetes" | "jwt";
+export type MountType = "kv" | "database" | "pki" | "system" | "token" | "approle" | "kubernetes" | "jwt";
 
 export interface EngineRequest {
   op: Op;
@@ -33,7 +33,8 @@ export interface EngineRequest {
 }
 
 export interface Engine {
-  handle(req: EngineRequest): Reply;
+  /** Engines whose work is async (PKI key generation and signing) return a promise. */
+  handle(req: EngineRequest): Reply | Promise<Reply>;
   /** Paths that need no token (logins). */
   unauthenticated?(op: Op, path: string): boolean;
   /** What a non-root token may do here. Default: nothing. */
