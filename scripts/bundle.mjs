@@ -3,13 +3,18 @@
 //  - main.js: commander, the lint command, the engine, and the Dockerfile and env kinds, in ONE
 //    file (each extra ESM module costs about a millisecond to load);
 //  - lint-compose.js (yaml), lint-config.js (zod + yaml) and inject.js: loaded only when needed;
-//  - the sidecar and vault-dev stay external and load from their own dist/ when their command runs.
+//  - sidecar.js: the sidecar with node-vault, pino, prom-client and chokidar, loaded by `sidecar`
+//    and `inject` only.
+// The bundle is the whole published `stowaway` package: it needs no dependency at run time.
+// vault-dev is a separate package and no command of the CLI imports it.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outdir = `${root}packages/cli/dist/bundle`;
+// The root package.json is the one source of the version (scripts/set-version.mjs copies it to the workspaces).
+const { version } = JSON.parse(readFileSync(`${root}package.json`, "utf8"));
 const lintDist = `${root}packages/lint/dist`;
 
 // Dynamic imports that become separate bundles: [importer suffix, specifier] → output file.
@@ -18,10 +23,13 @@ const SPLITS = [
   { importer: "/lint/dist/index.js", spec: "./config.js", out: "./lint-config.js", entry: `${lintDist}/config.js` },
   { importer: "/cli/dist/main.js", spec: "./commands/inject.js", out: "./inject.js", entry: `${root}packages/cli/dist/commands/inject.js` },
 ];
+const SIDECAR = { out: "./sidecar.js", entry: `${root}packages/sidecar/dist/index.js` };
 
 const splitPlugin = {
   name: "stowaway-splits",
   setup(b) {
+    // Every import of the sidecar package (main's dynamic one, inject's static one) is the chunk.
+    b.onResolve({ filter: /^@stowaway\/sidecar$/ }, () => ({ path: SIDECAR.out, external: true }));
     b.onResolve({ filter: /^\.\/(kinds\/compose|config|commands\/inject)\.js$/ }, (args) => {
       const hit = SPLITS.find((s) => args.importer.endsWith(s.importer) && args.path === s.spec && args.kind === "dynamic-import");
       return hit ? { path: hit.out, external: true } : undefined;
@@ -44,9 +52,9 @@ const common = {
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["@stowaway/sidecar", "@stowaway/vault-dev"],
   // yaml and others use require(); ESM output needs a real one.
   banner: { js: 'import { createRequire as __stowawayCreateRequire } from "node:module"; const require = __stowawayCreateRequire(import.meta.url);' },
+  define: { STOWAWAY_VERSION: JSON.stringify(version) },
   logLevel: "warning",
   legalComments: "none",
   plugins: [splitPlugin],
@@ -55,5 +63,5 @@ const common = {
 rmSync(outdir, { recursive: true, force: true });
 await Promise.all([
   build({ ...common, entryPoints: { main: `${root}packages/cli/dist/main.js` }, outdir }),
-  ...SPLITS.map((s) => build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir })),
+  ...[...SPLITS, SIDECAR].map((s) => build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir })),
 ]);

@@ -66,7 +66,7 @@ describe("the packed packages, installed with production dependencies only", () 
     const pack = spawnSync("npm", ["pack", "--workspaces", "--ignore-scripts", "--pack-destination", work], { cwd: repoRoot, encoding: "utf8" });
     expect(pack.status, pack.stderr).toBe(0);
     const tarballs = readdirSync(work).filter((f) => f.endsWith(".tgz")).sort();
-    expect(tarballs).toEqual(["stowaway-0.1.0.tgz", "stowaway-lint-0.1.0.tgz", "stowaway-sidecar-0.1.0.tgz", "stowaway-vault-dev-0.1.0.tgz"]);
+    expect(tarballs).toEqual(["stowaway-cli-0.1.0.tgz", "stowaway-lint-0.1.0.tgz", "stowaway-sidecar-0.1.0.tgz", "stowaway-vault-dev-0.1.0.tgz"]);
 
     spawnSync("mkdir", [project]);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "stowaway-image-test", private: true }));
@@ -78,7 +78,7 @@ describe("the packed packages, installed with production dependencies only", () 
     expect(install.status, install.stderr).toBe(0);
     // Our packages must come from the tarballs, never from a registry package of the same name.
     const lock = JSON.parse(readFileSync(join(project, "package-lock.json"), "utf8")) as { packages: Record<string, { resolved?: string; dev?: boolean }> };
-    for (const name of ["stowaway", "@stowaway/lint", "@stowaway/sidecar", "@stowaway/vault-dev"]) {
+    for (const name of ["@stowaway/cli", "@stowaway/lint", "@stowaway/sidecar", "@stowaway/vault-dev"]) {
       expect(lock.packages[`node_modules/${name}`]?.resolved, name).toMatch(/^file:.*\.tgz$/);
     }
     expect(existsSync(join(project, "node_modules", "typescript")), "no dev dependencies").toBe(false);

@@ -27,6 +27,7 @@ describe("the pre-commit hook", () => {
     expect(hook.entry.split(" ")[0]).toBe("stowaway");
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));
     // pre-commit packs and installs this repository; the root must expose the binary.
+    expect(pkg.name).toBe("stowaway");
     expect(pkg.bin.stowaway).toBe("packages/cli/bin/stowaway.js");
   });
 
