@@ -1,8 +1,34 @@
+/**
+ * Every code a sidecar error can carry: stable strings that logs, /readyz and the
+ * `stowaway_render_failures_total{code}` metric expose, so dashboards and alerts can rely on them.
+ */
+export type SidecarErrorCode =
+  | "CONFIG_INVALID"
+  | "TLS_FILE"
+  | "AUTH_FILE"
+  | "LOGIN_FAILED"
+  | "LISTEN_FAILED"
+  | "VAULT_AUTH"
+  | "VAULT_NOT_FOUND"
+  | "VAULT_SEALED"
+  | "VAULT_RATE_LIMITED"
+  | "VAULT_UNAVAILABLE"
+  | "VAULT_REQUEST"
+  | "VAULT_REDIRECT_REFUSED"
+  | "VAULT_RESPONSE_TOO_LARGE"
+  | "MISSING_KEY"
+  | "MISSING_SECRET"
+  | "RENDER_FAILED"
+  | "NOT_TMPFS"
+  | "PATH_ESCAPE"
+  | "WRITE_FAILED"
+  | "ONCE_FAILED";
+
 /** Base class: every sidecar error has a stable `code` and says whether retrying could help. */
 export class SidecarError extends Error {
-  readonly code: string;
+  readonly code: SidecarErrorCode;
   readonly retryable: boolean;
-  constructor(code: string, message: string, retryable = false) {
+  constructor(code: SidecarErrorCode, message: string, retryable = false) {
     super(message);
     this.name = new.target.name;
     this.code = code;
@@ -38,7 +64,7 @@ function formatIssues(file: string, issues: ConfigIssue[]): string {
 export class VaultError extends SidecarError {
   readonly status: number | undefined;
   readonly path: string;
-  constructor(code: string, message: string, opts: { status?: number; path: string; retryable: boolean }) {
+  constructor(code: SidecarErrorCode, message: string, opts: { status?: number; path: string; retryable: boolean }) {
     super(code, message, opts.retryable);
     this.status = opts.status;
     this.path = opts.path;
@@ -95,4 +121,40 @@ export class WriteError extends SidecarError {
   constructor(code: "NOT_TMPFS" | "PATH_ESCAPE" | "WRITE_FAILED", message: string) {
     super(code, message, false);
   }
+}
+
+/** A configured TLS file that cannot be read is a configuration error (exit 2). */
+export class TlsFileError extends SidecarError {
+  constructor(message: string) {
+    super("TLS_FILE", message, false);
+  }
+}
+
+/** A login credential file (token, role id, secret id, JWT) is missing or empty. */
+export class AuthFileError extends SidecarError {
+  constructor(message: string) {
+    // Retryable: the file may be mounted or rotated later.
+    super("AUTH_FILE", message, true);
+  }
+}
+
+/** The code for metrics and /readyz: ours, or UNKNOWN for anything else. */
+export function codeOf(err: unknown): SidecarErrorCode | "UNKNOWN" {
+  return err instanceof SidecarError ? err.code : "UNKNOWN";
+}
+
+/**
+ * What a log line may say about an error. Our own errors keep code and message (our messages
+ * never hold values). Anything else is reduced to its type and string code: an AxiosError's
+ * message or fields can carry the X-Vault-Token header or a secret. A plain object that is not
+ * an Error (built deliberately by the caller from chosen fields) keeps its code and message.
+ */
+export function errorFields(err: unknown): { type?: string; code: string; message: string } {
+  if (err instanceof SidecarError) return { type: err.name, code: err.code, message: err.message };
+  const code = typeof (err as { code?: unknown })?.code === "string" ? (err as { code: string }).code : "UNKNOWN";
+  if (err instanceof Error) return { type: err.name, code, message: err.name };
+  if (typeof err === "object" && err !== null && typeof (err as { message?: unknown }).message === "string") {
+    return { code, message: (err as { message: string }).message };
+  }
+  return { code, message: "error" };
 }

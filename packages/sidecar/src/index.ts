@@ -1,8 +1,7 @@
 import { loadConfigFile, parseDuration } from "./config/index.js";
-import { watchConfig } from "./config/watch.js";
-import { ConfigError, SidecarError, WriteError } from "./errors.js";
+import { ConfigError, TlsFileError, WriteError, errorFields } from "./errors.js";
 import { createLogger, type Logger } from "./log.js";
-import { Sidecar, safeErr } from "./sidecar.js";
+import { Sidecar } from "./sidecar.js";
 
 export { ConfigSchema, parseConfig, parseConfigText, loadConfigFile, type SidecarConfig, type SecretConfig } from "./config/index.js";
 export {
@@ -17,6 +16,11 @@ export {
   VaultRequestError,
   RenderError,
   WriteError,
+  TlsFileError,
+  AuthFileError,
+  errorFields,
+  codeOf,
+  type SidecarErrorCode,
   type ConfigIssue,
 } from "./errors.js";
 
@@ -41,10 +45,10 @@ export async function sidecarCommand(opts: SidecarCommandOptions, io: SidecarIo 
   // Node prints an uncaught error with util.inspect, and an AxiosError would show its
   // X-Vault-Token header: report anything that escapes as code and type only.
   const onUncaught = (err: unknown) => {
-    logger.fatal({ err: safeErr(err) }, `unexpected error: ${safeErr(err).message}`);
+    logger.fatal({ err }, `unexpected error: ${errorFields(err).message}`);
     process.exit(1);
   };
-  const onRejection = (err: unknown) => logger.error({ err: safeErr(err) }, `unhandled rejection: ${safeErr(err).message}`);
+  const onRejection = (err: unknown) => logger.error({ err }, `unhandled rejection: ${errorFields(err).message}`);
   process.on("uncaughtException", onUncaught);
   process.on("unhandledRejection", onRejection);
   try {
@@ -91,7 +95,7 @@ async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<
       logger.info({ secrets: loaded.config.secrets.length }, "all secrets rendered");
       return 0;
     } catch (err) {
-      logger.error({ err: safeErr(err) }, `sidecar --once failed: ${safeErr(err).message}`);
+      logger.error({ err }, `sidecar --once failed: ${errorFields(err).message}`);
       return exitCodeFor(err);
     }
   }
@@ -99,11 +103,11 @@ async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<
   try {
     await sidecar.start();
   } catch (err) {
-    logger.error({ err: safeErr(err) }, `sidecar failed to start: ${safeErr(err).message}`);
+    logger.error({ err }, `sidecar failed to start: ${errorFields(err).message}`);
     await sidecar.close();
     return exitCodeFor(err);
   }
-  const watcher = watchConfig(opts.config, (reason) => void sidecar.reload(reason));
+  const watcher = sidecar.watchConfig();
   return new Promise<number>((resolve) => {
     let signals = 0;
     const stop = (why: string) => {
@@ -112,7 +116,7 @@ async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<
         process.exit(130);
       }
       logger.info({ reason: why }, "stopping");
-      Promise.allSettled([watcher.close(), sidecar.close()]).then(() => {
+      Promise.allSettled([watcher?.close(), sidecar.close()]).then(() => {
         process.off("SIGTERM", onTerm);
         process.off("SIGINT", onInt);
         process.off("SIGHUP", onHup);
@@ -133,6 +137,6 @@ async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<
 function exitCodeFor(err: unknown): number {
   if (err instanceof ConfigError) return 2;
   if (err instanceof WriteError && err.code === "NOT_TMPFS") return 2;
-  if (err instanceof SidecarError && err.code === "TLS_FILE") return 2;
+  if (err instanceof TlsFileError) return 2;
   return 1;
 }

@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { errorFields } from "./errors.js";
 
 export type { Logger };
 
@@ -31,8 +32,8 @@ export function createLogger(stream: NodeJS.WritableStream, level = process.env.
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // Errors are logged as { code, message } only: our messages never hold values.
-      serializers: { err: (e: { code?: string; message?: string; name?: string }) => ({ type: e?.name, code: e?.code, message: e?.message }) },
+      // `{ err }` is logged as type, code and message for our own errors, type and code for any other.
+      serializers: { err: errorFields },
     },
     dest,
   );

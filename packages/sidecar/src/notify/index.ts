@@ -5,7 +5,7 @@ import { constants as osConstants } from "node:os";
 import type { NotifyConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { SidecarMetrics } from "../server/metrics.js";
-import type { Clock } from "../schedule/clock.js";
+import { sleep, type Clock } from "../schedule/clock.js";
 
 /** Finds pids whose /proc/<pid>/comm or argv[0] basename equals `name`, excluding ourselves. */
 export async function findProcesses(name: string, procRoot = "/proc"): Promise<number[]> {
@@ -123,7 +123,7 @@ export class Notifier {
       } catch (err) {
         last = new Error(`${redactUrl(h.url)}: ${(err as Error).name === "TimeoutError" ? "timed out" : (err as Error).message}`);
       }
-      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+      await sleep(this.deps.clock, Math.min(5000, 200 * 2 ** attempt));
     }
     throw last;
   }

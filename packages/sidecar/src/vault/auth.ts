@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { AuthConfig } from "../config/schema.js";
 import type { Env } from "../config/load.js";
-import { SidecarError } from "../errors.js";
+import { AuthFileError } from "../errors.js";
 import type { LoginResult, VaultClient } from "./client.js";
 
 /** A way to get a token. Credential files are re-read at every login (projected tokens rotate). */
@@ -10,12 +10,7 @@ export interface Authenticator {
   login(client: VaultClient): Promise<LoginResult>;
 }
 
-export class AuthFileError extends SidecarError {
-  constructor(message: string) {
-    // Retryable: the file may be mounted or rotated later.
-    super("AUTH_FILE", message, true);
-  }
-}
+export { AuthFileError };
 
 async function readCredential(file: string, what: string): Promise<string> {
   let text: string;

@@ -8,7 +8,7 @@ import { PassThrough } from "node:stream";
 import { VaultClient } from "./client.js";
 import { VaultError, VaultRequestError, VaultUnavailableError } from "../errors.js";
 import { createLogger } from "../log.js";
-import { safeErr } from "../sidecar.js";
+import { errorFields as safeErr } from "../errors.js";
 
 const require = createRequire(import.meta.url);
 

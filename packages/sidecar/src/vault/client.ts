@@ -3,7 +3,8 @@ import https from "node:https";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type NodeVault from "node-vault";
-import { SidecarError, VaultRequestError } from "../errors.js";
+import { TlsFileError, VaultRequestError } from "../errors.js";
+import { systemClock, type Clock } from "../schedule/clock.js";
 import { Limiter } from "./limiter.js";
 import { parseRetryAfter, toVaultError } from "./errors.js";
 import { createTransport } from "./transport.js";
@@ -35,6 +36,8 @@ export interface VaultClientOptions {
   addressSource?: string;
   /** Called after every request with a low-cardinality operation name. */
   onRequest?: (op: string, seconds: number, outcome: "ok" | "error") => void;
+  /** Time source for the Retry-After pause. Default: the system clock. */
+  clock?: Clock;
 }
 
 export interface LoginResult {
@@ -65,12 +68,7 @@ function onResponse(agent: http.Agent, fn: (res: http.IncomingMessage) => void):
   };
 }
 
-/** A configured TLS file that cannot be read is a configuration error (exit 2). */
-export class TlsFileError extends SidecarError {
-  constructor(message: string) {
-    super("TLS_FILE", message, false);
-  }
-}
+export { TlsFileError };
 
 function readTlsFile(key: string, file: string | undefined): Buffer | undefined {
   if (!file) return undefined;
@@ -98,8 +96,10 @@ export class VaultClient {
   private readonly scrubList = new Set<string>();
   /** Set by a 429 with Retry-After: no request goes out before this time (ms since the epoch). */
   private pauseUntil = 0;
+  private readonly clock: Clock;
 
   constructor(private readonly opts: VaultClientOptions) {
+    this.clock = opts.clock ?? systemClock;
     // Before node-vault loads: its `debug` output (and follow-redirects') prints login bodies.
     silenceDebug();
     const factory = require("node-vault") as typeof NodeVault;
@@ -145,9 +145,9 @@ export class VaultClient {
 
   private noteRetryAfter(res: http.IncomingMessage): void {
     if (res.statusCode !== 429) return;
-    const ms = parseRetryAfter(res.headers["retry-after"]);
+    const ms = parseRetryAfter(res.headers["retry-after"], this.clock.now());
     // Capped: a confused server must not park the sidecar for hours.
-    if (ms !== undefined) this.pauseUntil = Math.max(this.pauseUntil, Date.now() + Math.min(ms, MAX_RETRY_AFTER_MS));
+    if (ms !== undefined) this.pauseUntil = Math.max(this.pauseUntil, this.clock.now() + Math.min(ms, MAX_RETRY_AFTER_MS));
   }
 
   get token(): string | undefined {
@@ -182,8 +182,8 @@ export class VaultClient {
 
   private async call<T>(op: string, path: string, fn: () => Promise<T>): Promise<T> {
     // Vault asked us (429 Retry-After) to send nothing until then.
-    const pause = this.pauseUntil - Date.now();
-    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+    const pause = this.pauseUntil - this.clock.now();
+    if (pause > 0) await new Promise((r) => this.clock.setTimeout(() => r(undefined), pause));
     return this.limiter.run(async () => {
       const started = performance.now();
       try {
@@ -192,7 +192,7 @@ export class VaultClient {
         return res;
       } catch (err) {
         this.opts.onRequest?.(op, (performance.now() - started) / 1000, "error");
-        const retryAfter = this.pauseUntil - Date.now();
+        const retryAfter = this.pauseUntil - this.clock.now();
         throw toVaultError(err, op, path, [...this.scrubList], retryAfter > 0 ? retryAfter : undefined);
       }
     });

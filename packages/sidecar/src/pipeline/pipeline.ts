@@ -1,0 +1,136 @@
+import { codeOf, VaultAuthError } from "../errors.js";
+import type { LeaseKeeper } from "../leases/keeper.js";
+import { jitter } from "../schedule/clock.js";
+import type { FetchContext, Output } from "../sources/source.js";
+import { retryDelayFor } from "../vault/errors.js";
+import type { Run, Runtime } from "./runtime.js";
+import type { Sink } from "./sink.js";
+
+/** Told after a run's outputs were stored: which changed (never their bytes), and whether it was the first store. */
+export type ChangeListener = (event: { run: Run; changed: Output[] }) => void;
+
+/**
+ * fetch → render → store → notify for one source at a time, and what comes next: a poll, a
+ * lease step (LeaseKeeper) or a retry with backoff. A failed refresh leaves stored outputs as
+ * they were.
+ */
+export class Pipeline {
+  private readonly listeners: ChangeListener[] = [];
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly leases: LeaseKeeper,
+    private readonly sink: Sink,
+  ) {}
+
+  /** Consumers (e.g. an exec child to restart) hear of every later change; the first store is not news. */
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  fetchContext(): FetchContext {
+    return { client: this.rt.conn().client, revokeUnused: (id) => this.leases.revokeNow(id) };
+  }
+
+  /** Refreshes the run now (on its timer, so a reload or stop cancels it). */
+  refreshSoon(run: Run, forceFetch = false): void {
+    this.rt.timers.schedule(`source:${run.source.id}`, 0, () => this.refresh(run, { forceFetch }));
+  }
+
+  /** One refresh of one source; always ends by scheduling the next. */
+  async refresh(run: Run, opts: { forceFetch?: boolean } = {}): Promise<void> {
+    const { rt } = this;
+    if (!rt.isCurrent(run)) return;
+    const conn = rt.conn();
+    const s = run.source;
+    try {
+      if (conn.tokens.isLost) await conn.tokens.login();
+      const ctx = this.fetchContext();
+      if (!opts.forceFetch && s.outputs.every((o) => o.written) && s.unchanged && (await s.unchanged(ctx)) && (await this.allPresent(run))) {
+        this.succeeded(run);
+        return;
+      }
+      const result = await s.fetch(ctx);
+      if (!rt.isCurrent(run)) {
+        if (result.expiry?.leaseId) this.leases.revokeNow(result.expiry.leaseId);
+        return;
+      }
+      // New credentials are adopted even if a store fails below: some outputs may already use them.
+      s.adopted?.(result);
+      if (result.version !== undefined) for (const o of s.outputs) rt.metrics.secretVersion.set({ file: o.cfg.file, path: s.label }, result.version);
+      this.leases.adopt(run, result.expiry, conn.tokens.generation);
+      let firstError: unknown;
+      const changed: Output[] = [];
+      for (const { output, bytes } of result.files) {
+        try {
+          const didChange = await this.sink.put(output, bytes);
+          const first = !output.written;
+          output.written = true;
+          if (didChange) {
+            rt.metrics.renders.inc({ file: output.cfg.file });
+            rt.metrics.lastChange.set({ file: output.cfg.file }, rt.clock.now() / 1000);
+            rt.log.info({ path: s.label, file: output.cfg.file, kind: result.kind, version: result.version }, "rendered");
+            // The first render happens before the app reads its files; only later changes are news.
+            if (!first) {
+              output.notifier?.trigger(output.cfg.file);
+              changed.push(output);
+            }
+          } else {
+            rt.log.debug({ path: s.label, file: output.cfg.file }, "unchanged");
+          }
+        } catch (err) {
+          firstError ??= err;
+        }
+      }
+      if (changed.length > 0) for (const l of this.listeners) l({ run, changed });
+      if (firstError !== undefined) throw firstError;
+      this.succeeded(run);
+    } catch (err) {
+      this.failed(run, err);
+    }
+  }
+
+  private async allPresent(run: Run): Promise<boolean> {
+    for (const o of run.source.outputs) if (!(await this.sink.present(o))) return false;
+    return true;
+  }
+
+  private succeeded(run: Run): void {
+    const { rt } = this;
+    if (run.failingSince !== undefined) rt.log.info({ path: run.source.label, file: files(run) }, "secret recovered");
+    run.failingSince = undefined;
+    run.attempt = 0;
+    for (const o of run.source.outputs) rt.metrics.lastSuccess.set({ file: o.cfg.file, path: run.source.label }, rt.clock.now() / 1000);
+    rt.stateChanged();
+    this.scheduleNext(run);
+  }
+
+  private failed(run: Run, err: unknown): void {
+    const { rt } = this;
+    const code = codeOf(err);
+    run.failingSince ??= rt.clock.now();
+    for (const o of run.source.outputs) rt.metrics.renderFailures.inc({ file: o.cfg.file, code });
+    run.lastError = code;
+    const retry = rt.config().vault.retry;
+    // Never wait longer than the refresh interval between attempts, except when Vault says so (429).
+    const delay = retryDelayFor(err, run.attempt++, { initialMs: retry.initial, maxMs: Math.min(retry.max, run.source.refreshMs) }, rt.clock.random);
+    rt.log.error({ path: run.source.label, file: files(run), err, retryInMs: delay }, "secret refresh failed; files left as they were");
+    if (err instanceof VaultAuthError) rt.conn().tokens.checkAfterDenied().catch((e) => rt.log.error({ err: e }, "token check failed"));
+    rt.stateChanged();
+    rt.timers.schedule(`source:${run.source.id}`, delay, () => this.refresh(run, { forceFetch: true }));
+  }
+
+  /** The next step after a success: the lease's, or a poll. */
+  scheduleNext(run: Run): void {
+    if (this.leases.schedule(run)) return;
+    const { clock, timers } = this.rt;
+    // The first poll lands anywhere in the interval: sources rendered together (and sidecars
+    // started together) would otherwise poll Vault in lockstep, ±10% jitter only blurring the edge.
+    const ms = run.source.refreshMs;
+    const delay = run.phased ? jitter(ms, 0.1, clock.random) : clock.random() * ms;
+    run.phased = true;
+    timers.schedule(`source:${run.source.id}`, delay, () => this.refresh(run));
+  }
+}
+
+const files = (run: Run) => run.source.outputs.map((o) => o.cfg.file).join(",");
