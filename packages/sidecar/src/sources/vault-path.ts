@@ -1,7 +1,7 @@
 import { RenderError, VaultAuthError, VaultNotFoundError } from "../errors.js";
 import { renderSecret } from "../render/index.js";
 import { classifyResponse, kv2MetadataPath, type Fetched } from "../vault/secrets.js";
-import type { FetchContext, Output, Rendered, Source } from "./source.js";
+import type { FetchContext, Output, Rendered, RenderedFile, Source } from "./source.js";
 
 /** What is known about a path from earlier reads; carried across reloads. */
 export interface VaultPathMemory {
@@ -60,7 +60,7 @@ export class VaultPathSource implements Source {
         this.metadataPath = kv2MetadataPath(this.path, mount?.path) ?? null;
       }
     }
-    let files;
+    let files: RenderedFile[];
     try {
       files = this.outputs.map((output) => ({
         output,
