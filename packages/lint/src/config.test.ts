@@ -64,6 +64,12 @@ describe(".stowaway.yaml", () => {
     expect(p.line).toBe(3);
   });
 
+  it.each(['""', "'   '"])("rejects an allow entry whose reason is %s", (reason) => {
+    const [p] = problems(`lint:\n  allow:\n    - name: DEMO_*\n      reason: ${reason}\n`);
+    expect(p.key).toBe("lint.allow.0.reason");
+    expect(p.message).toMatch(/reason/);
+  });
+
   it("reports invalid YAML with a position", () => {
     const [p] = problems("lint:\n  rules: [a\n");
     expect(p.line).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
-import type { AllowEntry } from "./engine.js";
+import type { AllowEntry } from "./allow.js";
 import { ConfigError } from "./config-error.js";
 
 

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
+import { compileAllowList, type AllowEntry } from "./allow.js";
 import { loadHandler, type KindHandler } from "./kinds.js";
 import { redact, scrub } from "./redact.js";
 import { DEFAULT_NAME_SETTINGS, type NameSettings, type Report } from "./rule.js";
@@ -11,14 +12,7 @@ export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
 export const UNUSED_SUPPRESSION_RULE = "stowaway/unused-suppression";
 export const PARSE_WARNING_RULE = "stowaway/parse-warning";
 
-/** A value or name pattern the team has declared not secret (`.stowaway.yaml` `lint.allow`). */
-export interface AllowEntry {
-  /** Exact value that is not a secret. */
-  value?: string;
-  /** Name glob (`*` wildcard, case-insensitive), e.g. `DEMO_*`. */
-  name?: string;
-  reason: string;
-}
+export type { AllowEntry } from "./allow.js";
 
 export interface LintOptions {
   /** Per-rule severity overrides; `off` disables the rule. */
@@ -232,11 +226,6 @@ function dedupeOverlapping<T extends Report & { severity: Severity }>(reports: T
   return out;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${body}$`, "i");
-}
-
 type AllowMatcher = (r: Report) => boolean;
 // Compiled once per allow list (one run), not once per finding per entry.
 const allowMatchers = new WeakMap<readonly AllowEntry[], AllowMatcher>();
@@ -245,9 +234,7 @@ function isAllowed(r: Report, allow: readonly AllowEntry[] | undefined): boolean
   if (!allow || allow.length === 0) return false;
   let match = allowMatchers.get(allow);
   if (!match) {
-    const values = new Set(allow.flatMap((a) => (a.value !== undefined ? [a.value] : [])));
-    const names = allow.flatMap((a) => (a.name !== undefined ? [globToRegExp(a.name)] : []));
-    match = (x) => values.has(x.value) || (x.name !== undefined && names.some((re) => re.test(x.name!)));
+    match = compileAllowList(allow);
     allowMatchers.set(allow, match);
   }
   return match(r);
