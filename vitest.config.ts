@@ -13,6 +13,9 @@ export default defineConfig({
     },
   },
   test: {
+    // One logged fast-check seed per run, fixed unless FC_SEED says otherwise (see test/setup/seed.ts).
+    globalSetup: ["test/setup/seed.ts"],
+    setupFiles: ["test/setup/fast-check.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -38,6 +38,13 @@ describe("Dockerfile fixtures", () => {
     for (const p of planted[file] ?? []) expect(text.includes(p.value), `${file}:${p.line}`).toBe(false);
   });
 
+  it("the hygiene oracle still catches a message that quotes a value found nowhere else", () => {
+    const source = "FROM a\nLABEL PASSWORD=Oracle1Leak\n";
+    const report = { range: { start: { line: 2, column: 16 }, end: { line: 2, column: 27 } }, value: "Oracle1Leak", fix: "x" };
+    expect(() => assertReportHygiene({ ...report, message: "LABEL PASSWORD holds Oracle1Leak" }, source)).toThrow(/raw value/);
+    expect(() => assertReportHygiene({ ...report, message: "LABEL PASSWORD holds a secret" }, source)).not.toThrow();
+  });
+
   it("all rules together never throw on arbitrary input", () => {
     const pieces = fc.constantFrom(
       "FROM a\n", "RUN ", "ENV ", "ARG ", "COPY ", "ADD ", "LABEL ", "CMD ", "ONBUILD ", "HEALTHCHECK CMD ", "<<EOF", "EOF\n",
@@ -50,10 +57,12 @@ describe("Dockerfile fixtures", () => {
         if (!parsed.ok) return;
         const target: LintTarget = { file: "Dockerfile", absPath: "/nonexistent/Dockerfile", kind: "dockerfile", source };
         for (const rule of dockerfileRules) {
-          rule.check({ file: "Dockerfile", target, source, doc: parsed.doc, names: DEFAULT_NAME_SETTINGS, report: (r) => assertReportHygiene(r) });
+          rule.check({ file: "Dockerfile", target, source, doc: parsed.doc, names: DEFAULT_NAME_SETTINGS, report: (r) => assertReportHygiene(r, source) });
         }
       }),
-      { numRuns: 300 },
+      // The seed comes from the global setup (test/setup/fast-check.ts); the example is the false
+      // alarm seed 828654280 once found: the secret equals the keyword the message quotes.
+      { numRuns: 300, examples: [["LABEL PASSWORD=LABEL "]] },
     );
   });
 });
