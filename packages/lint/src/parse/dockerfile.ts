@@ -303,8 +303,9 @@ function logicalText(source: string, from: number, to: number, esc: string): DfT
     }
   };
   while (k < to) {
-    k = source.indexOf(esc, k);
-    if (k < 0 || k >= to) break;
+    // Search only this instruction: indexOf would scan the rest of the file for every instruction.
+    while (k < to && source[k] !== esc) k++;
+    if (k >= to) break;
     let j = k + 1;
     while (j < to && (source[j] === " " || source[j] === "\t")) j++;
     if (source[j] === "\r") j++;
