@@ -6,7 +6,10 @@ export default function setup(): void {
   const given = process.env.FC_SEED;
   const seed = given !== undefined && given !== "" ? Number(given) : DEFAULT_FC_SEED;
   if (!Number.isSafeInteger(seed)) throw new Error(`FC_SEED must be an integer, got ${JSON.stringify(given)}`);
-  // Workers are started after globalSetup and inherit the environment.
+  // Workers are started after globalSetup and inherit the environment. Each vitest project runs
+  // this setup; the first one chooses and logs.
+  if (process.env.STOWAWAY_FC_SEED_LOGGED) return;
+  process.env.STOWAWAY_FC_SEED_LOGGED = "1";
   process.env.FC_SEED = String(seed);
   console.log(`fast-check seed ${seed}${given ? " (from FC_SEED)" : " (fixed default; FC_SEED=<n> to change)"}`);
 }
