@@ -31,7 +31,7 @@ export class FileSink implements Sink {
       this.log.error({ dir: out.dir }, st ? "output.dir is no longer a directory" : "output.dir is gone; creating it again");
       await prepareOutputDir(out, undefined, false);
     }
-    return writeAtomic(out.dir, o.cfg.file, bytes, { mode: o.cfg.mode ?? out.mode, uid: o.cfg.uid ?? out.uid, gid: o.cfg.gid ?? out.gid }, dirMode);
+    return writeAtomic(out.dir, o.cfg.file, bytes, { mode: o.cfg.mode ?? out.mode, uid: o.cfg.uid ?? out.uid, gid: o.cfg.gid ?? out.gid }, dirMode, { allowNonTmpfs: out.allowNonTmpfs });
   }
 
   async present(o: Output): Promise<boolean> {

@@ -51,20 +51,33 @@ export async function safeDestination(root: string, rel: string): Promise<string
   return dest;
 }
 
-/** Current bytes and ownership of `file`, without following a symlink; undefined if absent. */
-async function readCurrent(file: string): Promise<{ equals(b: Buffer): boolean; mode: number; uid: number; gid: number } | undefined> {
+/** A path that names `name` inside the directory open as `dir`, resolved from that directory, never from a path. */
+const at = (dir: fs.FileHandle, name: string) => `/proc/self/fd/${dir.fd}/${name}`;
+
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/** Memory-backed filesystems, by statfs(2) magic number: tmpfs and ramfs. */
+const MEMORY_MAGIC = new Set([0x01021994, 0x858458f6]);
+
+export interface WriteOptions {
+  /** Write even when the file's own directory is not on tmpfs/ramfs (output.allowNonTmpfs). */
+  allowNonTmpfs?: boolean;
+}
+
+/** Current bytes and ownership of `name` in `dir`, without following a symlink; undefined if absent. */
+async function readCurrent(dir: fs.FileHandle, name: string, key: string): Promise<{ equals(b: Buffer): boolean; mode: number; uid: number; gid: number } | undefined> {
   let fh: fs.FileHandle | undefined;
   try {
-    fh = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fh = await fs.open(at(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const st = await fh.stat();
     if (!st.isFile()) return undefined;
     const bytes = await fh.readFile();
     return { equals: (b) => bytes.equals(b), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } catch (err) {
     // Handed to another user and we lack CAP_DAC_OVERRIDE: compare with what we wrote there.
-    const known = written.get(file);
+    const known = written.get(key);
     if ((err as NodeJS.ErrnoException).code !== "EACCES" || !known) return undefined;
-    const st = await fs.lstat(file).catch(() => undefined);
+    const st = await fs.lstat(at(dir, name)).catch(() => undefined);
     if (!st?.isFile() || st.ino !== known.ino) return undefined;
     return { equals: (b) => digest(b) === known.digest, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } finally {
@@ -72,33 +85,122 @@ async function readCurrent(file: string): Promise<{ equals(b: Buffer): boolean; 
   }
 }
 
+function errnoText(code: string | undefined): string {
+  return code ? `${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ""}` : "error";
+}
+
+/**
+ * Opens root, then each directory of `rel` below it, each with O_DIRECTORY|O_NOFOLLOW and
+ * relative to the one before (through /proc/self/fd), creating missing ones. No path is
+ * resolved twice, so swapping a directory for a symlink mid-way cannot redirect the write:
+ * it is refused (ELOOP/ENOTDIR). Returns the handle of the file's directory.
+ */
+async function openDirs(root: string, rel: string, create?: { dirMode: number; owner: FileOwner }): Promise<fs.FileHandle> {
+  const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
+  parts.pop();
+  let dir: fs.FileHandle;
+  try {
+    dir = await fs.open(root, DIR_FLAGS);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || code === "ENOTDIR") throw new WriteError("PATH_ESCAPE", `${rel}: output.dir is not a directory or is a symlink`);
+    throw new WriteError("WRITE_FAILED", `${rel}: ${errnoText(code)}`);
+  }
+  let sub = "";
+  try {
+    for (const part of parts) {
+      sub = sub ? `${sub}/${part}` : part;
+      let next: fs.FileHandle | undefined;
+      let made = false;
+      for (let tries = 0; !next; tries++) {
+        try {
+          next = await fs.open(at(dir, part), DIR_FLAGS);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === "ELOOP" || code === "ENOTDIR") throw new WriteError("PATH_ESCAPE", `${rel}: ${sub} is a symlink or not a directory; refusing to follow it`);
+          if (code !== "ENOENT" || !create || tries > 3) throw new WriteError("WRITE_FAILED", `${rel}: cannot open ${sub}: ${errnoText(code)}`);
+          // mkdir never follows a symlink in its last component: a racing symlink makes it EEXIST.
+          await fs.mkdir(at(dir, part), { mode: create.dirMode }).then(
+            () => (made = true),
+            (e: NodeJS.ErrnoException) => {
+              if (e.code !== "EEXIST") throw new WriteError("WRITE_FAILED", `${rel}: cannot create ${sub}: ${errnoText(e.code)}`);
+            },
+          );
+        }
+      }
+      await dir.close();
+      dir = next;
+      if (made && create) await setDirOwner(dir, create.dirMode, create.owner, rel, sub);
+    }
+    return dir;
+  } catch (err) {
+    await dir.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** Mode (umask aside) and owner of a directory we created, set on its open handle. */
+async function setDirOwner(dir: fs.FileHandle, dirMode: number, owner: FileOwner, rel: string, sub: string): Promise<void> {
+  await dir.chmod(dirMode);
+  const [uid, gid] = dirOwner(owner);
+  if (uid !== -1 || gid !== -1) {
+    await dir.chown(uid, gid).catch((err: NodeJS.ErrnoException) => {
+      throw new WriteError("WRITE_FAILED", `${rel}: cannot set owner of ${sub} (${err.code}); run the sidecar as root or drop uid/gid`);
+    });
+  }
+}
+
+/** True when `dir` is still what root/<dirs of rel> names (not moved away or replaced). */
+async function stillInPlace(root: string, rel: string, dir: fs.FileHandle): Promise<boolean> {
+  let check: fs.FileHandle | undefined;
+  try {
+    check = await openDirs(root, rel);
+    const [a, b] = await Promise.all([check.stat(), dir.stat()]);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  } finally {
+    await check?.close();
+  }
+}
+
 /**
  * Writes `bytes` to `root/rel` so that readers see either the old or the new file, never
  * a partial one. Mode and owner are set on the temp file before the rename. Returns false,
  * touching nothing, when the file already holds these bytes with this mode and owner.
+ *
+ * Every step works relative to an open handle of the file's directory, and the file's own
+ * directory must be memory-backed (a disk bind-mounted below a tmpfs output.dir is refused).
+ * The temp file is removed whatever fails.
  */
-export async function writeAtomic(root: string, rel: string, bytes: Buffer, owner: FileOwner, dirMode: number): Promise<boolean> {
+export async function writeAtomic(root: string, rel: string, bytes: Buffer, owner: FileOwner, dirMode: number, opts: WriteOptions = {}): Promise<boolean> {
   const dest = await safeDestination(root, rel);
-  const current = await readCurrent(dest);
-  if (
-    current &&
-    current.equals(bytes) &&
-    current.mode === owner.mode &&
-    (owner.uid === undefined || current.uid === owner.uid) &&
-    (owner.gid === undefined || current.gid === owner.gid)
-  ) {
-    return false;
-  }
-  const dir = path.dirname(dest);
-  if (dir !== root) {
-    await makeDirs(root, dir, dirMode, owner, rel);
-    // A subdirectory created by a racing writer could be a symlink: re-check.
-    await safeDestination(root, rel);
-  }
-  const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
+  const name = path.basename(dest);
+  const dir = await openDirs(root, path.relative(root, dest), { dirMode, owner });
+  let tmp: string | undefined;
   let fh: fs.FileHandle | undefined;
   try {
-    fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    if (!opts.allowNonTmpfs) {
+      const { type } = await fs.statfs(`/proc/self/fd/${dir.fd}`);
+      if (!MEMORY_MAGIC.has(type)) {
+        const where = path.dirname(rel) === "." ? "output.dir" : `${path.dirname(rel)} (inside output.dir)`;
+        throw new WriteError("NOT_TMPFS", `${rel}: ${where} is not on tmpfs or ramfs (another filesystem is mounted there); refusing to write a secret to it`);
+      }
+    }
+    const st = await fs.lstat(at(dir, name)).catch(() => undefined);
+    if (st && !st.isFile()) throw new WriteError("PATH_ESCAPE", st.isSymbolicLink() ? `${rel}: is a symlink; refusing to follow it` : `${rel}: exists and is not a regular file`);
+    const current = st ? await readCurrent(dir, name, dest) : undefined;
+    if (
+      current &&
+      current.equals(bytes) &&
+      current.mode === owner.mode &&
+      (owner.uid === undefined || current.uid === owner.uid) &&
+      (owner.gid === undefined || current.gid === owner.gid)
+    ) {
+      return false;
+    }
+    tmp = `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`;
+    fh = await fs.open(at(dir, tmp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     await fh.writeFile(bytes);
     await fh.chmod(owner.mode);
     if (owner.uid !== undefined || owner.gid !== undefined) {
@@ -110,15 +212,24 @@ export async function writeAtomic(root: string, rel: string, bytes: Buffer, owne
     const { ino } = await fh.stat();
     await fh.close();
     fh = undefined;
-    await fs.rename(tmp, dest);
+    await fs.rename(at(dir, tmp), at(dir, name));
+    tmp = undefined;
+    // The directory was moved or swapped while we wrote: take the file back out and say so.
+    if (path.dirname(rel) !== "." && !(await stillInPlace(root, path.relative(root, dest), dir))) {
+      const now = await fs.lstat(at(dir, name)).catch(() => undefined);
+      if (now?.ino === ino) await fs.unlink(at(dir, name)).catch(() => {});
+      throw new WriteError("PATH_ESCAPE", `${rel}: ${path.dirname(rel)} was moved or replaced during the write; the file was removed again`);
+    }
     written.set(dest, { ino, digest: digest(bytes) });
     return true;
   } catch (err) {
     await fh?.close().catch(() => {});
-    await fs.rm(tmp, { force: true }).catch(() => {});
+    if (tmp) await fs.unlink(at(dir, tmp)).catch(() => {});
     if (err instanceof WriteError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new WriteError("WRITE_FAILED", code ? `${rel}: ${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ""}` : `${rel}: ${(err as Error).message}`);
+    throw new WriteError("WRITE_FAILED", code ? `${rel}: ${errnoText(code)}` : `${rel}: ${(err as Error).message}`);
+  } finally {
+    await dir.close().catch(() => {});
   }
 }
 
@@ -131,28 +242,19 @@ export function dirOwner(o: { uid?: number; gid?: number }): [uid: number, gid: 
   return o.gid !== undefined ? [-1, o.gid] : [o.uid ?? -1, -1];
 }
 
-/**
- * Creates the missing directories between root and dir with the output dir's mode (umask
- * aside) and the file's owner: with a gid, the app must be able to traverse them.
- */
-async function makeDirs(root: string, dir: string, dirMode: number, owner: FileOwner, rel: string): Promise<void> {
-  let cur = root;
-  for (const part of path.relative(root, dir).split(path.sep)) {
-    cur = path.join(cur, part);
-    try {
-      await fs.mkdir(cur, { mode: dirMode });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST") continue;
-      const code = (err as NodeJS.ErrnoException).code ?? "error";
-      throw new WriteError("WRITE_FAILED", `${rel}: cannot create ${path.relative(root, cur)}: ${code}${ERRNO_TEXT[code] ? ` (${ERRNO_TEXT[code]})` : ""}`);
-    }
-    await fs.chmod(cur, dirMode);
-    const [uid, gid] = dirOwner(owner);
-    if (uid !== -1 || gid !== -1) {
-      await fs.chown(cur, uid, gid).catch((err: NodeJS.ErrnoException) => {
-        throw new WriteError("WRITE_FAILED", `${rel}: cannot set owner of ${path.relative(root, cur)} (${err.code}); run the sidecar as root or drop uid/gid`);
-      });
-    }
+/** Removes `rel` below root, through the same handle walk as writes (never through a symlink). */
+export async function removeFile(root: string, rel: string): Promise<void> {
+  const dest = await safeDestination(root, rel);
+  let dir: fs.FileHandle;
+  try {
+    dir = await openDirs(root, path.relative(root, dest));
+  } catch {
+    return; // its directory is gone or is a symlink: nothing of ours to remove there
+  }
+  try {
+    await fs.unlink(at(dir, path.basename(dest))).catch(() => {});
+  } finally {
+    await dir.close();
   }
 }
 

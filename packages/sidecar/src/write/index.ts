@@ -2,9 +2,9 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { WriteError } from "../errors.js";
 import { fsTypeOf, MEMORY_FS } from "./tmpfs.js";
-import { dirOwner, removeStaleTemps, safeDestination } from "./atomic.js";
+import { dirOwner, removeFile, removeStaleTemps } from "./atomic.js";
 
-export { writeAtomic, safeDestination, removeStaleTemps, dirOwner, TEMP_PREFIX, type FileOwner } from "./atomic.js";
+export { writeAtomic, safeDestination, removeStaleTemps, removeFile, dirOwner, TEMP_PREFIX, type FileOwner, type WriteOptions } from "./atomic.js";
 export { fsTypeOf, parseMountInfo } from "./tmpfs.js";
 
 export interface OutputOptions {
@@ -53,9 +53,6 @@ export async function prepareOutputDir(opts: OutputOptions, mountinfo?: string, 
 /** Deletes rendered files (output.removeOnExit). */
 export async function removeFiles(root: string, files: string[]): Promise<void> {
   await Promise.allSettled(
-    files.map(async (f) => {
-      const dest = await safeDestination(root, f);
-      await fs.rm(dest, { force: true });
-    }),
+    files.map((f) => removeFile(root, f)),
   );
 }
