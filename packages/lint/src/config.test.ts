@@ -47,6 +47,14 @@ describe(".stowaway.yaml", () => {
     expect(config.lint.secretNames.secret).toEqual(["signing"]);
   });
 
+  it("reads lint.weakValues (default warning) and rejects other levels", () => {
+    expect(parseConfig("lint:\n  weakValues: info\n", "/repo/.stowaway.yaml").config.lint.weakValues).toBe("info");
+    expect(parseConfig("lint:\n  weakValues: off\n", "/repo/.stowaway.yaml").config.lint.weakValues).toBe("off");
+    expect(parseConfig("lint: {}\n", "/repo/.stowaway.yaml").config.lint.weakValues).toBe("warning");
+    const [p] = problems("lint:\n  weakValues: error\n");
+    expect(p).toMatchObject({ line: 2, key: "lint.weakValues" });
+  });
+
   it("names the file, line and key of an unknown key", () => {
     const [p] = problems("lint:\n  failon: error\n");
     expect(p).toMatchObject({ line: 2, column: 3, key: "lint.failon" });

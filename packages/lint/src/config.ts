@@ -27,6 +27,11 @@ export const stowawayConfigSchema = z.strictObject({
       ignorePaths: z.array(z.string().min(1)).default([]),
       /** Values or name patterns the team declares non-secret, each with a reason. */
       allow: z.array(allowEntry).default([]),
+      /**
+       * Severity of weak, default and demo credentials (`example`, `postgres`, `changeme`):
+       * `warning` (default), `info` to keep dev-stack demo passwords quiet, `off` to drop them.
+       */
+      weakValues: z.enum(["warning", "info", "off"]).default("warning"),
       /** Extra vocabulary for secret names. */
       secretNames: z
         .strictObject({
@@ -35,7 +40,7 @@ export const stowawayConfigSchema = z.strictObject({
         })
         .default({ secret: [], allow: [] }),
     })
-    .default({ rules: {}, failOn: "warning", ignorePaths: [], allow: [], secretNames: { secret: [], allow: [] } }),
+    .default({ rules: {}, failOn: "warning", ignorePaths: [], allow: [], weakValues: "warning", secretNames: { secret: [], allow: [] } }),
   // The sidecar reads its own file; tolerate a `sidecar:` section so one file can hold both.
   sidecar: z.unknown().optional(),
 });

@@ -20,7 +20,7 @@ describe("kindOfName", () => {
     ["prod.env", "env"],
   ])("%s is %s", (name, kind) => expect(kindOfName(name)).toBe(kind));
 
-  it.each(["README.md", ".env.example", ".env.sample", ".env.template", "Dockerfile.dockerignore", "values.yaml", "package.json"])(
+  it.each(["README.md", ".env.example", ".env.sample", ".env.template", ".env.dev.example", ".env.prod.sample", "example.env", "Dockerfile.dockerignore", "values.yaml", "package.json"])(
     "%s is not ours",
     (name) => expect(kindOfName(name)).toBeUndefined(),
   );

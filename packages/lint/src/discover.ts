@@ -4,7 +4,8 @@ import type { FileKind, LintTarget } from "./types.js";
 
 const COMPOSE_NAMES = new Set(["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]);
 // Examples and templates are where placeholders belong; linting them only produces noise.
-const ENV_TEMPLATE = /^\.env\.(example|sample|template|dist)$|\.env\.(example|sample|template)$/i;
+// `.env.example`, `.env.dev.example`, `app.env.sample`, `example.env`.
+const ENV_TEMPLATE = /^\.env(?:\.[\w-]+)*\.(?:example|sample|template|dist|tmpl|tpl)$|\.env\.(?:example|sample|template)$|^(?:example|sample|template)\.env$/i;
 
 /** The kind of a file found under a directory, by name only; `undefined` means "not ours". */
 export function kindOfName(path: string): FileKind | undefined {

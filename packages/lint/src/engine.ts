@@ -20,6 +20,8 @@ export interface LintOptions {
   names?: NameSettings;
   allow?: readonly AllowEntry[];
   maxFileSize?: number;
+  /** Severity of weak-value findings (`Report.weak`): `warning` (default), `info`, or `off` to drop them. */
+  weakValues?: "warning" | "info" | "off";
   /** Report suppressions that silenced nothing (info). Default true. */
   reportUnusedSuppressions?: boolean;
 }
@@ -143,14 +145,10 @@ export async function lintTarget(
         source,
         doc,
         names,
-        report: (r) =>
-          reports.push({
-            ...r,
-            ruleId: rule.id,
-            docs: rule.docs,
-            // A rule may lower a finding (placeholder → info); configuration sets the ceiling.
-            severity: r.severity && configured === undefined ? r.severity : severity,
-          }),
+        report: (r) => {
+          if (r.weak && options.weakValues === "off") return;
+          reports.push({ ...r, ruleId: rule.id, docs: rule.docs, severity: findingSeverity(r, severity, configured, options.weakValues) });
+        },
       });
     } catch (err) {
       // A crashing rule is our bug; say which rule, never the content it was looking at.
@@ -208,6 +206,19 @@ export async function lintTarget(
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+const lower = (a: Severity, b: Severity): Severity => (RANK[a] <= RANK[b] ? a : b);
+
+/**
+ * A rule may lower a finding (placeholder → info, weak value → warning); for such a finding the
+ * configured level is a ceiling, never a promotion. Other findings take the configured level.
+ */
+function findingSeverity(r: Report, severity: Severity, configured: Severity | undefined, weakValues: LintOptions["weakValues"]): Severity {
+  let own = r.severity ?? severity;
+  if (r.weak) own = lower(own, weakValues === "info" ? "info" : "warning");
+  if (r.severity === undefined && !r.weak) return severity;
+  return configured === undefined ? own : lower(own, configured);
+}
 
 function contains(a: Report["range"], b: Report["range"]): boolean {
   const before = (p: { line: number; column: number }, q: { line: number; column: number }) =>

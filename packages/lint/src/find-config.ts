@@ -6,7 +6,7 @@ export const CONFIG_FILE_NAMES = [".stowaway.yaml", ".stowaway.yml"] as const;
 
 /** The configuration in force when there is no `.stowaway.yaml` (kept in step with the schema by a test). */
 export const DEFAULT_CONFIG: StowawayConfig = {
-  lint: { rules: {}, failOn: "warning", ignorePaths: [], allow: [], secretNames: { secret: [], allow: [] } },
+  lint: { rules: {}, failOn: "warning", ignorePaths: [], allow: [], weakValues: "warning", secretNames: { secret: [], allow: [] } },
 };
 
 /** Walks up from `cwd` to the filesystem root for `.stowaway.yaml`. */

@@ -29,6 +29,11 @@ export interface Report {
   fix?: string;
   /** Overrides the rule's default severity for this finding (e.g. placeholders → info). */
   severity?: Severity;
+  /**
+   * The value is a well-known weak or demo credential (`example`, `postgres`): reported at
+   * `warning` at most, and `lint.weakValues` can lower it to `info` or drop it.
+   */
+  weak?: boolean;
 }
 
 export interface RuleContext<D> {

@@ -81,6 +81,7 @@ export async function lintCommand(opts: LintCommandOptions, io: CommandIO): Prom
   let report = await lintTargets(targets, {
     rules: lintConfig.rules,
     names: { secretWords: lintConfig.secretNames.secret, allowWords: lintConfig.secretNames.allow },
+    weakValues: lintConfig.weakValues,
     allow: loaded.allow,
     maxFileSize,
   });

@@ -83,7 +83,7 @@ describe("findCommandLineSecrets", () => {
     "export API_TOKEN=$(cat /run/secrets/api_token)",
     "export API_TOKEN=\"${API_TOKEN}\"",
     "DB_PASSWORD_FILE=/run/secrets/db ./migrate.sh",
-    "export PASSWORD=changeme",
+    "export PASSWORD=<your-password>",
     "./deploy --password-file=/run/secrets/pw",
     "./deploy --token-file /run/secrets/tok",
     "key='B42F6819007F00F88E364FD4036A9C25BF357DD4'; gpg --batch --keyserver keyserver.ubuntu.com --recv-keys \"$key\"",

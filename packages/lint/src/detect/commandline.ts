@@ -1,7 +1,8 @@
-import { classifyName } from "./names.js";
+import type { NameSettings } from "../rule.js";
+import { classifyName as classifyNameWith, splitNameWords } from "./names.js";
 import { simpleCommands, tokenizeShell, type ShellWord } from "./shell-words.js";
 import type { CredentialMatch } from "./urls.js";
-import { classifyValue, isLikelySecretValue } from "./values.js";
+import { classifyValue, isLikelySecretValue, isWeakValue } from "./values.js";
 
 /** A secret on a command line. `value` is the unquoted secret when it differs from the raw span. */
 export interface CommandLineMatch extends CredentialMatch {
@@ -22,21 +23,28 @@ export interface CommandLineMatch extends CredentialMatch {
  * URL credentials (`psql postgres://u:p@h`) are left to urls.ts so they are reported once.
  * `index`/`length` are offsets in `shell`.
  */
-export function findCommandLineSecrets(shell: string): CommandLineMatch[] {
-  return scanShell(shell, 0);
+export function findCommandLineSecrets(shell: string, names?: NameSettings): CommandLineMatch[] {
+  return scanShell(shell, 0, names);
 }
 
 /** Command substitutions nest; three levels is plenty for real Dockerfiles. */
 const MAX_SUBSTITUTION_DEPTH = 3;
 
-function scanShell(shell: string, depth: number): CommandLineMatch[] {
+function scanShell(shell: string, depth: number, names: NameSettings | undefined): CommandLineMatch[] {
+  // The team's `lint.secretNames` apply on command lines as they do to ENV and environment keys.
+  const classifyName = (name: string) => classifyNameWith(name, names);
   const found: CommandLineMatch[] = [];
   const mentionsGpg = /gpg|gnupg|apt-key|keyserver|recv-keys?/i.test(shell);
+  /** Words a demo password repeats (the user name in `root:root`); set just before `add`. */
+  let related: string[] = [];
   const add = (word: ShellWord, from: number, to: number, kind: string, label: string) => {
     if (to <= from || from < 0 || to > word.text.length) return;
     const value = word.text.slice(from, to);
     const index = word.offsets[from];
-    found.push({ index, length: word.offsets[to - 1] + 1 - index, kind, label, value });
+    const match: CommandLineMatch = { index, length: word.offsets[to - 1] + 1 - index, kind, label, value };
+    if (isWeakValue(value, related)) match.weak = true;
+    related = [];
+    found.push(match);
   };
   /** Report `word.text[from..]` (or up to `to`) if it is a literal, not a reference or placeholder. */
   const addIfSecret = (word: ShellWord, from: number, kind: string, label: string, to = word.text.length) => {
@@ -49,6 +57,7 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
     const value = word.text.slice(m[0].length);
     if (classifyName(m[1]) !== "secret" || !isLikelySecretValue(value)) return true;
     if (mentionsGpg && GPG_FINGERPRINT_RE.test(value.replace(/\s+/g, ""))) return true;
+    related = splitNameWords(m[1]);
     add(word, m[0].length, word.text.length, "secret-assignment", `secret-named variable ${m[1]}`);
     return true;
   };
@@ -61,7 +70,7 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
       for (const word of words) {
         if (!word.text.includes("$(")) continue;
         for (const inner of substitutions(word.text)) {
-          for (const m of scanShell(word.text.slice(inner.from, inner.to), depth + 1)) {
+          for (const m of scanShell(word.text.slice(inner.from, inner.to), depth + 1, names)) {
             const index = word.offsets[inner.from + m.index];
             found.push({ ...m, index, length: word.offsets[inner.from + m.index + m.length - 1] + 1 - index });
           }
@@ -131,7 +140,10 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
           addIfSecret(next, 0, "secret-flag", `--${flag} option`);
           a++;
         } else if (!t.startsWith("--") && JAVA_PASS_FLAGS.has(flag)) {
-          addIfSecret(next, 0, "secret-flag", `-${flag} option`);
+          // `keytool -importcert -cacerts -storepass changeit`: the JDK's trust store and its
+          // published default password guard public CA certificates, not a secret.
+          const trustStore = args.some((x) => /(?:^|[/-])cacerts$/.test(x.text)) && next.text === "changeit";
+          if (!trustStore) addIfSecret(next, 0, "secret-flag", `-${flag} option`);
           a++;
         } else if (PASS_PREFIX_FLAGS.has(flag) && next.text.startsWith("pass:")) {
           addIfSecret(next, 5, "secret-flag", `${t} pass: argument`);
@@ -234,6 +246,17 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
       case "7z": case "7za": case "7zr":
         for (const word of args) if (/^-p./.test(word.text)) addIfSecret(word, 2, "secret-flag", "7z -p password");
         break;
+      case "x11vnc":
+        // `x11vnc -storepasswd PASS FILE` (with one argument it is the file and the password is prompted for).
+        for (let a = 0; a < args.length; a++) {
+          const t = args[a].text;
+          if (t === "-storepasswd" && a + 2 < args.length && !args[a + 1].text.startsWith("-") && !args[a + 2].text.startsWith("-")) {
+            addIfSecret(args[a + 1], 0, "secret-flag", "x11vnc -storepasswd password");
+          } else if ((t === "-passwd" || t === "-viewpasswd") && a + 1 < args.length) {
+            addIfSecret(args[a + 1], 0, "secret-flag", `x11vnc ${t} password`);
+          }
+        }
+        break;
       case "vault":
         if (args[0]?.text === "login") for (const word of args.slice(1)) if (!word.text.startsWith("-") && !word.text.includes("=")) addIfSecret(word, 0, "positional-token", "vault login token");
         break;
@@ -252,12 +275,13 @@ function scanShell(shell: string, depth: number): CommandLineMatch[] {
     if (terminator === "|" && (cmd === "echo" || cmd === "printf") && ci + 1 < commands.length) {
       const next = commands[ci + 1].words;
       const nextCmd = basename(next[0]?.text ?? "");
-      const stdinSecret = next.some((x) => STDIN_SECRET_FLAGS.has(x.text)) || nextCmd === "chpasswd" || nextCmd === "passwd";
+      const stdinSecret = next.some((x) => STDIN_SECRET_FLAGS.has(x.text)) || nextCmd === "chpasswd" || nextCmd === "passwd" || nextCmd === "vncpasswd" || nextCmd === "smbpasswd";
       const payload = args.filter((x) => !x.text.startsWith("-"));
       const word = cmd === "printf" && payload.length > 1 && payload[0].text.includes("%") ? payload[1] : payload[0];
       if (stdinSecret && word) {
         if (nextCmd === "chpasswd") {
           const colon = word.text.indexOf(":");
+          related = [word.text.slice(0, colon)];
           if (colon >= 0) addIfSecret(word, colon + 1, "stdin-password", "password piped to chpasswd", word.text.search(/\\n|\n|$/));
         } else {
           // `echo -e "pw\npw" | passwd user`: the password is repeated; take the first line.

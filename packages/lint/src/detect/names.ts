@@ -44,7 +44,14 @@ const STRONG_WORDS = new Set([
  * Short or ambiguous words that make a name secret only as its last word:
  * `DB_PASS` is a password but `PASS_THROUGH` is not; `REDIS_AUTH` is, `AUTH_TYPE` is not.
  */
-const WEAK_WORDS = new Set(["pass", "pwd", "pw", "psw", "key", "keys", "auth", "private", "sas", "pat", "bearer", "cred"]);
+const WEAK_WORDS = new Set([
+  "pass", "pwd", "pw", "psw", "key", "keys", "auth", "private", "sas", "pat", "bearer", "cred",
+  // Shared secrets under other names: `RABBITMQ_ERLANG_COOKIE`, `HASH_SALT`, `WALLET_SEED`.
+  "cookie", "salt", "seed",
+]);
+
+/** Words before `seed` that make it a random-number or fixture seed, not a wallet or key seed. */
+const NON_SECRET_SEED = new Set(["random", "rng", "faker", "data", "db", "database", "test", "shuffle", "hash", "sample", "initial", "demo", "fixture", "fixtures", "global", "torch", "numpy", "np"]);
 
 /** Run-together compounds (`DBPASSWORD`, `GHTOKEN`, `SECRETKEY`) found inside one word. */
 const COMPOUND_RE = /password|passwd|passphrase|secret(?!ar)|credential|apikey|privkey|(?:private|access|secret|master|signing|encryption|license|client|api)key|token$|tokens$/;
@@ -69,7 +76,7 @@ const GLUED_ALLOW_RE = /^(?:api)?(?:key|keys|password|passwd|pass|pwd|token|secr
 
 /** Words that turn key-ish names into public or structural keys: `GPG_KEY`, `PUBLIC_KEY`, `SORT_KEY`. */
 const KEY_QUALIFIERS = new Set([
-  "gpg", "pgp", "gnupg", "public", "pub", "publishable", "anon", "verify", "verification",
+  "gpg", "pgp", "gnupg", "public", "pub", "publishable", "anon", "verify", "verification", "site",
   "sort", "partition", "primary", "foreign", "cache", "routing", "lookup", "idempotency", "hot", "shortcut", "map", "group",
   "config", "setting", "settings", "field", "column", "attribute", "attr", "json", "dict", "object", "index", "label", "tag",
 ]);
@@ -101,7 +108,10 @@ export function classifyName(name: string, settings?: NameSettings): NameClass {
   core.forEach((w, i) => {
     if (STRONG_WORDS.has(w)) hits.push(w);
     else if (WEAK_WORDS.has(w)) {
+      if (w === "seed" && i > 0 && NON_SECRET_SEED.has(core[i - 1])) return;
       if (i === core.length - 1) hits.push(w);
+      // `SEED_PHRASE`, `WALLET_SEED_WORDS`: a seed followed by what it is made of.
+      else if (w === "seed" && /^(?:phrase|words|mnemonic)$/.test(core[i + 1])) hits.push(w);
       // `PRIVATE_KEY_PEM`, `SSH_PRIVATE_KEY_B64`: private followed by key-ish words.
       else if (w === "private" && /^(?:key|keys|pem)$/.test(core[i + 1])) hits.push(w);
       else if (w === "key" && i === core.length - 2 && /^(?:base|b64|base64|pem|data|value|content|contents|material|pair)$/.test(core[i + 1])) hits.push(w);
@@ -114,10 +124,16 @@ export function classifyName(name: string, settings?: NameSettings): NameClass {
     return ALLOW_SUFFIXES.has(last) || GLUED_ALLOW_RE.test(last) || namesPublicKey ? "allowlisted" : "neutral";
   }
   if (ALLOW_SUFFIXES.has(last) || GLUED_ALLOW_RE.test(last)) return "allowlisted";
+  // `javax.net.ssl.trustStorePassword`: a trust store holds public CA certificates; its password
+  // (the JDK's published `changeit`) guards integrity, not a secret.
+  if (!userSecret && /(?:^|_)trust_?store_(?:password|passwd|pass|pwd)$/.test(words.join("_"))) return "allowlisted";
   // GPG_KEY, PUBLIC_KEY, SORT_KEY: only key-family hits, qualified as public or structural.
   // GPG_PASSPHRASE stays secret because passphrase is not key-family.
   const keyOnly = hits.every((h) => KEY_FAMILY.has(h) || /key$/.test(h));
   if (keyOnly && !userSecret && (namesPublicKey || core.some((w) => KEY_QUALIFIERS.has(w)))) return "allowlisted";
+  // `ARG public_token`, `NEXT_PUBLIC_MAPBOX_TOKEN`: a token the vendor publishes to browsers.
+  const tokenOnly = hits.every((h) => h === "token" || h === "tokens");
+  if (tokenOnly && !userSecret && core.some((w) => w === "public" || w === "publishable")) return "allowlisted";
   return "secret";
 }
 

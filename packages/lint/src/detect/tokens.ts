@@ -96,6 +96,14 @@ const PATTERNS: TokenPattern[] = [
     body: afterPrefix(/^.k_[a-z]+_/),
     severity: (s) => (s.includes("_test_") ? "warning" : undefined),
   },
+  // Reference: https://docs.honeycomb.io/api/key-management/create-an-api-key (ingest keys: prefix,
+  // 26-character key id and 32-character secret, no separator)
+  {
+    kind: "honeycomb-ingest-key", label: "Honeycomb ingest key",
+    hints: ["ik_"],
+    re: new RegExp(B + String.raw`hc[a-z]ik_[0-9a-z]{58}` + E, "g"),
+    body: afterPrefix(/^hc[a-z]ik_/),
+  },
   // Reference: https://cloud.google.com/docs/authentication/api-keys
   {
     kind: "google-api-key", label: "Google API key",

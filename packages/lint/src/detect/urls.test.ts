@@ -17,7 +17,7 @@ describe("findUrlCredentials", () => {
 
   it.each([
     "https://user@github.com/x", "postgres://app:${DB_PASSWORD}@db/app", "postgres://app:$DB_PASSWORD@db/app",
-    "postgres://app:changeme@db/app", "mysql://root:<password>@db", "https://github.com/a:b", "postgres://app:@db/app",
+    "postgres://app:<password>@db/app", "mysql://root:<password>@db", "https://github.com/a:b", "postgres://app:@db/app",
     "mailto:someone@example.org", "http://localhost:8080/x@y", "postgres://app:%24%7BPW%7D@db",
   ])("skips %s", (text) => {
     expect(findUrlCredentials(text)).toEqual([]);
@@ -34,7 +34,7 @@ describe("findConnectionStringPasswords", () => {
     expect(spans(text, findConnectionStringPasswords(text))).toEqual(want);
   });
 
-  it.each(["PASSWORD=hunter2", "Server=db;Password=${DB_PASSWORD};", "Server=db;Password=;", "Password=changeme;"])("skips %s", (text) => {
+  it.each(["PASSWORD=hunter2", "Server=db;Password=${DB_PASSWORD};", "Server=db;Password=;", "Password=<password>;"])("skips %s", (text) => {
     expect(findConnectionStringPasswords(text)).toEqual([]);
   });
 });

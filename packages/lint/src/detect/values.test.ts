@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyValue, interpolationDefault, isLikelySecretValue, isPlaceholder, secretStrength } from "./values.js";
+import { classifyValue, interpolationDefault, isLikelySecretValue, isPlaceholder, isWeakValue, judgeSecretValue, secretStrength } from "./values.js";
 
 describe("classifyValue", () => {
   it.each([
@@ -7,11 +7,17 @@ describe("classifyValue", () => {
     ["$DB_PASSWORD", "reference"], ["${DB_PASSWORD}", "reference"], ["${DB_PASSWORD:?set it}", "reference"],
     ["${A:-${B}}", "reference"], ["$(cat /run/secrets/db)", "reference"], ["`cat /run/secrets/db`", "reference"],
     ["${USER}:${PASS}", "reference"], ["Bearer ${TOKEN}", "reference"], ["{{ .Values.password }}", "reference"],
-    ["changeme", "placeholder"], ["change-me", "placeholder"], ["CHANGE_ME", "placeholder"], ["<your-token>", "placeholder"],
-    ["xxx", "placeholder"], ["XXXXXXXX", "placeholder"], ["***", "placeholder"], ["example", "placeholder"],
-    ["your_password_here", "placeholder"], ["TODO", "placeholder"], ["dummy", "placeholder"], ["placeholder", "placeholder"],
-    ["REPLACE_ME", "placeholder"], ["...", "placeholder"], ["my-secret-pw", "placeholder"], ["mysecretpassword", "placeholder"],
-    ["AKIAIOSFODNN7EXAMPLE", "placeholder"], ["insert-your-key-here", "placeholder"],
+    // Slots to fill are placeholders; working demo values (`changeme`, `example`) are literals, judged weak.
+    ["changeme", "literal"], ["change-me", "literal"], ["CHANGE_ME", "literal"], ["<your-token>", "placeholder"],
+    ["xxx", "placeholder"], ["XXXXXXXX", "placeholder"], ["***", "placeholder"], ["example", "literal"],
+    ["your_password_here", "placeholder"], ["TODO", "placeholder"], ["dummy", "literal"], ["placeholder", "placeholder"],
+    ["REPLACE_ME", "placeholder"], ["__REPLACE_ME__", "placeholder"], ["...", "placeholder"], ["…", "placeholder"], ["____", "placeholder"],
+    ["[token]", "placeholder"], ["{token}", "placeholder"], ["my-secret-pw", "literal"], ["mysecretpassword", "literal"],
+    ["AKIAIOSFODNN7EXAMPLE", "placeholder"], ["insert-your-key-here", "placeholder"], ["insert-your-key", "placeholder"],
+    ["TODO: set me", "placeholder"], ["postgres://user:<password>@db/app", "placeholder"],
+    // Relative key and certificate paths are paths; publishable keys are public by design.
+    ["certs/elasticsearch-key.pem", "path"], ["config/ssl/server.crt", "path"], ["server.key", "path"], ["tls.crt", "path"],
+    ["pk_live_51HxYzAbCdEfGhIjKlMnOpQr", "public"], ["https://auth.example.org/realms/app", "url"],
     ["/run/secrets/db_password", "secret-path"], ["/var/run/secrets/kubernetes.io/serviceaccount/token", "secret-path"],
     ["/etc/ssl/private/key.pem", "path"], ["./certs/key.pem", "path"], ["~/.ssh/id_rsa", "path"], ["C:\\keys\\a.pfx", "path"],
     ["true", "boolean"], ["no", "boolean"], ["OFF", "boolean"],
@@ -43,15 +49,43 @@ describe("interpolationDefault", () => {
 
 describe("isLikelySecretValue", () => {
   it.each([["s3cr3t", true], ["4f1c9a8b7e6d5c4b3a2f1e0d9c8b7a6f", true], ["12345678", true], ["80", false],
-    ["${X}", false], ["changeme", false], ["/run/secrets/x", false], ["true", false], ["", false]])("%s → %s", (v, want) => {
+    ["${X}", false], ["changeme", true], ["<changeme>", false], ["/run/secrets/x", false], ["true", false], ["", false]])("%s → %s", (v, want) => {
     expect(isLikelySecretValue(v)).toBe(want);
   });
 });
 
 describe("helpers", () => {
-  it("isPlaceholder strips quotes", () => expect(isPlaceholder("'changeme'")).toBe(true));
+  it("isPlaceholder strips quotes", () => expect(isPlaceholder("'<your-token>'")).toBe(true));
   it("secretStrength", () => {
     expect(secretStrength("admin")).toBe("low");
     expect(secretStrength("q8Zr2LmX0vTa9WpK3nYb")).toBe("high");
+  });
+});
+
+describe("isWeakValue: the weak vocabulary", () => {
+  it.each([
+    "example", "examplepass", "example_123", "example_password", "password", "Passw0rd!", "secret", "postgres", "admin", "root", "guest",
+    "mysecretpassword", "notSecureChangeMe", "changeme", "changeit", "changethis", "CHANGE_ME", "supersecretkey", "mysalt", "12345",
+    "0000", "123456789", "0".repeat(64), "qwerty", "secret-erlang-cookie", "s3cr3t", "'example'",
+  ])("%s is weak", (v) => expect(isWeakValue(v)).toBe(true));
+
+  it.each([
+    "hunter2-Tr0ub4dor", "Vq3-fj29-XmPz", "whalehello", "pfsecret", "joomla@secured", "8f3a9c2e1b7d",
+    "django-insecure-k2#9x!v0q$wz7m@p3r8t&y5u1i6o4a0s2d7f9g3h", "73914", "q8Zr2LmX0vTa9WpK3nYb",
+  ])("%s is not weak", (v) => expect(isWeakValue(v)).toBe(false));
+
+  it("a repeat of the user, service or name words is weak", () => {
+    expect(isWeakValue("nextcloud", ["nextcloud"])).toBe(true);
+    expect(isWeakValue("somewordpress", ["wordpress"])).toBe(true);
+    expect(isWeakValue("taiga", ["taiga"])).toBe(true);
+    expect(isWeakValue("taiga")).toBe(false);
+  });
+
+  it("judgeSecretValue sorts secrets, weak values and slots", () => {
+    expect(judgeSecretValue("example")).toBe("weak");
+    expect(judgeSecretValue("<your-password>")).toBe("placeholder");
+    expect(judgeSecretValue("Vq3-fj29-XmPz")).toBe("secret");
+    expect(judgeSecretValue("${PW}")).toBeUndefined();
+    expect(judgeSecretValue("certs/db-key.pem")).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { looksRandom, shannonEntropy } from "./entropy.js";
 /** What a literal value looks like, from the point of view of "could this be a secret". */
 export type ValueClass =
   | "empty" | "reference" | "placeholder" | "path" | "secret-path"
-  | "boolean" | "number" | "checksum" | "url" | "literal";
+  | "boolean" | "number" | "checksum" | "url" | "public" | "literal";
 
 /** `$VAR`, `${VAR...}` (one level of nesting), `$(cmd)` and backtick command substitutions. */
 const REFERENCE_RE = /\$\{(?:[^{}]|\{[^{}]*\})*\}|\$env:[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\]|\.[A-Za-z_][A-Za-z0-9_]*)*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\{\{[^{}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%/g;
@@ -19,27 +19,35 @@ export function hasReference(value: string): boolean {
   return REFERENCE_RE.test(value);
 }
 
-/** Exact placeholders (case-insensitive, compared after trimming quotes and spaces). */
+/**
+ * Slots to fill: values that cannot work as written because they visibly stand for something else
+ * (compared lower-cased after trimming quotes and spaces). Working demo values (`example`,
+ * `changeme`, `password`) are not here: they are weak, see WEAK_VALUES.
+ */
 const PLACEHOLDERS = new Set([
-  "changeme", "change-me", "change_me", "changeit", "change-it", "replaceme", "replace-me", "replace_me",
-  "todo", "tbd", "fixme", "dummy", "placeholder", "example", "sample", "test", "testing", "redacted", "secret",
-  "password", "passwd", "pass", "token", "apikey", "api_key", "key", "none", "null", "nil", "undefined", "unset",
-  "notset", "not-set", "not_set", "n/a", "na", "-", "--", "?", "x", "foo", "bar", "foobar", "value", "your-value",
-  "<redacted>", "******", "[redacted]", "[hidden]", "hidden", "insert-here", "set-me", "setme",
+  "todo", "tbd", "fixme", "placeholder", "redacted", "<redacted>", "[redacted]", "[hidden]", "hidden", "masked",
+  "none", "null", "nil", "undefined", "unset", "notset", "not-set", "not_set", "n/a", "na", "-", "--", "?", "x",
+  "replaceme", "replace-me", "replace_me", "set-me", "setme", "set_me", "fill-me", "fillme", "fill_me", "fill-in", "tobefilled",
+  "your-value", "insert-here",
 ]);
 
-/** Placeholder shapes: `<your-token>`, `[token]`, `xxx`, `***`, `...`, `your_password_here`, `example-…`. */
+/**
+ * Placeholder shapes: `<your-token>`, `[token]`, `{token}`, runs of `x`/`*`/`.`/`_`, `your_password_here`,
+ * `insert-your-key`, `replace_with_…`, `TODO: …`, and vendors' documentation keys (`AKIA…EXAMPLE`).
+ */
 const PLACEHOLDER_RE = new RegExp(
   [
-    String.raw`^(?:<[^<>]*>|\[[^[\]]*\]|\{[^{}]*\}|x{3,}|\*{3,}|\.{3,}|…|-{3,}|#{3,}|_{3,}|\?{2,})$`,
+    String.raw`^(?:<[^<>]*>|\[[^[\]]*\]|\{[^{}]*\}|x{3,}|\*{3,}|\.{3,}|…|-{3,}|#{3,}|_{3,}|\?{2,}|•{3,})$`,
     // `your_secret_key_base`, `your-token`: real secrets do not start with "your".
     String.raw`^yours?[-_ .]?[a-z]`,
-    String.raw`^my[-_ .]?(?:(?:own|super|secret|strong|db|app|api|root|admin|personal|access)[-_ .]?)*(?:secret|password|passwd|pass|pwd|pw|token|key|api[-_ ]?key|access[-_ ]?key)[a-z0-9_.-]*$`,
-    String.raw`^(?:insert|enter|put|add|set|paste)[-_ ](?:your|the|a|real)[-_ ]`,
-    String.raw`change[-_ ]?(?:me|it|this)|replace[-_ ]?(?:me|this|with)|example|placeholder|dummy|[-_ ]here$`,
+    String.raw`^(?:insert|enter|put|add|set|paste|fill)[-_ ](?:in[-_ ])?(?:your|the|a|real)[-_ ]`,
+    String.raw`replace[-_ ]?(?:me|this|with)|placeholder|[-_ ]here$|^todo\b|<[a-z][a-z0-9 _-]*>`,
   ].join("|"),
   "i",
 );
+
+/** AWS and others publish documentation keys that end in EXAMPLE (`AKIAIOSFODNN7EXAMPLE`); they are disabled. */
+const VENDOR_EXAMPLE_RE = /^[A-Za-z0-9/+]{8,}EXAMPLE(?:KEY)?$/;
 
 /** `sha256:…`-style digests, and bare hex of digest lengths (MD5, SHA-1, SHA-256, SHA-512). */
 const CHECKSUM_RE = /^(?:(?:sha1|sha224|sha256|sha384|sha512|md5|blake2b|blake3):[0-9a-f]{32,128}|[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$/i;
@@ -50,8 +58,20 @@ const SECRET_PATH_RE = /^(?:\/var)?\/run\/secrets(?:\/|$)|^\/var\/run\/secrets\/
 /** A path: absolute, relative with `./`/`../`/`~/`, or a Windows drive path; no `=` (base64 padding). */
 const PATH_RE = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:[\\/])[^\s=;'"]*$/;
 const URL_RE = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i;
+/**
+ * A relative path to a key or certificate file (`certs/elasticsearch-key.pem`, `secrets/db.key`):
+ * a directory, a slash, and a file name with a key-file extension.
+ */
+const RELATIVE_FILE_RE = /^(?:[\w.-]+\/)+[\w.-]+\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|pub|csr|txt|json|ya?ml|conf|env)$|^[\w-]+(?:\.[\w-]+)*\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|csr)$/i;
+/** Values public by design: Stripe publishable keys are embedded in web pages. Reference: https://docs.stripe.com/keys */
+const PUBLIC_VALUE_RE = /^pk_(?:live|test)_[0-9A-Za-z]{10,247}$/;
 /** Words that may surround references without being secret: `Bearer ${TOKEN}`, `${USER}:${PASS}`. */
 const REFERENCE_GLUE_RE = /^(?:[\s:@/.,;=+_\-'"]|bearer|basic|token|https?)*$/i;
+
+/** Is `rest` (a value with its references removed) only glue: separators, `Bearer`, `https`? */
+export function isReferenceGlue(rest: string): boolean {
+  return REFERENCE_GLUE_RE.test(rest);
+}
 
 /** Classify a (already unquoted) value. */
 export function classifyValue(value: string): ValueClass {
@@ -68,14 +88,16 @@ export function classifyValue(value: string): ValueClass {
   if (CHECKSUM_RE.test(v)) return "checksum";
   if (URL_RE.test(v)) return "url";
   if (PATH_RE.test(v) && !looksLikeBase64Secret(v)) return "path";
+  if (RELATIVE_FILE_RE.test(v) && !looksLikeBase64Secret(v)) return "path";
+  if (PUBLIC_VALUE_RE.test(v)) return "public";
   return "literal";
 }
 
-/** True for documentation placeholders like `changeme`, `<your-token>`, `xxx`, `your_password_here`. */
+/** True for slots to fill like `<your-token>`, `xxx`, `your_password_here`, `TODO` (not for working demo values). */
 export function isPlaceholder(value: string): boolean {
   const v = value.trim().replace(/^(['"])(.*)\1$/, "$2");
   if (PLACEHOLDERS.has(v.toLowerCase())) return true;
-  return PLACEHOLDER_RE.test(v);
+  return PLACEHOLDER_RE.test(v) || VENDOR_EXAMPLE_RE.test(v);
 }
 
 /** A path-looking value that is really base64 (`/k7MDENG+bPxRfiCY==`): long, random, no dots or word-ish segments. */
@@ -128,4 +150,87 @@ export function isLikelySecretValue(value: string): boolean {
 export function secretStrength(value: string): "high" | "low" {
   const v = value.trim();
   return looksRandom(v) || (v.length >= 12 && shannonEntropy(v) >= 3) ? "high" : "low";
+}
+
+/**
+ * Weak values work as credentials but everyone knows them: product defaults (`postgres`, `guest`,
+ * `changeit`), documentation demo values (`example`, `examplepass`, `mysecretpassword`) and
+ * keyboard walks. Compared lower-cased, quotes and trailing digits/punctuation removed.
+ */
+export const WEAK_VALUES: ReadonlySet<string> = new Set([
+  "password", "passw0rd", "p@ssw0rd", "p@ssword", "pass", "passwd", "pwd", "secret", "s3cret", "s3cr3t", "secretpassword",
+  "topsecret", "supersecret", "example", "examplepass", "examplepassword", "sample", "demo", "test", "testing", "dev", "default",
+  "admin", "administrator", "root", "toor", "guest", "user", "login", "master", "sa", "manager", "public",
+  "postgres", "postgresql", "mysql", "mariadb", "mongo", "mongodb", "redis", "rabbitmq", "elastic", "kibana", "grafana",
+  "minio", "minioadmin", "keycloak", "airflow", "jenkins", "sonar", "oracle", "bitnami", "clickhouse",
+  "changeme", "changeit", "changethis", "letmein", "welcome", "qwerty", "qwertyuiop", "asdf", "asdfgh", "abc", "abcdef",
+  "iloveyou", "monkey", "dragon", "trustno1", "dummy", "foo", "bar", "baz", "foobar", "token", "apikey", "key", "value",
+  "notsecurechangeme", "mysecretpassword",
+]);
+
+/** Words a weak value is built from: `my` + `secret` + `password`, `example` + `pass`, `super` + `secret` + `key`. */
+const WEAK_PARTS = [
+  "password", "passwd", "pass", "pwd", "secret", "secure", "insecure", "not", "token", "key", "example", "sample", "demo", "test",
+  "admin", "root", "user", "default", "changeme", "change", "me", "it", "this", "please", "my", "super", "top", "very", "some",
+  "the", "dev", "local", "app", "db", "api", "auth", "salt", "cookie", "erlang", "session", "signing", "encryption", "jwt", "master",
+  "guest", "new", "strong", "hello", "world", "foo", "bar", "dummy", "fake", "mock", "s3cr3t", "s3cret", "p@ss", "passw0rd",
+];
+
+/** Digit runs that are not random: one digit repeated (`0000`, 64 zeros) or counting up/down (`12345`, `0123`, `9876`). */
+function isTrivialDigits(d: string): boolean {
+  if (d.length < 3) return false;
+  if (/^(\d)\1+$/.test(d)) return true;
+  let up = true;
+  let down = true;
+  for (let i = 1; i < d.length; i++) {
+    if ((d.charCodeAt(i) - d.charCodeAt(i - 1) + 10) % 10 !== 1) up = false;
+    if ((d.charCodeAt(i - 1) - d.charCodeAt(i) + 10) % 10 !== 1) down = false;
+  }
+  return up || down;
+}
+
+/** Can `text` be cut entirely into WEAK_PARTS and `extra` words? (Short strings only: the search is bounded.) */
+function segmentsInto(text: string, extra: readonly string[]): boolean {
+  if (text.length === 0 || text.length > 48) return false;
+  const parts = [...WEAK_PARTS, ...extra.filter((w) => w.length >= 3)];
+  const ok = new Array<boolean>(text.length + 1).fill(false);
+  ok[0] = true;
+  for (let i = 0; i < text.length; i++) {
+    if (!ok[i]) continue;
+    for (const p of parts) if (text.startsWith(p, i)) ok[i + p.length] = true;
+  }
+  return ok[text.length];
+}
+
+/**
+ * Is `value` a well-known weak value? `related` holds words from the context that a demo
+ * password often repeats: the variable's name words, the user name, the service name
+ * (`MYSQL_PASSWORD=nextcloud` in service `nextcloud`, `postgres://app:app@db`).
+ * A demo marker next to a random part is not weak (`django-insecure-<50 random characters>` is a real key).
+ */
+export function isWeakValue(value: string, related: readonly string[] = []): boolean {
+  const v = value.trim().replace(/^(['"])(.*)\1$/, "$2");
+  if (v.length === 0 || v.length > 128) return false;
+  const lower = v.toLowerCase();
+  if (/^\d+$/.test(v)) return isTrivialDigits(v);
+  if (/^0x?0+$/i.test(v)) return true;
+  const context = related.map((r) => r.toLowerCase().replace(/[^a-z0-9]+/g, "")).filter((r) => r.length >= 2);
+  // `example_123`, `Password1!`, `admin2024`: the word that matters, without separators and a numeric tail.
+  const core = lower.replace(/[^a-z0-9@]+/g, "").replace(/\d+$/, "").replace(/@$/, "");
+  if (core.length === 0) return isTrivialDigits(lower.replace(/\D+/g, ""));
+  if (WEAK_VALUES.has(core) || context.includes(core)) return true;
+  if (segmentsInto(core, context)) return true;
+  // `example_123`, `notSecureChangeMe`; but `django-insecure-<50 random characters>` is a real key.
+  const marker = /example|changeme|changeit|changethis|notsecure/.exec(core);
+  return marker !== null && !looksRandom(core.replace(marker[0], ""));
+}
+
+/** What a literal in a secret-named slot amounts to: a secret, a weak value, a slot to fill, or nothing. */
+export type ValueVerdict = "secret" | "weak" | "placeholder";
+
+/** Verdict for a value where a secret is expected (a secret-named setting, a URL password, a password flag). */
+export function judgeSecretValue(value: string, related: readonly string[] = []): ValueVerdict | undefined {
+  if (classifyValue(value) === "placeholder") return "placeholder";
+  if (!isLikelySecretValue(value)) return undefined;
+  return isWeakValue(value, related) ? "weak" : "secret";
 }

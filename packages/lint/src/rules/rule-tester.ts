@@ -12,6 +12,8 @@ export interface ExpectedError {
   endLine?: number;
   endColumn?: number;
   severity?: Severity;
+  /** The report marks a well-known weak value (`Report.weak`). */
+  weak?: boolean;
 }
 
 /** A source and the reports it must produce, in line/column order. */
@@ -72,7 +74,9 @@ export function ruleTester<D>(rule: Rule<D>, config: RuleTesterConfig<D>, cases:
             const got: ExpectedError = { ruleId: rule.id, line: r.range.start.line, column: r.range.start.column };
             if (want?.endLine !== undefined) got.endLine = r.range.end.line;
             if (want?.endColumn !== undefined) got.endColumn = r.range.end.column;
-            if (want?.severity !== undefined) got.severity = r.severity ?? rule.severity;
+            // As the engine applies it by default: a weak value is reported at `warning` at most.
+            if (want?.severity !== undefined) got.severity = r.weak && (r.severity ?? rule.severity) === "error" ? "warning" : (r.severity ?? rule.severity);
+            if (want?.weak !== undefined) got.weak = r.weak === true;
             return got;
           });
           expect(actual).toEqual(c.errors);

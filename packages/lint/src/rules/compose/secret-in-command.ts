@@ -2,6 +2,7 @@ import { findCommandLineSecrets } from "../../detect/index.js";
 import { unescapeDollars, type ComposeDoc } from "../../parse/compose.js";
 import { joinMapped } from "../../parse/offsets.js";
 import { defineRule } from "../../rule.js";
+import { WEAK_VALUE } from "../support/weak.js";
 import { capitalize } from "../support/capitalize.js";
 
 export default defineRule<ComposeDoc>({
@@ -14,11 +15,14 @@ export default defineRule<ComposeDoc>({
       // Exec-form lists are joined with spaces for detection; offsets still point into each item.
       const joined = cmd.form === "shell" && cmd.parts.length === 1 ? cmd.parts[0].text : joinMapped(cmd.parts.map((p) => p.text), " ");
       const shell = unescapeDollars(joined);
-      for (const m of findCommandLineSecrets(shell.text)) {
+      for (const m of findCommandLineSecrets(shell.text, ctx.names)) {
         ctx.report({
           range: ctx.doc.rangeOf(shell, m.index, m.index + m.length),
           value: m.value,
-          message: `${capitalize(m.label)} in \`${cmd.field}\` of service \`${cmd.service}\`: it is committed with this file and visible in \`docker inspect\` and \`ps\``,
+          message: m.weak
+            ? `${capitalize(m.label)} in \`${cmd.field}\` of service \`${cmd.service}\` is ${WEAK_VALUE}`
+            : `${capitalize(m.label)} in \`${cmd.field}\` of service \`${cmd.service}\`: it is committed with this file and visible in \`docker inspect\` and \`ps\``,
+          ...(m.weak ? { weak: true } : {}),
           fix:
             "Read the secret inside the container instead: grant a compose secret (`secrets: [name]`) and use it from the file, " +
             "e.g. `sh -c 'redis-server --requirepass \"$$(cat /run/secrets/redis_password)\"'`, or reference an environment variable (`$$REDIS_PASSWORD`).",

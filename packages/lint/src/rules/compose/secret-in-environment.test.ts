@@ -87,7 +87,8 @@ ruleTester(rule, { kind: "compose", parse: parseCompose }, {
       code: "x-svc: &svc\n  environment:\n    - API_TOKEN=tok-Hn4Jm9Qw2Er6\nservices:\n  a:\n    <<: *svc\n  b:\n    <<: *svc\n",
       errors: [{ ruleId: rule.id, line: 3, column: 17 }],
     },
-    { name: "placeholder is info", code: svc("      DB_PASSWORD: changeme\n"), errors: [{ ruleId: rule.id, line: 5, column: 20, severity: "info" }] },
+    { name: "placeholder is info", code: svc("      DB_PASSWORD: <your-password>\n"), errors: [{ ruleId: rule.id, line: 5, column: 20, severity: "info" }] },
+    { name: "demo password is weak: warning", code: svc("      MYSQL_ROOT_PASSWORD: example\n"), errors: [{ ruleId: rule.id, line: 5, column: 28, severity: "warning", weak: true }] },
     {
       name: "team secret word from settings",
       code: svc("      SIGNING_SALT: s4lt-Vb7Np2Xq\n"),

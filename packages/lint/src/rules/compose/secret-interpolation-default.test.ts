@@ -19,7 +19,8 @@ ruleTester(rule, { kind: "compose", parse: parseCompose }, {
     { name: "`-` default in list form", code: env("      - DB_PASSWORD=${DB_PASSWORD-devpass123}\n"), errors: [{ ruleId: rule.id, line: 4, column: 35 }] },
     { name: "neutral variable under a secret key", code: env("      JWT_SECRET: ${JWT:-jwtDefault-9Kp2}\n"), errors: [{ ruleId: rule.id, line: 4, column: 26 }] },
     { name: "in a URL anywhere", code: "services:\n  app:\n    command: [\"--db\", \"postgres://app:${PG_PASSWORD:-pgDefault7}@db/app\"]\n", errors: [{ ruleId: rule.id, line: 3, column: 54 }] },
-    { name: "placeholder default is info", code: env("      API_KEY: ${API_KEY:-changeme}\n"), errors: [{ ruleId: rule.id, line: 4, column: 27, severity: "info" }] },
+    { name: "placeholder default is info", code: env("      API_KEY: ${API_KEY:-<your-key>}\n"), errors: [{ ruleId: rule.id, line: 4, column: 27, severity: "info" }] },
+    { name: "weak default is a warning", code: env("      NEXTAUTH_SECRET: ${NEXTAUTH_SECRET:-mysecret}\n"), errors: [{ ruleId: rule.id, line: 4, column: 43, severity: "warning", weak: true }] },
     {
       name: "anchored default reported once",
       code: "x-pw: &pw ${REDIS_PASSWORD:-redisDflt-42}\nservices:\n  a:\n    environment:\n      REDIS_PASSWORD: *pw\n  b:\n    environment:\n      REDIS_PASSWORD: *pw\n",

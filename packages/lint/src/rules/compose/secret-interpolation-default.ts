@@ -1,7 +1,8 @@
-import { classifyName, classifyValue, isLikelySecretValue } from "../../detect/index.js";
+import { classifyName, judgeSecretValue, splitNameWords } from "../../detect/index.js";
 import { scanInterpolation, type ComposeDoc, type ComposeScalar } from "../../parse/compose.js";
 import { sliceMapped } from "../../parse/offsets.js";
 import { defineRule } from "../../rule.js";
+import { WEAK_WHAT, WEAK_WHY } from "../support/weak.js";
 
 export default defineRule<ComposeDoc>({
   id: "compose/secret-interpolation-default",
@@ -26,8 +27,9 @@ export default defineRule<ComposeDoc>({
         const value = inner.unescaped.text;
         const secretNamed = classifyName(ref.name, ctx.names) === "secret" || (entryName !== undefined && classifyName(entryName, ctx.names) === "secret");
         if (!secretNamed || value === "") continue;
-        const placeholder = classifyValue(value) === "placeholder";
-        if (!placeholder && !isLikelySecretValue(value)) continue;
+        const verdict = judgeSecretValue(value, [...splitNameWords(ref.name), ...(entryName ? splitNameWords(entryName) : [])]);
+        if (!verdict) continue;
+        const placeholder = verdict === "placeholder";
         const range = doc.rangeOf(scalar.text, ref.arg.start, ref.arg.end);
         const key = `${range.start.line}:${range.start.column}`;
         if (seen.has(key)) continue;
@@ -38,9 +40,12 @@ export default defineRule<ComposeDoc>({
           name: ref.name,
           message: placeholder
             ? `The default of \`\${${ref.name}}\` is a placeholder; it is used whenever \`${ref.name}\` is unset`
-            : `The default of \`\${${ref.name}}\` is a literal secret: it ships whenever \`${ref.name}\` is unset, and it is committed with this file`,
+            : verdict === "weak"
+              ? `The default of \`\${${ref.name}}\` is ${WEAK_WHAT}, used whenever \`${ref.name}\` is unset: ${WEAK_WHY}`
+              : `The default of \`\${${ref.name}}\` is a literal secret: it ships whenever \`${ref.name}\` is unset, and it is committed with this file`,
           fix: `Drop the default and fail loudly when the variable is missing: \`\${${ref.name}:?${ref.name} is required}\`; keep the value in an untracked \`.env\` or a secret store.`,
           ...(placeholder ? { severity: "info" as const } : {}),
+          ...(verdict === "weak" ? { weak: true } : {}),
         });
       }
     }

@@ -1,6 +1,7 @@
 import { scanInterpolation, type ComposeDoc, type ComposeScalar } from "../../parse/compose.js";
 import { defineRule } from "../../rule.js";
 import { judgeNamedValue } from "../support/named-values.js";
+import { WEAK_VALUE } from "../support/weak.js";
 
 /**
  * Everything the dedicated rules do not read: `x-` extensions no service uses (yet), volume
@@ -28,11 +29,12 @@ export default defineRule<ComposeDoc>({
         value: pair.value.text.text,
         name: pair.name,
         message:
-          verdict === "secret"
-            ? `\`${where}\` is a literal secret committed with this compose file`
-            : `\`${where}\` holds a placeholder; make sure the real value never lands in this file`,
+          verdict === "secret" ? `\`${where}\` is a literal secret committed with this compose file`
+          : verdict === "weak" ? `\`${where}\` is ${WEAK_VALUE}`
+          : `\`${where}\` holds a placeholder; make sure the real value never lands in this file`,
         fix: `Reference a variable instead (\`\${${envNameFor(pair.name)}:?}\`) whose value comes from an untracked \`.env\` or a secret store, or move it into a compose secret (\`secrets:\`).`,
         ...(verdict === "placeholder" ? { severity: "info" as const } : {}),
+        ...(verdict === "weak" ? { weak: true } : {}),
       });
     }
   },

@@ -19,7 +19,7 @@ testDockerfileRule(rule, {
   ],
   invalid: [
     { code: "FROM node:22\nARG NPM_TOKEN\nRUN npm ci\n", errors: [{ ruleId: id, line: 2, column: 5, severity: "warning" }] },
-    { code: "FROM alpine\nARG DB_PASSWORD=changeme\n", errors: [{ ruleId: id, line: 2, column: 5, severity: "info" }] },
+    { code: "FROM alpine\nARG DB_PASSWORD=<your-password>\n", errors: [{ ruleId: id, line: 2, column: 5, severity: "info" }] },
     { code: "FROM alpine\nARG DB_PASSWORD=${DEFAULT_PW}\n", errors: [{ ruleId: id, line: 2, column: 5 }] },
     // ARG, then ENV persisting it: two findings on two lines.
     { code: "FROM node:22\nARG NPM_TOKEN\nENV NPM_TOKEN=$NPM_TOKEN\n", errors: [{ ruleId: id, line: 2, column: 5 }, { ruleId: id, line: 3, column: 15 }] },

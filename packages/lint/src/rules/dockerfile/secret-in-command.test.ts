@@ -20,7 +20,7 @@ testDockerfileRule(rule, {
     "FROM mysql:8\nHEALTHCHECK CMD mysqladmin ping -h localhost -u root -p\"$MYSQL_ROOT_PASSWORD\"\n",
     "FROM redis:7\nCMD [\"redis-server\", \"--requirepass\", \"${REDIS_PASSWORD}\"]\n",
     "FROM alpine\nRUN mysql -u root -p app < dump.sql\n",
-    "FROM alpine\nRUN export PASSWORD=changeme && ./configure\n",
+    "FROM alpine\nRUN export PASSWORD=<your-password> && ./configure\n",
     "FROM alpine\nRUN ssh-keygen -t ed25519 -N '' -f /etc/ssh/key\n",
     // secrets read from mounts, in the shapes seen in real Dockerfiles
     "FROM registry.access.redhat.com/ubi9\nRUN --mount=type=secret,id=user --mount=type=secret,id=pass \\\n    subscription-manager register --username=$(cat /run/secrets/user) \\\n    --password=$(cat /run/secrets/pass) --auto-attach\n",

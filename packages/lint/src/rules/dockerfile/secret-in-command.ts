@@ -1,6 +1,7 @@
 import { classifyName, findKnownTokens } from "../../detect/index.js";
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
+import { WEAK_VALUE } from "../support/weak.js";
 import { analyze, buildSecretFix, fileSecretFix, ROTATE } from "./support/shared.js";
 
 /** Secrets on command lines: RUN (and its heredocs), CMD, ENTRYPOINT, HEALTHCHECK, COPY heredoc bodies. */
@@ -23,7 +24,10 @@ export default defineRule<DockerfileDoc>({
           : "is recorded in the image history (`docker history`) and build logs";
       ctx.report({
         range: ctx.doc.rangeOf(c.text, match.index, match.length),
-        message: `${what} in ${c.where} (${match.label}): it ${consequence}.`,
+        message: match.weak
+          ? `${what} in ${c.where} (${match.label}) is ${WEAK_VALUE}; it ${consequence}.`
+          : `${what} in ${c.where} (${match.label}): it ${consequence}.`,
+        ...(match.weak ? { weak: true } : {}),
         value: match.value,
         name: name && /variable|setting/.test(match.label) && classifyName(name, ctx.names) === "secret" ? name : undefined,
         fix: runtime

@@ -29,7 +29,7 @@ testDockerfileRule(rule, {
     "FROM alpine\nENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8\n",
     'FROM eclipse-temurin:21\nENV JAVA_OPTS="-Xmx512m -Djavax.net.ssl.trustStorePassword=changeit" NODE_OPTIONS=--max-old-space-size=4096\n',
     // ARG placeholders and ARG without default are secret-build-arg's job.
-    "FROM alpine\nARG NPM_TOKEN\nARG API_KEY=changeme\n",
+    "FROM alpine\nARG NPM_TOKEN\nARG API_KEY=<your-api-key>\n",
     "FROM alpine\nENV JWT_PUBLIC_KEY=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n",
     { code: "FROM alpine\nENV SIGNING_REGION=eu-west-1\n", names: { secretWords: ["signing"], allowWords: ["region"] } },
   ],
@@ -48,7 +48,11 @@ testDockerfileRule(rule, {
     // a known token under a secret name: reported once, here
     { code: `FROM alpine\nENV GITHUB_TOKEN=${GH}\n`, errors: [{ ruleId: id, line: 2, column: 18 }] },
     // placeholder → info
-    { code: "FROM alpine\nENV DB_PASSWORD=changeme\n", errors: [{ ruleId: id, line: 2, column: 17, severity: "info" }] },
+    { code: "FROM alpine\nENV DB_PASSWORD=<your-password>\n", errors: [{ ruleId: id, line: 2, column: 17, severity: "info" }] },
+    { name: "weak value is a warning", code: "FROM alpine\nENV DB_PASSWORD=changeme\n", errors: [{ ruleId: id, line: 2, column: 17, severity: "warning", weak: true }] },
+    { name: "weak ARG default", code: "FROM alpine\nARG API_KEY=example\n", errors: [{ ruleId: id, line: 2, column: 13, severity: "warning", weak: true }] },
+    { name: "a repeat of the user name is weak", code: "FROM alpine\nENV APP_DB_USER=shopapp APP_DB_PASSWORD=shopapp\n", errors: [{ ruleId: id, line: 2, column: 41, severity: "warning", weak: true }] },
+    { name: "a strong literal stays an error", code: "FROM alpine\nENV DB_PASSWORD=Vq3-fj29-XmPz\n", errors: [{ ruleId: id, line: 2, column: 17, severity: "error" }] },
     // ${VAR:-literal} default
     { code: "FROM alpine\nENV DB_PASSWORD=${DB_PASSWORD:-Fx-DefaultPw-8}\n", errors: [{ ruleId: id, line: 2, column: 32 }] },
     // camelCase, hex key under a secret name

@@ -1,5 +1,7 @@
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
+import { capitalize } from "../support/capitalize.js";
+import { WEAK_WHAT, WEAK_WHY } from "../support/weak.js";
 import { analyze, buildSecretFix, ROTATE, runtimeSecretFix } from "./support/shared.js";
 
 /** ENV, ARG defaults and LABELs whose name says secret and whose value is a literal. */
@@ -11,7 +13,7 @@ export default defineRule<DockerfileDoc>({
   check(ctx) {
     for (const c of analyze(ctx.doc, ctx.names).env) {
       const { ins, pair } = c;
-      const what = c.token ? `a literal ${c.token.label}` : c.placeholder ? "a placeholder secret" : "a literal secret";
+      const what = c.token ? `a literal ${c.token.label}` : c.placeholder ? "a placeholder secret" : c.weak ? WEAK_WHAT : "a literal secret";
       const via = c.fromDefault ? " as the default of a variable reference" : c.option ? ` in its options (${c.option})` : "";
       const where =
         ins.keyword === "ENV" ? "ENV values are stored in the image config: anyone who can pull the image reads them with `docker inspect`, and every container inherits them."
@@ -24,11 +26,12 @@ export default defineRule<DockerfileDoc>({
           : `Remove the value. ${ins.keyword === "ENV" ? runtimeSecretFix(pair.name) + " " : ""}${buildSecretFix(ctx.doc, pair.name)} ${ROTATE}`;
       ctx.report({
         range: ctx.doc.rangeOf(c.value),
-        message: `${ins.keyword} ${pair.name} sets ${what}${via}. ${where}`,
+        message: `${ins.keyword} ${pair.name} sets ${what}${via}. ${c.weak ? `${capitalize(WEAK_WHY)}. ` : ""}${where}`,
         value: c.value.text,
         name: pair.name,
         fix,
         severity: c.placeholder ? "info" : undefined,
+        ...(c.weak ? { weak: true } : {}),
       });
     }
   },

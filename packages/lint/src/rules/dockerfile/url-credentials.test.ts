@@ -9,7 +9,7 @@ testDockerfileRule(rule, {
     "FROM alpine\nENV DATABASE_URL=postgres://app@db:5432/app\n",
     "FROM alpine\nRUN git clone https://github.com/acme/app.git\n",
     "FROM alpine\nADD https://downloads.example.org/tool.tar.gz /tmp/\n",
-    "FROM alpine\nENV REDIS_URL=redis://:changeme@redis:6379\n",
+    "FROM alpine\nENV REDIS_URL=redis://:<password>@redis:6379\n",
     'FROM alpine\nENV DB_URL="postgresql://*******:********@db.example.org/app?sslmode=require"\n',
     'FROM python:3.12\nRUN --mount=type=secret,id=gh GIT_CONFIG_KEY_0="url.https://x-access-token:$(cat /run/secrets/gh)@github.com/.insteadOf" uv sync\n',
     "FROM alpine\nRUN pip install --index-url https://${PIP_USER}:${PIP_PASSWORD}@pypi.corp.local/simple app\n",

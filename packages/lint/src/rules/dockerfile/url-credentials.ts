@@ -1,6 +1,7 @@
 import { findKnownTokens } from "../../detect/index.js";
 import type { DockerfileDoc } from "../../parse/dockerfile.js";
 import { defineRule } from "../../rule.js";
+import { WEAK_VALUE } from "../support/weak.js";
 import { analyze, buildSecretFix, ROTATE } from "./support/shared.js";
 import { capitalize } from "../support/capitalize.js";
 
@@ -17,7 +18,8 @@ export default defineRule<DockerfileDoc>({
       const token = findKnownTokens(c.text.text.slice(match.index, match.index + match.length))[0];
       ctx.report({
         range: ctx.doc.rangeOf(c.text, match.index, match.length),
-        message: `${token ? `${token.label} used as the ${match.kind === "url-token" ? "user name" : "password"} of a URL` : capitalize(match.label)} in ${where}.`,
+        message: `${token ? `${token.label} used as the ${match.kind === "url-token" ? "user name" : "password"} of a URL` : capitalize(match.label)} in ${where}${match.weak && !token ? ` is ${WEAK_VALUE}` : ""}.`,
+        ...(match.weak && !token ? { weak: true } : {}),
         value: c.text.text.slice(match.index, match.index + match.length),
         name: c.name,
         fix: `Pass the whole URL as a secret. ${buildSecretFix(ctx.doc, "SECRET_URL")} Run time: assemble it from \`*_PASSWORD_FILE=/run/secrets/<id>\`. ${ROTATE}`,

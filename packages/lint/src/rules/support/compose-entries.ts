@@ -1,6 +1,8 @@
+import { isReferenceGlue } from "../../detect/index.js";
 import { scanInterpolation, type ComposeDoc, type ComposeEntry } from "../../parse/compose.js";
 import type { RuleContext } from "../../rule.js";
-import { judgeNamedValue } from "./named-values.js";
+import { isUserName, judgeNamedValue } from "./named-values.js";
+import { WEAK_VALUE } from "./weak.js";
 
 export interface EntryMessages {
   message(name: string, services: readonly string[]): string;
@@ -14,22 +16,44 @@ export interface EntryMessages {
  * compose/secret-interpolation-default's business. `$$` is a literal dollar.
  */
 export function reportNamedEntries(ctx: RuleContext<ComposeDoc>, entries: readonly ComposeEntry[], text: EntryMessages): void {
+  const users = userValuesByService(ctx.doc);
   for (const entry of entries) {
     const value = entry.value;
     if (!value) continue;
     const scan = scanInterpolation(value.text);
-    if (scan.interpolated) continue;
-    const verdict = judgeNamedValue(entry.name, scan.unescaped.text, ctx.names);
+    // `${VAR}` with glue around it is a reference; a literal that merely contains `$$` or a `${…}` is not.
+    if (scan.interpolated && !literalBesideInterpolation(scan.unescaped.text)) continue;
+    const related = [...entry.services, ...entry.services.flatMap((s) => users.get(s) ?? [])];
+    const verdict = judgeNamedValue(entry.name, scan.unescaped.text, ctx.names, related);
     if (!verdict) continue;
     ctx.report({
       range: value.range,
       value: value.text.text,
       name: entry.name,
-      message: verdict === "secret" ? text.message(entry.name, entry.services) : text.placeholder(entry.name),
+      message:
+        verdict === "secret" ? text.message(entry.name, entry.services)
+        : verdict === "weak" ? `\`${entry.name}\` in ${serviceList(entry.services)} is ${WEAK_VALUE}`
+        : text.placeholder(entry.name),
       fix: text.fix(entry.name, entry.services),
       ...(verdict === "placeholder" ? { severity: "info" as const } : {}),
+      ...(verdict === "weak" ? { weak: true } : {}),
     });
   }
+}
+
+/** `environment` values of `*_USER` entries per service: a demo password often repeats the user name. */
+function userValuesByService(doc: ComposeDoc): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const e of doc.environment) {
+    if (!e.value || !isUserName(e.name)) continue;
+    for (const s of e.services) out.set(s, [...(out.get(s) ?? []), e.value.text.text]);
+  }
+  return out;
+}
+
+/** After removing the interpolations (`unescaped` holds no `${…}`), is more left than separators and scheme words? */
+function literalBesideInterpolation(unescaped: string): boolean {
+  return !isReferenceGlue(unescaped);
 }
 
 /** `service \`db\`` or `services \`a\`, \`b\``. */

@@ -1,14 +1,21 @@
-import { classifyName, classifyValue, isLikelySecretValue } from "../../detect/index.js";
+import { classifyName, judgeSecretValue, splitNameWords, type ValueVerdict } from "../../detect/index.js";
 import type { NameSettings } from "../../rule.js";
 
 /**
  * How a `NAME=value` pair reads: `secret` when a secret-named key holds a literal that could be
- * the secret, `placeholder` when it holds a documentation stub (`changeme`), else nothing to say.
+ * the secret, `weak` when that literal is a well-known demo or default value (`example`, `postgres`,
+ * or a repeat of the name, user or service in `related`), `placeholder` when it is a slot to fill
+ * (`<your-token>`), else nothing to say.
  */
-export function judgeNamedValue(name: string, value: string, names: NameSettings): "secret" | "placeholder" | undefined {
+export function judgeNamedValue(name: string, value: string, names: NameSettings, related: readonly string[] = []): ValueVerdict | undefined {
   if (classifyName(name, names) !== "secret") return undefined;
-  if (classifyValue(value) === "placeholder") return "placeholder";
-  return isLikelySecretValue(value) ? "secret" : undefined;
+  return judgeSecretValue(value, [...splitNameWords(name), ...related]);
+}
+
+/** A `*_USER`/`*_USERNAME`/`*_LOGIN` name: its value is what a demo password often repeats. */
+export function isUserName(name: string): boolean {
+  const words = splitNameWords(name);
+  return /^(?:user|username|usr|login|owner)$/.test(words[words.length - 1] ?? "");
 }
 
 /** A compose secret's name for a variable: `DB_PASSWORD` → `db_password`. */

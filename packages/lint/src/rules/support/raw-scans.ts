@@ -1,6 +1,7 @@
-import { findConnectionStringPasswords, findKnownTokens, findUrlCredentials } from "../../detect/index.js";
+import { findCredentialsInText, findKnownTokens } from "../../detect/index.js";
 import type { LineIndex } from "../../parse/offsets.js";
 import type { RuleContext } from "../../rule.js";
+import { WEAK_VALUE } from "./weak.js";
 
 /**
  * Token formats are recognisable anywhere, so they are searched in the raw file, comments
@@ -21,15 +22,12 @@ export function reportKnownTokens(ctx: RuleContext<unknown>, lines: LineIndex, w
 
 /** Passwords in `scheme://user:password@host` URLs and `Password=…;` connection strings. */
 export function reportUrlCredentials(ctx: RuleContext<unknown>, lines: LineIndex, where: string): void {
-  const matches = [...findUrlCredentials(ctx.source), ...findConnectionStringPasswords(ctx.source)].sort((a, b) => a.index - b.index);
-  let reach = -1;
-  for (const m of matches) {
-    if (m.index < reach) continue;
-    reach = m.index + m.length;
+  for (const m of findCredentialsInText(ctx.source)) {
     ctx.report({
       range: lines.range(m.index, m.index + m.length),
       value: ctx.source.slice(m.index, m.index + m.length),
-      message: `A ${m.label} in ${where}`,
+      message: m.weak ? `A ${m.label} in ${where} is ${WEAK_VALUE}` : `A ${m.label} in ${where}`,
+      ...(m.weak ? { weak: true } : {}),
       fix: "Build the URL from a variable (`postgres://app:${DB_PASSWORD}@db/app`) whose value comes from a secret, or pass the password separately (`PGPASSFILE`, `*_PASSWORD_FILE`).",
     });
   }

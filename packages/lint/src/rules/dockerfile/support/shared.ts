@@ -1,6 +1,6 @@
 import {
-  classifyName, classifyValue, findCommandLineSecrets, findConnectionStringPasswords, findKnownTokens, findUrlCredentials,
-  interpolationDefault, isLikelySecretValue, type CommandLineMatch, type CredentialMatch, type TokenMatch,
+  classifyName, classifyValue, findCommandLineSecrets, findCredentialsInText, findKnownTokens,
+  interpolationDefault, isLikelySecretValue, isWeakValue, splitNameWords, type CommandLineMatch, type CredentialMatch, type TokenMatch,
 } from "../../../detect/index.js";
 import type { DfInstruction, DfPair, DfText, DockerfileDoc } from "../../../parse/dockerfile.js";
 import type { NameSettings } from "../../../rule.js";
@@ -52,6 +52,8 @@ export interface EnvCandidate {
   /** The secret value (or the `${VAR:-default}` default), as a slice of `pair.value`. */
   value: DfText;
   placeholder: boolean;
+  /** A well-known weak or demo value (`example`, `postgres`, the user name again). */
+  weak: boolean;
   /** A known-format token inside the value, to name it in the message. */
   token?: TokenMatch;
   fromDefault: boolean;
@@ -95,6 +97,11 @@ function slice(text: DfText, from: number, to = text.text.length): DfText {
 
 function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
   const env: EnvCandidate[] = [];
+  // A demo password often repeats a user name set nearby (`ENV DB_USER=app DB_PASSWORD=app`).
+  const users: string[] = [];
+  for (const { ins } of walkInstructions(doc)) {
+    for (const pair of ins.pairs) if (pair.value && /(?:^|_)(?:USER|USERNAME|LOGIN)$/i.test(pair.name)) users.push(pair.value.text);
+  }
   for (const { ins } of walkInstructions(doc)) {
     if (ins.keyword !== "ENV" && ins.keyword !== "ARG" && ins.keyword !== "LABEL") continue;
     for (const pair of ins.pairs) {
@@ -102,8 +109,8 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
       const nameClass = classifyName(pair.name, names);
       if (nameClass === "neutral" && ins.keyword !== "LABEL" && OPTION_LIST_RE.test(pair.value.text)) {
         // `ENV JAVA_OPTS="-Dspring.datasource.password=…"`, `NODE_OPTIONS`, `*_ARGS`: options inside a value.
-        for (const m of findCommandLineSecrets(pair.value.text)) {
-          env.push({ ins, pair, value: slice(pair.value, m.index, m.index + m.length), placeholder: false, fromDefault: false, option: m.label, token: findKnownTokens(m.value)[0] });
+        for (const m of findCommandLineSecrets(pair.value.text, names)) {
+          env.push({ ins, pair, value: slice(pair.value, m.index, m.index + m.length), placeholder: false, weak: m.weak === true, fromDefault: false, option: m.label, token: findKnownTokens(m.value)[0] });
         }
         continue;
       }
@@ -122,7 +129,8 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
       // A placeholder ARG default is reported by secret-build-arg (the ARG itself), not twice.
       if (placeholder && ins.keyword === "ARG") continue;
       const token = findKnownTokens(value.text)[0];
-      env.push({ ins, pair, value, placeholder, token, fromDefault });
+      const weak = !placeholder && !token && isWeakValue(value.text, [...splitNameWords(pair.name), ...users]);
+      env.push({ ins, pair, value, placeholder, weak, token, fromDefault });
     }
   }
 
@@ -133,7 +141,7 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
     // ONBUILD's heredocs belong to its trigger; list them once, on the trigger.
     if (!ins.trigger) for (const h of ins.heredocs) texts.push({ text: h.body, where: `${ins.keyword} heredoc` });
     for (const { text, where } of texts) {
-      for (const match of findCommandLineSecrets(text.text)) {
+      for (const match of findCommandLineSecrets(text.text, names)) {
         const span = spanOf(text, match.index, match.length);
         commands.push({ text, match, span, where, ins });
       }
@@ -143,7 +151,7 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
   const urls: TextCandidate<CredentialMatch>[] = [];
   const tokens: TextCandidate<TokenMatch>[] = [];
   for (const { text, where } of scannableTexts(doc)) {
-    for (const match of [...findUrlCredentials(text.text), ...findConnectionStringPasswords(text.text)]) {
+    for (const match of findCredentialsInText(text.text)) {
       const span = spanOf(text, match.index, match.length);
       urls.push({ text, match, span, where });
     }
