@@ -2,9 +2,9 @@
 // not hundreds of module resolutions:
 //  - main.js: commander, the lint command, the engine, and the Dockerfile and env kinds, in ONE
 //    file (each extra ESM module costs about a millisecond to load);
-//  - lint-compose.js (yaml), lint-config.js (zod + yaml) and inject.js: loaded only when needed;
-//  - sidecar.js: the sidecar with node-vault, pino, prom-client and chokidar, loaded by `sidecar`
-//    and `inject` only.
+//  - lint-compose.js (yaml), lint-config.js (zod + yaml), inject.js and exec.js: loaded only when needed;
+//  - sidecar.js: the sidecar with node-vault, pino, prom-client and chokidar, loaded by `sidecar`,
+//    `exec` and `inject` only.
 // The bundle is the whole published `stowaway` package: it needs no dependency at run time.
 // vault-dev is a separate package and no command of the CLI imports it.
 import { build } from "esbuild";
@@ -22,15 +22,16 @@ const SPLITS = [
   { importer: "/lint/dist/kinds.js", spec: "./kinds/compose.js", out: "./lint-compose.js", entry: `${lintDist}/kinds/compose.js` },
   { importer: "/lint/dist/index.js", spec: "./config.js", out: "./lint-config.js", entry: `${lintDist}/config.js` },
   { importer: "/cli/dist/main.js", spec: "./commands/inject.js", out: "./inject.js", entry: `${root}packages/cli/dist/commands/inject.js` },
+  { importer: "/cli/dist/main.js", spec: "./commands/exec.js", out: "./exec.js", entry: `${root}packages/cli/dist/commands/exec.js` },
 ];
 const SIDECAR = { out: "./sidecar.js", entry: `${root}packages/sidecar/dist/index.js` };
 
 const splitPlugin = {
   name: "stowaway-splits",
   setup(b) {
-    // Every import of the sidecar package (main's dynamic one, inject's static one) is the chunk.
+    // Every import of the sidecar package (main's dynamic one, inject's and exec's static ones) is the chunk.
     b.onResolve({ filter: /^@stowaway\/sidecar$/ }, () => ({ path: SIDECAR.out, external: true }));
-    b.onResolve({ filter: /^\.\/(kinds\/compose|config|commands\/inject)\.js$/ }, (args) => {
+    b.onResolve({ filter: /^\.\/(kinds\/compose|config|commands\/inject|commands\/exec)\.js$/ }, (args) => {
       const hit = SPLITS.find((s) => args.importer.endsWith(s.importer) && args.path === s.spec && args.kind === "dynamic-import");
       return hit ? { path: hit.out, external: true } : undefined;
     });

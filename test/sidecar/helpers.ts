@@ -7,8 +7,6 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = path.join(ROOT, "packages/cli/bin/stowaway.js");
-/** The real CLI, as users run it (`npm test` builds it first). */
-const ENTRY = [CLI, "sidecar"];
 export const isRoot = process.getuid?.() === 0;
 
 /** Unique, recognisable fixture values; registered so the leak check can look for them. */
@@ -110,12 +108,13 @@ export interface SidecarProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
 
-/** Spawns the real CLI: `node packages/cli/bin/stowaway.js sidecar …`. */
-export function spawnSidecar(args: string[], env: Record<string, string | undefined> = {}): SidecarProcess {
+/** Spawns the real CLI: `node packages/cli/bin/stowaway.js sidecar …` (or another subcommand, e.g. exec). */
+export function spawnSidecar(args: string[], env: Record<string, string | undefined> = {}, subcommand = "sidecar"): SidecarProcess {
   const cleanEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined && !(k.startsWith("VAULT_") && !(k in env))) cleanEnv[k] = v;
   const started = Date.now();
-  const child = spawn(process.execPath, [...ENTRY, ...args], { env: cleanEnv, stdio: ["ignore", "pipe", "pipe"] });
+  // The real CLI, as users run it (`npm test` builds it first).
+  const child = spawn(process.execPath, [CLI, subcommand, ...args], { env: cleanEnv, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const onData = (c: Buffer) => {
     out += c.toString("utf8");

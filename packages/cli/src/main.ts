@@ -13,6 +13,8 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
     .description("Find secrets baked into Dockerfiles, compose and env files; deliver secrets from Vault at runtime.")
     .version(VERSION)
     .exitOverride()
+    // Options after `exec <command>` belong to the command (passThroughOptions needs this).
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError("(run with --help for usage)");
 
@@ -43,6 +45,20 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
     .action(async (opts: { config: string; once?: boolean; onceTimeout?: string }) => {
       const { sidecarCommand } = await import("@stowaway/sidecar");
       exit = (await sidecarCommand(opts, { stdout: io.stdout, stderr: io.stderr })) as ExitCode;
+    });
+
+  program
+    .command("exec")
+    .description("run a command with its secrets (env variables and files); restart or signal it when they change")
+    .usage("--config <file> -- <command> [args...]")
+    .requiredOption("-c, --config <file>", "sidecar configuration (YAML) with env: and exec:")
+    .option("--start-timeout <duration>", "give up if the first render has not succeeded after this long", "2m")
+    .argument("<command...>", "the command to run, after --")
+    .passThroughOptions()
+    .action(async (command: string[], opts: { config: string; startTimeout?: string }) => {
+      const { execCommand } = await import("./commands/exec.js");
+      // The child's exit code, which may be any number (128+N for a signal).
+      exit = (await execCommand({ ...opts, command }, io)) as ExitCode;
     });
 
   program

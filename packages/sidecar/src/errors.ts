@@ -158,3 +158,11 @@ export function errorFields(err: unknown): { type?: string; code: string; messag
   }
   return { code, message: "error" };
 }
+
+/** Exit code for a failure at start: 2 for what the user must fix in config or setup, else 1. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof ConfigError) return 2;
+  if (err instanceof WriteError && err.code === "NOT_TMPFS") return 2;
+  if (err instanceof TlsFileError) return 2;
+  return 1;
+}

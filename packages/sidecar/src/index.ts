@@ -1,5 +1,5 @@
 import { loadConfigFile, parseDuration } from "./config/index.js";
-import { ConfigError, TlsFileError, WriteError, errorFields } from "./errors.js";
+import { ConfigError, errorFields, exitCodeFor } from "./errors.js";
 import { createLogger, type Logger } from "./log.js";
 import { Sidecar } from "./sidecar.js";
 
@@ -23,6 +23,8 @@ export {
   type SidecarErrorCode,
   type ConfigIssue,
 } from "./errors.js";
+
+export { execCommand, type ExecCommandOptions, type ExecIo } from "./exec/run.js";
 
 export interface SidecarCommandOptions {
   /** Path to the YAML config. */
@@ -134,9 +136,3 @@ async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<
   });
 }
 
-function exitCodeFor(err: unknown): number {
-  if (err instanceof ConfigError) return 2;
-  if (err instanceof WriteError && err.code === "NOT_TMPFS") return 2;
-  if (err instanceof TlsFileError) return 2;
-  return 1;
-}

@@ -25,6 +25,8 @@ export interface SidecarDeps {
   configText?: string;
   /** Where outputs are stored. Default: files in output.dir. */
   sink?: Sink;
+  /** Wraps the default file sink (stowaway exec keeps env outputs in memory and passes files on). */
+  wrapSink?: (files: Sink) => Sink;
 }
 
 /** How long close() waits for Vault (revokeOnExit) and the status server: the process exits within 2 s. */
@@ -70,7 +72,8 @@ export class Sidecar implements Reloadable {
       isCurrent: (run) => !this.stopped && this.runs.get(run.source.id) === run,
       stateChanged: () => this.metrics.ready.set(this.notReadyReason() === null ? 1 : 0),
     };
-    this.sink = deps.sink ?? new FileSink(() => ({ output: this.config.output, dirMode: this.dirMode }), this.log);
+    const files = new FileSink(() => ({ output: this.config.output, dirMode: this.dirMode }), this.log);
+    this.sink = deps.sink ?? deps.wrapSink?.(files) ?? files;
     this.leases = new LeaseKeeper(rt, (run) => this.pipeline.refresh(run, { forceFetch: true }));
     this.pipeline = new Pipeline(rt, this.leases, this.sink);
     this.reloader = new Reloader(this, { file: deps.configFile, text: deps.configText, env: deps.env, clock: this.clock, log: this.log });
@@ -113,6 +116,35 @@ export class Sidecar implements Reloadable {
   /** Starts serving and rendering; resolves once the status server listens (renders continue). */
   async start(): Promise<void> {
     await this.prepare();
+    await this.serve();
+    this.conn.tokens
+      .login()
+      .then(() => {
+        for (const run of this.runs.values()) this.timers.schedule(`source:${run.source.id}`, 0, () => this.pipeline.refresh(run));
+      })
+      .catch((err) => this.log.error({ err }, "login loop ended"));
+  }
+
+  /**
+   * `stowaway exec`: renders everything as `runOnce` does (all or nothing, transient failures
+   * retried until the deadline; throws otherwise), then keeps it current as `start` does, carrying
+   * on from what was just fetched (no second read, no second lease). On failure, call close().
+   */
+  async startRendered(timeoutMs: number): Promise<void> {
+    const deadline = this.clock.now() + timeoutMs;
+    await this.prepare();
+    const runs = [...this.runs.values()];
+    const results = await renderOnce({ config: this.config, conn: this.conn, sources: runs.map((r) => r.source), sink: this.sink, clock: this.clock, log: this.log, metrics: this.metrics }, deadline);
+    runs.forEach((run, i) => {
+      run.source.adopted?.(results[i]);
+      this.leases.adopt(run, results[i].expiry, this.conn.tokens.generation);
+      for (const o of run.source.outputs) o.written = true;
+    });
+    await this.serve();
+    for (const run of runs) this.pipeline.scheduleNext(run);
+  }
+
+  private async serve(): Promise<void> {
     if (this.config.listen !== false) {
       const { host, port } = parseListen(this.config.listen);
       this.server = await startStatusServer(host, port, this.metrics, {
@@ -122,12 +154,6 @@ export class Sidecar implements Reloadable {
       this.log.info({ address: `${this.server.address.host}:${this.server.address.port}` }, "listening");
     }
     this.updateReadyGauge();
-    this.conn.tokens
-      .login()
-      .then(() => {
-        for (const run of this.runs.values()) this.timers.schedule(`source:${run.source.id}`, 0, () => this.pipeline.refresh(run));
-      })
-      .catch((err) => this.log.error({ err }, "login loop ended"));
   }
 
   onQuit(handler: () => void): void {

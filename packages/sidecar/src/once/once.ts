@@ -24,7 +24,7 @@ export interface OnceDeps {
  * Transient failures are retried until `deadline`; any failure throws and stores nothing, and
  * revokes the dynamic credentials already fetched for the other sources.
  */
-export async function renderOnce(deps: OnceDeps, deadline: number): Promise<void> {
+export async function renderOnce(deps: OnceDeps, deadline: number): Promise<Rendered[]> {
   const { conn, sources, log, metrics } = deps;
   await conn.tokens.login({ failFast: true, deadline });
   const ctx: FetchContext = {
@@ -48,12 +48,15 @@ export async function renderOnce(deps: OnceDeps, deadline: number): Promise<void
     const files = deps.config.secrets.length;
     throw new SidecarError("ONCE_FAILED", `${failures.length} of ${sources.length} secret path(s) failed; none of the ${files} file(s) were written`);
   }
-  for (const r of results) {
-    for (const { output, bytes } of (r as PromiseFulfilledResult<Rendered>).value.files) {
+  const rendered = results.map((r) => (r as PromiseFulfilledResult<Rendered>).value);
+  for (const r of rendered) {
+    for (const { output, bytes } of r.files) {
       const changed = await deps.sink.put(output, bytes);
       log.info({ path: output.cfg.path, file: output.cfg.file, changed }, changed ? "rendered" : "unchanged");
     }
   }
+  // In the order of `sources`, for a caller that keeps them current afterwards (stowaway exec).
+  return rendered;
 }
 
 async function fetchWithRetry(deps: OnceDeps, ctx: FetchContext, s: Source, deadline: number): Promise<Rendered> {

@@ -1,0 +1,172 @@
+import { constants as osConstants } from "node:os";
+import { loadConfigFile, parseDuration } from "../config/index.js";
+import { ConfigError, errorFields, exitCodeFor } from "../errors.js";
+import { createLogger, type Logger } from "../log.js";
+import { systemClock } from "../schedule/clock.js";
+import { Sidecar } from "../sidecar.js";
+import { ChangeDebouncer, type OnChange } from "./changes.js";
+import { EnvSink, withEnvOutputs } from "./env-sink.js";
+import { childEnv } from "./environment.js";
+import { ExecMetrics } from "./metrics.js";
+import { pid1Warning } from "./pid1.js";
+import { Supervisor } from "./supervisor.js";
+
+export interface ExecCommandOptions {
+  /** Path to the YAML config (vault, output, secrets, env, exec). */
+  config: string;
+  command: string;
+  args: string[];
+  /** How long to keep retrying transient Vault failures before the first start. Default 2m. */
+  startTimeout?: string;
+}
+
+export interface ExecIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Signals passed on to the child as they are; SIGTERM and SIGINT also stop it (see Supervisor.terminate). */
+const FORWARDED: NodeJS.Signals[] = ["SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+const STOPPING: NodeJS.Signals[] = ["SIGTERM", "SIGINT"];
+
+/**
+ * `stowaway exec`: renders everything like `sidecar --once`, starts the command with the secrets
+ * in its environment (and files in output.dir), keeps them current, restarts or signals the child
+ * when they change, and exits with the child's code. 2 for a config or usage error; 1 when the
+ * first render fails or the child crash-loops.
+ */
+export async function execCommand(opts: ExecCommandOptions, io: ExecIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const logger = createLogger(io.stdout, undefined, io.stderr);
+  // As for the sidecar: an uncaught error must not be printed with util.inspect (tokens, values).
+  const onUncaught = (err: unknown) => {
+    logger.fatal({ err }, `unexpected error: ${errorFields(err).message}`);
+    process.exit(1);
+  };
+  const onRejection = (err: unknown) => logger.error({ err }, `unhandled rejection: ${errorFields(err).message}`);
+  process.on("uncaughtException", onUncaught);
+  process.on("unhandledRejection", onRejection);
+  try {
+    return await runExec(opts, logger);
+  } finally {
+    process.off("uncaughtException", onUncaught);
+    process.off("unhandledRejection", onRejection);
+  }
+}
+
+async function runExec(opts: ExecCommandOptions, logger: Logger): Promise<number> {
+  const warning = pid1Warning();
+  if (warning) logger.warn(warning);
+  let startTimeoutMs = 120_000;
+  if (opts.startTimeout !== undefined) {
+    try {
+      startTimeoutMs = parseDuration(opts.startTimeout);
+    } catch {
+      logger.fatal({ startTimeout: opts.startTimeout }, "--start-timeout: expected a duration such as 30s or 2m");
+      return 2;
+    }
+  }
+  let built: ReturnType<typeof withEnvOutputs>;
+  try {
+    const loaded = loadConfigFile(opts.config);
+    for (const w of loaded.warnings) logger.warn(w);
+    built = withEnvOutputs(loaded.config, opts.config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      logger.fatal({ file: err.file, errors: err.issues }, `invalid config: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const { config, entries } = built;
+  const exec = config.exec;
+
+  // The child's environment lives here and in the child, never in process.env.
+  let sink: EnvSink | undefined;
+  const clock = systemClock;
+  // No config reload: env outputs are derived from the file at start (restart stowaway exec to apply changes).
+  const sidecar = new Sidecar(config, { log: logger, env: process.env, clock, wrapSink: (files) => (sink = new EnvSink(files, entries)) });
+  const envSink = sink!;
+  const metrics = new ExecMetrics(sidecar.metrics.registry);
+
+  let supervisor: Supervisor | undefined;
+  const onStop = (signal: NodeJS.Signals) => {
+    if (!supervisor) {
+      // Start-up may be waiting out Vault retries for minutes: leave now, as a signal would have.
+      logger.info({ signal }, "stop requested before the child started; exiting");
+      void sidecar.close().finally(() => process.exit(128 + (osConstants.signals[signal] ?? 15)));
+      return;
+    }
+    supervisor.terminate(signal, signal);
+  };
+  const onForward = (signal: NodeJS.Signals) => {
+    if (!supervisor?.signal(signal, `forwarded ${signal}`)) logger.info({ signal }, "no child to forward the signal to");
+  };
+  for (const s of STOPPING) process.on(s, onStop);
+  for (const s of FORWARDED) process.on(s, onForward);
+  const removeSignalHandlers = () => {
+    for (const s of STOPPING) process.off(s, onStop);
+    for (const s of FORWARDED) process.off(s, onForward);
+  };
+
+  let debouncer: ChangeDebouncer | undefined;
+  try {
+    try {
+      await sidecar.startRendered(startTimeoutMs);
+    } catch (err) {
+      logger.error({ err }, `stowaway exec: the first render failed, not starting ${opts.command}: ${errorFields(err).message}`);
+      return exitCodeFor(err);
+    }
+
+    let env = envSink.environment();
+    supervisor = new Supervisor({
+      command: opts.command,
+      args: opts.args,
+      env: () => childEnv(process.env, env),
+      stopSignal: exec.stopSignal as NodeJS.Signals,
+      stopTimeoutMs: exec.stopTimeout,
+      restartOnExit: exec.restartOnExit,
+      crashLoop: { maxExits: exec.crashLoop.maxExits, windowMs: exec.crashLoop.window },
+      clock: clock,
+      log: logger,
+      metrics,
+    });
+    const sup = supervisor;
+    debouncer = new ChangeDebouncer({
+      debounceMs: exec.debounce,
+      clock: clock,
+      log: logger,
+      apply: (action, changed) => {
+        try {
+          env = envSink.environment();
+        } catch (err) {
+          // Keep the running child (and its values) rather than start one with an ambiguous environment.
+          logger.error({ err, changed }, `secret change not applied: ${errorFields(err).message}`);
+          return;
+        }
+        if (action === "restart") void sup.restart("change");
+        else sup.signal(exec.signal as NodeJS.Signals, `changed: ${changed.join(", ")}`);
+      },
+    });
+    const d = debouncer;
+    sidecar.pipeline.onChange(({ changed }) => {
+      for (const o of changed) {
+        const entry = envSink.entryOf(o);
+        const action: OnChange = (entry ? entry.onChange : o.cfg.onChange) ?? exec.onChange;
+        d.change(entry ? `env ${entry.name}` : o.cfg.file, action);
+      }
+    });
+    sidecar.onQuit(() => sup.terminate(exec.stopSignal as NodeJS.Signals, "POST /quit"));
+    sup.start();
+
+    const result = await sup.done;
+    if (result.reason === "crash-loop") logger.error(`stowaway exec: ${result.message}`);
+    else if (result.reason === "spawn-failed") logger.error(`stowaway exec: ${result.message}`);
+    else logger.info({ exitCode: result.code, reason: result.reason }, result.reason === "stopped" ? "child stopped; exiting with its code" : "child exited; exiting with its code");
+    return result.code;
+  } finally {
+    debouncer?.stop();
+    removeSignalHandlers();
+    // revokeOnExit / removeOnExit, as the sidecar does.
+    await sidecar.close();
+  }
+}
