@@ -151,6 +151,24 @@ describe("stowaway exec (end to end)", () => {
     expect(await p.stop("SIGTERM")).toMatchObject({ code: 42 });
   });
 
+  it("onChange per entry: the strongest action of a burst wins (a file's signal over an env entry's none)", async () => {
+    const s = await setup({
+      exec: "  onChange: restart\n  debounce: 200ms\n",
+      env: (kv) => `  DB_PASSWORD: { path: secret/data/${kv}, key: password, onChange: none }\n`,
+      secrets: (kv) => `  - { path: secret/data/${kv}, file: db.env, onChange: signal }\n`,
+    });
+    const p = exec(s.file, s.expectedFile);
+    await p.waitFor(/\[app\] start match=true/);
+    const pid = pidOf(appLines(p, "start")[0]);
+    await s.bump();
+    await until("SIGHUP in the child", () => appLines(p, "SIGHUP").length >= 1, 15_000);
+    await sleep(2000);
+    expect(appLines(p, "SIGHUP")).toEqual([`[app] SIGHUP pid=${pid}`]);
+    expect(appLines(p, "start")).toHaveLength(1);
+    expect(p.output()).toMatch(/"changed":"env DB_PASSWORD".*onChange none/);
+    expect(await p.stop("SIGTERM")).toMatchObject({ code: 42 });
+  });
+
   it("signals are forwarded; a child ignoring SIGTERM is killed after stopTimeout and exec exits 137", async () => {
     const s = await setup({ exec: "  stopTimeout: 1500ms\n" });
     const p = exec(s.file, s.expectedFile, [process.execPath, APP, "ignore"]);
