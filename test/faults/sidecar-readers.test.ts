@@ -13,7 +13,8 @@ function version(k: number, tag: string): Buffer {
 }
 
 // Reader threads: `readers` async loops re-reading `file` until told to stop. A read is good when
-// it parses as one whole version. A watcher loop also records the mode of every temp file it sees.
+// it parses as one whole version. A watcher loop also records the mode of every temp file it sees
+// (and counts them in shared memory, so the writer can tell whether any was seen yet).
 const READER = `
 const { workerData, parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
@@ -38,7 +39,7 @@ async function watcher() {
   while (Atomics.load(flag, 0) === 0) {
     for (const name of fs.readdirSync(dir)) {
       if (!name.startsWith(".stowaway-tmp-")) continue;
-      try { const st = fs.lstatSync(path.join(dir, name)); tempsSeen++; if (st.mode & 0o077) worldReadableTemps++; } catch {}
+      try { const st = fs.lstatSync(path.join(dir, name)); tempsSeen++; Atomics.add(flag, 1, 1); if (st.mode & 0o077) worldReadableTemps++; } catch {}
     }
     await new Promise((r) => setImmediate(r));
   }
@@ -49,11 +50,13 @@ Promise.all([...Array.from({ length: readers }, reader), ...(watchTemps ? [watch
 
 interface ReaderResult { reads: number; bad: number; missing: number; versions: number; worldReadableTemps: number; tempsSeen: number; example: number[] }
 
-function startReaders(file: string, threads: number, perThread: number): { stop(): Promise<ReaderResult> } {
-  const stop = new SharedArrayBuffer(4);
+function startReaders(file: string, threads: number, perThread: number): { tempsSeen(): number; stop(): Promise<ReaderResult> } {
+  // [0]: stop flag, [1]: temp files seen so far.
+  const stop = new SharedArrayBuffer(8);
   const workers = Array.from({ length: threads }, (_, i) => new Worker(READER, { eval: true, workerData: { file, readers: perThread, stop, watchTemps: i === 0 } }));
   const results = workers.map((w) => new Promise<ReaderResult>((resolve, reject) => { w.once("message", resolve); w.once("error", reject); }));
   return {
+    tempsSeen: () => Atomics.load(new Int32Array(stop), 1),
     async stop() {
       Atomics.store(new Int32Array(stop), 0, 1);
       const all = await Promise.all(results);
@@ -87,6 +90,8 @@ describe("sidecar fault: readers during rotation", () => {
     expect(r.missing).toBe(0);
     expect(r.reads).toBeGreaterThan(5000);
     expect(r.versions).toBeGreaterThan(50);
+    // The mode check means something only if temp files were seen (hundreds are, in 1,000 rotations).
+    expect(r.tempsSeen).toBeGreaterThan(0);
     expect(r.worldReadableTemps).toBe(0);
     expect(readFileSync(file, "utf8")).toMatch(/^BEGIN:ip:1000:/);
   }, 60_000);
@@ -102,7 +107,7 @@ describe("sidecar fault: readers during rotation (end to end)", () => {
     expect(leaks.check()).toEqual([]);
   });
 
-  it("the real sidecar rotating a file 15 times under 200 readers: zero torn or empty reads", async () => {
+  it("the real sidecar rotating a file 15 times (and on until a temp file was seen) under 200 readers: zero torn or empty reads; temps 0600", async () => {
     const first = version(0, "e2e").toString();
     leaks.secret(first);
     await env.kvPut("rot/x", { v: first });
@@ -112,8 +117,11 @@ describe("sidecar fault: readers during rotation (end to end)", () => {
       const base = await p.baseUrl();
       await until("ready", async () => (await readyz(base)) === 200);
       const readers = startReaders(path.join(out, "x"), 2, 100);
-      for (let k = 1; k <= 15; k++) {
-        const v = version(k, "e2e").toString();
+      // A temp file lives for well under a millisecond, so the watcher catches one in a few
+      // rotations only: keep rotating (up to 150) until it has, so the mode check never passes empty.
+      let k = 0;
+      while (k < 15 || (readers.tempsSeen() === 0 && k < 150)) {
+        const v = version(++k, "e2e").toString();
         leaks.secret(v);
         await env.kvPut("rot/x", { v });
         await until(`rotation ${k}`, () => fileText(path.join(out, "x")) === v, 3000, 5);
@@ -122,10 +130,11 @@ describe("sidecar fault: readers during rotation (end to end)", () => {
       expect(r.bad, `torn reads (lengths ${r.example.join(", ")})`).toBe(0);
       expect(r.missing).toBe(0);
       expect(r.versions).toBeGreaterThanOrEqual(8);
+      expect(r.tempsSeen, `no temp file seen in ${k} rotations`).toBeGreaterThan(0);
       expect(r.worldReadableTemps).toBe(0);
     } finally {
       await p.stop();
       rmSync(path.join(out, "x"), { force: true });
     }
-  }, 60_000);
+  }, 90_000);
 });

@@ -75,8 +75,12 @@ describe("sidecar fault: Vault sealed or rate-limiting mid-run", () => {
       () => env.vault.clearFaults(),
       /rate.limit/i,
     );
-    // Two paths, Retry-After 2 s: about one attempt per path every 2 s, plus slack for the edges.
-    const bound = 2 * (Math.ceil(OUTAGE_MS / 2000) + 1) + 2;
+    // Two paths, Retry-After 2 s: each 429 holds every request for 2 s, so each path asks at most
+    // once per 2 s: at most 6 times in 10 s counting both edges. That is a hard bound, not a loose
+    // count (correct code makes about 9 in all). The exact schedule (Retry-After honoured to the
+    // ms, capped at 5 minutes) is pinned on a fake clock in packages/sidecar/src/vault/
+    // client-timing.test.ts and leases/keeper.test.ts, where load cannot blur it.
+    const bound = 2 * (OUTAGE_MS / 2000 + 1);
     expect(r.requests, `requests during the throttle: ${r.requests}`).toBeLessThanOrEqual(bound);
     expect(r.output).toMatch(/VAULT_RATE_LIMITED/);
   });
