@@ -1,6 +1,8 @@
 /** What a command may touch of the outside world; injected so tests call commands directly. */
 export interface CommandIO {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** For `stowaway lint -`. */
+  stdin?: NodeJS.ReadableStream;
   stderr: NodeJS.WritableStream;
   cwd: string;
   env: NodeJS.ProcessEnv;

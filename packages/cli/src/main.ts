@@ -21,19 +21,33 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
   program
     .command("lint")
     .description("lint Dockerfiles, compose files and env files for baked-in secrets")
-    .argument("[paths...]", "files or directories (default: .)")
-    .addOption(new Option("-f, --format <format>", "output format").choices(["stylish", "json", "sarif", "github"]).default("stylish"))
+    .argument("[paths...]", "files or directories (default: .); `-` reads standard input")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["stylish", "compact", "json", "sarif", "github", "gitlab", "junit"]).default("stylish"))
     .option("-o, --output <file>", "write the report to a file instead of stdout")
     .addOption(new Option("--fail-on <severity>", "lowest severity that exits 1 (default: warning, or lint.failOn)").choices(["info", "warning", "error", "none"]))
-    .option("-c, --config <file>", "use this .stowaway.yaml instead of searching upwards")
+    .option("-q, --quiet", "report errors only")
+    .option("--max-warnings <n>", "exit 1 when there are more than n warnings (warnings alone then do not fail)")
+    .option("-c, --config <file>", "use this .stowaway.yaml instead of searching upwards from each path")
     .option("--baseline <file>", "report only findings not recorded in this baseline")
     .option("--write-baseline <file>", "record the current findings as the baseline and exit 0")
     .option("--staged", "lint the files staged in git (their staged content)")
     .option("--skip-unknown", "silently skip named files that are not Dockerfiles, compose or env files (for pre-commit)")
+    .option("--stdin-filename <name>", "with `-`: the file name that decides the kind of standard input and appears in the report")
     .option("--max-file-size <bytes>", "refuse files larger than this (default 1048576)")
+    .option("--color", "force colour in stylish output (also FORCE_COLOR=1)")
+    .option("--no-color", "no colour (also NO_COLOR=1)")
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { lintCommand } = await import("./commands/lint.js");
       exit = await lintCommand({ paths, ...opts } as never, io);
+    });
+
+  program
+    .command("rules")
+    .description("list every rule: id, default severity, the kinds of file it reads, docs")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (opts: { format: "text" | "json" }) => {
+      const { rulesCommand } = await import("./commands/rules.js");
+      exit = await rulesCommand(opts, io);
     });
 
   program

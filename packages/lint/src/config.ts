@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "y
 import { z } from "zod";
 import type { AllowEntry } from "./allow.js";
 import { ConfigError } from "./config-error.js";
+import { didYouMean, isKnownRuleId } from "./rule-ids.js";
 
 
 const level = z.enum(["off", "info", "warning", "error"]);
@@ -83,6 +84,18 @@ export function parseConfig(source: string, file: string): LoadedConfig {
     );
   }
   const config = parsed.data;
+  // A typo in a rule id would silently configure nothing: name it, where it is, and the closest id.
+  const unknown = Object.keys(config.lint.rules).filter((id) => !isKnownRuleId(id));
+  if (unknown.length) {
+    throw new ConfigError(
+      file,
+      unknown.map((id) => {
+        const node = nodeAt(doc.contents as Node | null, ["lint", "rules", id], true);
+        const pos = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
+        return { line: pos?.line, column: pos?.col, key: `lint.rules.${id}`, message: `unknown rule id${didYouMean(id)}; \`stowaway rules\` lists them` };
+      }),
+    );
+  }
   return { path: file, config, allow: config.lint.allow };
 }
 

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { compileAllowList, type AllowEntry } from "./allow.js";
 import { loadHandler, type KindHandler } from "./kinds.js";
 import { redact, scrub } from "./redact.js";
+import { didYouMean, isKnownRuleId } from "./rule-ids.js";
 import { DEFAULT_NAME_SETTINGS, type NameSettings, type Report } from "./rule.js";
 import { isSuppressed, parseSuppressions } from "./suppressions.js";
 import type { FileResult, Finding, LintError, LintReport, LintTarget, Severity } from "./types.js";
@@ -11,6 +12,7 @@ export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
 
 export const UNUSED_SUPPRESSION_RULE = "stowaway/unused-suppression";
 export const PARSE_WARNING_RULE = "stowaway/parse-warning";
+export const UNKNOWN_RULE = "stowaway/unknown-rule";
 
 export type { AllowEntry } from "./allow.js";
 
@@ -183,8 +185,30 @@ export async function lintTarget(
       });
     }
   }
+  const reportUnknown = options.rules?.[UNKNOWN_RULE] !== "off";
+  for (const s of sups) {
+    const unknown = s.rules.filter((id) => !isKnownRuleId(id));
+    if (unknown.length === 0 || !reportUnknown) continue;
+    s.used = true; // reported as unknown, not again as unused
+    for (const id of unknown) {
+      result.findings.push({
+        ...suppressionFinding(target.file, s, UNKNOWN_RULE, (options.rules?.[UNKNOWN_RULE] as Severity | undefined) ?? "warning"),
+        message: scrub(`Unknown rule id \`${id}\` in a stowaway-disable comment${didYouMean(id)}; it silences nothing`, []),
+        fix: "Use a rule id from `stowaway rules`, or leave the id out to silence every rule on that line.",
+        fingerprint: fingerprint(UNKNOWN_RULE, target.file, id),
+      });
+    }
+  }
   if (options.reportUnusedSuppressions !== false && options.rules?.[UNUSED_SUPPRESSION_RULE] !== "off") {
     for (const s of sups) {
+      if (s.inert) {
+        result.findings.push({
+          ...suppressionFinding(target.file, s, UNUSED_SUPPRESSION_RULE, "warning"),
+          message: "A trailing `# stowaway-disable-line` in a Dockerfile is part of the instruction's arguments, not a comment: it silences nothing",
+          fix: "Put `# stowaway-disable-next-line <rule-id> -- <reason>` on its own line above the instruction, and remove the trailing text (Docker passes it to the command).",
+        });
+        continue;
+      }
       if (s.used) continue;
       result.findings.push({
         file: target.file,
@@ -203,6 +227,21 @@ export async function lintTarget(
   result.findings.sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
   const related = handler.related?.(doc, target) ?? [];
   return { result, related };
+}
+
+function suppressionFinding(file: string, s: { line: number; column: number; rules: string[] }, ruleId: string, severity: Severity): Finding {
+  return {
+    file,
+    line: s.line,
+    column: s.column,
+    endLine: s.line,
+    endColumn: s.column + 1,
+    ruleId,
+    severity,
+    message: "",
+    secret: "",
+    fingerprint: fingerprint(ruleId, file, s.rules.join(",")),
+  };
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };

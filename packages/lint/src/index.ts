@@ -2,7 +2,8 @@ export type { FileKind, FileResult, Finding, LintError, LintReport, LintTarget, 
 export { SEVERITY_RANK } from "./types.js";
 export type { Rule, RuleContext, Report, NameSettings } from "./rule.js";
 export { redact } from "./redact.js";
-export { lintTargets, DEFAULT_MAX_FILE_SIZE, UNUSED_SUPPRESSION_RULE, type LintOptions, type AllowEntry } from "./engine.js";
+export { lintTargets, buildReport, DEFAULT_MAX_FILE_SIZE, UNUSED_SUPPRESSION_RULE, UNKNOWN_RULE, type LintOptions, type AllowEntry } from "./engine.js";
+export { RULE_IDS, suggestRuleId } from "./rule-ids.js";
 export { discoverTargets, kindOfName, kindOfExplicit } from "./discover.js";
 export { stagedTargets, GitError } from "./staged.js";
 export { createIgnoreMatcher } from "./ignore-paths.js";
@@ -10,7 +11,10 @@ export { createBaseline, parseBaseline, applyBaseline, BaselineError, type Basel
 export { formatStylish } from "./formatters/stylish.js";
 export { formatJson } from "./formatters/json.js";
 export { formatGithub } from "./formatters/github.js";
-export { formatSarif, type RuleMeta } from "./formatters/sarif.js";
+export { formatSarif, DOCS_BASE_URL, type RuleMeta } from "./formatters/sarif.js";
+export { formatCompact } from "./formatters/compact.js";
+export { formatGitlab } from "./formatters/gitlab.js";
+export { formatJunit } from "./formatters/junit.js";
 export type { LoadedConfig, StowawayConfig } from "./config.js";
 export { DEFAULT_CONFIG } from "./find-config.js";
 
@@ -21,10 +25,11 @@ import { DEFAULT_CONFIG } from "./find-config.js";
 
 /** Every rule's metadata (loads every file kind; for SARIF and docs, not the hot path). */
 export async function ruleCatalog(): Promise<RuleMeta[]> {
-  const { UNUSED_SUPPRESSION_RULE, PARSE_WARNING_RULE } = await import("./engine.js");
+  const { UNUSED_SUPPRESSION_RULE, PARSE_WARNING_RULE, UNKNOWN_RULE } = await import("./engine.js");
   const handlers = await Promise.all((["dockerfile", "compose", "env"] as const).map(loadHandler));
   const metas: RuleMeta[] = handlers.flatMap((h) => h.rules.map((r) => ({ id: r.id, severity: r.severity, description: r.description, docs: r.docs })));
   metas.push({ id: UNUSED_SUPPRESSION_RULE, severity: "info", description: "A stowaway-disable comment that silences nothing", docs: `docs/rules/${UNUSED_SUPPRESSION_RULE}.md` });
+  metas.push({ id: UNKNOWN_RULE, severity: "warning", description: "A stowaway-disable comment names a rule id that does not exist", docs: `docs/rules/${UNKNOWN_RULE}.md` });
   metas.push({ id: PARSE_WARNING_RULE, severity: "info", description: "The file parsed, but part of it may not mean what it seems (e.g. an unterminated heredoc)", docs: `docs/rules/${PARSE_WARNING_RULE}.md` });
   return metas;
 }
@@ -33,9 +38,10 @@ export async function ruleCatalog(): Promise<RuleMeta[]> {
  * Finds and validates `.stowaway.yaml` (walking up from cwd, or the given path). Loaded lazily:
  * zod and yaml cost start-up time that a pre-commit run without a config should not pay.
  */
-export async function loadLintConfig(opts: { cwd: string; configPath?: string }): Promise<LoadedConfig> {
+export async function loadLintConfig(opts: { cwd: string; configPath?: string; from?: string }): Promise<LoadedConfig> {
   const { findConfigFile } = await import("./find-config.js");
-  const path = opts.configPath ?? findConfigFile(opts.cwd);
+  // From the linted path upward first (as gitleaks and .editorconfig do), then from the working directory.
+  const path = opts.configPath ?? (opts.from !== undefined ? findConfigFile(opts.from) : undefined) ?? findConfigFile(opts.cwd);
   if (!path) return { config: DEFAULT_CONFIG, allow: [] };
   const { loadConfigFile } = await import("./config.js");
   return loadConfigFile(path);

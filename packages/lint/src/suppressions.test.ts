@@ -15,8 +15,8 @@ describe("parseSuppressions", () => {
   it("takes trailing directives only where trailing comments exist", () => {
     const src = "KEY: value  # stowaway-disable-line compose/x -- fixture\n";
     expect(parseSuppressions(src, true)).toMatchObject([{ target: 1, rules: ["compose/x"], reason: "fixture" }]);
-    // In a Dockerfile, `#` after an instruction is an argument, not a comment.
-    expect(parseSuppressions("ENV A=b # stowaway-disable-line\n", false)).toEqual([]);
+    // In a Dockerfile, `#` after an instruction is an argument, not a comment: kept only to be reported.
+    expect(parseSuppressions("ENV A=b # stowaway-disable-line\n", false)).toEqual([{ line: 1, column: 9, target: -1, rules: [], used: false, inert: true }]);
   });
 
   it("reads whole-file directives", () => {

@@ -16,6 +16,8 @@ export interface Suppression {
   rules: string[];
   reason?: string;
   used: boolean;
+  /** A trailing `# stowaway-disable-line` in a Dockerfile: an argument of the instruction, so it silences nothing. */
+  inert?: boolean;
 }
 
 const DIRECTIVE = /#\s*stowaway-disable(-next-line|-line)?(?=\s|$)([^\n]*)$/;
@@ -32,6 +34,11 @@ export function parseSuppressions(source: string, allowTrailing: boolean): Suppr
     if (!m) continue;
     const ownLine = text.slice(0, m.index).trim() === "";
     const kind = m[1] ?? "";
+    if (!ownLine && !allowTrailing && kind === "-line") {
+      // Users write it from habit; it must be reported, not ignored in silence.
+      out.push({ line: i + 1, column: m.index + 1, target: -1, rules: [], used: false, inert: true });
+      continue;
+    }
     if (!ownLine && (!allowTrailing || kind !== "-line")) continue;
     if (ownLine && kind === "-line" && !allowTrailing) continue;
     const [ruleText, ...reasonParts] = m[2].split(/\s--\s?|^--\s?/);

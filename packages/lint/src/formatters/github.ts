@@ -1,9 +1,11 @@
 import type { LintReport, Severity } from "../types.js";
+import { escapeControl as esc } from "./sanitize.js";
 
 const LEVEL: Record<Severity, string> = { error: "error", warning: "warning", info: "notice" };
 
 // Workflow commands treat %, CR and LF specially in the message, and also `,` and `:` in properties.
-const escapeData = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+// Other control characters (ESC) are made visible first, so a file name cannot forge log lines.
+const escapeData = (s: string) => esc(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 /** GitHub Actions workflow-command annotations: `::error file=…,line=…,col=…,title=…::message`. */
@@ -23,8 +25,9 @@ export function formatGithub(report: LintReport): string {
       `title=${escapeProperty(f.ruleId)}`,
     ].join(",");
     const text = f.secret ? `${f.message} [${f.secret}]` : f.message;
-    const msg = f.fix ? `${text}\nFix: ${f.fix}` : text;
-    lines.push(`::${LEVEL[f.severity]} ${props}::${escapeData(msg)}`);
+    // The one intended line break, between the message and the fix, is encoded after escaping.
+    const msg = f.fix ? `${escapeData(text)}%0AFix: ${escapeData(f.fix)}` : escapeData(text);
+    lines.push(`::${LEVEL[f.severity]} ${props}::${msg}`);
   }
   return lines.length ? lines.join("\n") + "\n" : "";
 }

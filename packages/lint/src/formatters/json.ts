@@ -1,3 +1,4 @@
+import { safeJson } from "./sanitize.js";
 import type { LintReport } from "../types.js";
 
 /** The stable machine format: `{"version":1,"findings":[…],"errors":[…],"summary":{…}}`. */
@@ -20,5 +21,5 @@ export function formatJson(report: LintReport): string {
     errors: report.errors,
     summary: report.summary,
   };
-  return JSON.stringify(body, null, 2) + "\n";
+  return safeJson(body, 2) + "\n";
 }

@@ -1,3 +1,4 @@
+import { safeJson } from "./sanitize.js";
 import type { LintReport, Severity } from "../types.js";
 
 /** What SARIF needs to know about each rule. */
@@ -75,7 +76,7 @@ export function formatSarif(report: LintReport, opts: SarifOptions): string {
       },
     ],
   };
-  return JSON.stringify(log, null, 2) + "\n";
+  return safeJson(log, 2) + "\n";
 }
 
 function toUri(file: string): string {
