@@ -23,7 +23,7 @@ export default defineConfig({
     maxWorkers: 2,
     // `npm run test:unit` runs the package tests alone (seconds); `npm test` runs both projects.
     projects: [
-      { extends: true, test: { name: "unit", include: ["packages/*/src/**/*.test.ts"] } },
+      { extends: true, test: { name: "unit", include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"] } },
       { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts", "examples/**/*.test.ts"] } },
     ],
   },

@@ -1,6 +1,6 @@
 /** The /__dev/ test controls and the programmatic helpers behind them. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { client, sleep } from "./__fixtures__/client.js";
+import { client, sleep } from "../test/client.js";
 import { startVaultDev, type VaultDev } from "./server.js";
 
 let dev: VaultDev;

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { client } from "./__fixtures__/client.js";
+import { client } from "../test/client.js";
 import { signJwt, signServiceAccountJwt } from "./jwt.js";
 import { SeedError } from "./seed.js";
 import { startVaultDev, type VaultDev } from "./server.js";

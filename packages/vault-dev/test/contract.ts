@@ -8,8 +8,8 @@
  */
 import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { signServiceAccountJwt } from "../jwt.js";
-import type { VaultDev } from "../server.js";
+import { signServiceAccountJwt } from "@stowaway/vault-dev";
+import type { VaultDev } from "@stowaway/vault-dev";
 import { client, ENVELOPE_KEYS, sleep, type Res, type Target } from "./client.js";
 
 export interface ContractTarget extends Target {

@@ -3,8 +3,8 @@
  * OpenBao dev server when VAULT_ADDR and VAULT_TOKEN are set.
  */
 import { afterAll, beforeAll, describe } from "vitest";
-import { contractSuite, type ContractTarget } from "./__fixtures__/contract.js";
-import { startVaultDev, type VaultDev } from "./server.js";
+import { contractSuite, type ContractTarget } from "./contract.js";
+import { startVaultDev, type VaultDev } from "@stowaway/vault-dev";
 
 let dev: VaultDev;
 beforeAll(async () => {
