@@ -39,7 +39,7 @@ describe.concurrent("sidecar: errors at the top level, notify env, file modes, l
   });
 
   it("a notify command does not inherit $VAULT_TOKEN", async () => {
-    const token = env.vault.createToken({ policies: ["default"], ttl: "1h" });
+    const token = env.vault.createToken({ ttl: "1h" });
     leaks.secret(token);
     const envFile = path.join(env.etc, "notify-env");
     const { file } = env.config(`  - path: secret/data/app/db\n    file: pw\n    format: raw\n    key: password\n`, {

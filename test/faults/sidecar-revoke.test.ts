@@ -91,7 +91,7 @@ describe("sidecar fault: revoked out of band", () => {
       const base = await p.baseUrl();
       await until("ready", async () => (await readyz(base)) === 200);
       const before = creds(path.join(out, "db.env"))!;
-      const leases = (await (await fetch(`${env.vault.url}/__dev/leases`)).json()) as { leases: { lease_id: string }[] };
+      const leases = (await (await fetch(`${env.vault.url}/__dev/leases`, { headers: { "X-Vault-Token": env.vault.rootToken } })).json()) as { leases: { lease_id: string }[] };
       const mine = leases.leases.map((l) => l.lease_id).filter((id) => id.startsWith("database/creds/app/"));
       for (const id of mine) env.vault.revokeLease(id);
       expect(env.vault.verifyDatabaseCredential(before.u, before.pw)).toBe(false);

@@ -24,7 +24,7 @@ describe("stowaway sidecar --once (end to end)", () => {
       seed: {
         kv2: { "app/db": { username: "app", password: dbPassword }, "app/api": { key: apiKey } },
         kv1: { "legacy/app": { token: v1Value } },
-        approle: { app: { role_id: roleId, secret_id: secretId, token_ttl: "1h", token_policies: ["default"] } },
+        approle: { app: { role_id: roleId, secret_id: secretId, token_ttl: "1h" } },
         kubernetes: { roles: { app: { bound_service_account_names: ["app"], bound_service_account_namespaces: ["default"] } } },
         database: { roles: { app: { default_ttl: "1h", max_ttl: "2h" } } },
         mounts: { "team/": { type: "kv", version: 2, secrets: { "shared/cfg": { a: teamValue } } } },
@@ -129,7 +129,7 @@ describe("stowaway sidecar --once (end to end)", () => {
   });
 
   it("when one secret fails, dynamic credentials fetched for the others are revoked", async () => {
-    const leases = async () => ((await (await fetch(`${vault.url}/__dev/leases`)).json()) as { leases: { lease_id: string }[] }).leases.map((l) => l.lease_id);
+    const leases = async () => ((await (await fetch(`${vault.url}/__dev/leases`, { headers: { "X-Vault-Token": vault.rootToken } })).json()) as { leases: { lease_id: string }[] }).leases.map((l) => l.lease_id);
     const before = new Set(await leases());
     const cfg = config(`  - path: database/creds/app\n    file: dyn.env\n  - path: secret/data/app/db\n    file: pw\n    format: raw\n    key: nope\n`);
     const p = spawnSidecar(["--config", cfg, "--once"]);

@@ -57,4 +57,17 @@ describe.skipIf(!built)("vault-dev CLI", () => {
     expect(await p.exited).toBe(2);
     expect(p.output().err).toContain("approle.app");
   });
+
+  it("refuses a non-loopback address with the default root token, and warns loudly with another", async () => {
+    const refused = start(["--port", "0", "--host", "0.0.0.0"]);
+    refused.url.catch(() => undefined);
+    expect(await refused.exited).toBe(2);
+    expect(refused.output().err).toMatch(/refusing to listen on 0\.0\.0\.0 with the default root token "root"/);
+
+    const warned = start(["--port", "0", "--host", "0.0.0.0", "--root-token", "a-long-random-test-token"]);
+    await warned.url;
+    warned.child.kill("SIGTERM");
+    expect(await warned.exited).toBe(0);
+    expect(warned.output().err).toMatch(/WARNING: listening on 0\.0\.0\.0, not loopback/);
+  });
 });

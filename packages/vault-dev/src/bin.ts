@@ -4,7 +4,7 @@
  * Vault API server until SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";
-import { startVaultDev } from "./server.js";
+import { isLoopback, startVaultDev, VaultDevStartError } from "./server.js";
 import { SeedError } from "./seed.js";
 
 const HELP = `Usage: vault-dev [options]
@@ -14,8 +14,10 @@ For tests, demos and trying the sidecar without installing Vault. Not a Vault.
 
 Options:
   --port <n>          port to listen on (default 8200; 0 picks a free port)
-  --host <addr>       address to bind (default 127.0.0.1)
-  --root-token <t>    the root token (default "root")
+  --host <addr>       address to bind (default 127.0.0.1); anything but loopback
+                      is warned about, and refused with the default root token
+  --root-token <t>    the root token (default "root"); /__dev/ controls need it too
+  --standby <url>     start as a standby node: answer 307 to <url> (sys/health 429)
   --seed <file>       YAML/JSON file of secrets, roles and tokens to load
   --quiet             do not log requests
   -h, --help          show this help
@@ -31,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
         host: { type: "string", default: "127.0.0.1" },
         "root-token": { type: "string", default: "root" },
         seed: { type: "string" },
+        standby: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -51,6 +54,19 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vault-dev: invalid --port ${JSON.stringify(v.port)}\n`);
     return 2;
   }
+  if (!isLoopback(v.host)) {
+    if (v["root-token"] === "root") {
+      process.stderr.write(
+        `vault-dev: refusing to listen on ${v.host} with the default root token "root": anyone who can reach it could read and write everything.\n` +
+          `Pass --root-token with a long random value, or listen on 127.0.0.1.\n`,
+      );
+      return 2;
+    }
+    process.stderr.write(
+      `vault-dev: WARNING: listening on ${v.host}, not loopback. vault-dev is a test server with no real security:\n` +
+        `vault-dev: WARNING: anyone who can reach this address and knows the root token controls it. Never put real secrets in it.\n`,
+    );
+  }
   let server: Awaited<ReturnType<typeof startVaultDev>>;
   try {
     server = await startVaultDev({
@@ -58,19 +74,14 @@ async function main(argv: string[]): Promise<number> {
       host: v.host,
       rootToken: v["root-token"],
       seed: v.seed,
+      standby: v.standby ? { redirect: v.standby } : undefined,
       log: v.quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
     });
   } catch (e) {
-    const msg = e instanceof SeedError ? e.message : `cannot start: ${(e as Error).message}`;
+    const msg = e instanceof SeedError || e instanceof VaultDevStartError ? e.message : `cannot start: ${(e as Error).message}`;
     process.stderr.write(`vault-dev: ${msg}\n`);
-    return e instanceof SeedError ? 2 : 1;
+    return e instanceof SeedError || e instanceof VaultDevStartError ? 2 : 1;
   }
-  process.stdout.write(
-    `vault-dev listening on ${server.url}\n` +
-      `  export VAULT_ADDR=${server.url}\n` +
-      `  export VAULT_TOKEN=${server.rootToken}\n` +
-      `Test controls: ${server.url}/__dev/\n`,
-  );
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
@@ -91,6 +102,13 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    // Print the address only once the signal handlers are in place: whoever reads it may stop us at once.
+    process.stdout.write(
+      `vault-dev listening on ${server.url}\n` +
+        `  export VAULT_ADDR=${server.url}\n` +
+        `  export VAULT_TOKEN=${server.rootToken}\n` +
+        `Test controls: ${server.url}/__dev/\n`,
+    );
   });
 }
 

@@ -5,9 +5,10 @@ import { startVaultDev, type VaultDev } from "./server.js";
 
 let dev: VaultDev;
 const api = client(() => ({ url: dev.url, token: dev.rootToken }));
-const control = async (method: string, path: string, body?: unknown) => {
+const control = async (method: string, path: string, body?: unknown, token: string | null = dev.rootToken) => {
   const r = await fetch(`${dev.url}/__dev/${path}`, {
     method,
+    headers: token === null ? {} : { "X-Vault-Token": token },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await r.text();
@@ -26,6 +27,18 @@ beforeEach(() => {
 });
 
 describe("/__dev controls", () => {
+  it("need the root token: a browser's text/plain post without it changes nothing", async () => {
+    for (const token of [null, "not-the-root-token"]) {
+      const r = await control("POST", "seed", "kv2:\n  planted: { a: b }\n", token);
+      expect(r.status).toBe(403);
+      expect((await control("POST", "seal", undefined, token)).status).toBe(403);
+    }
+    expect((await api.get("secret/data/planted")).status).toBe(404);
+    expect((await api.get("sys/health")).status).toBe(200);
+    // The JWKS is public, as an identity provider's is.
+    expect((await control("GET", "jwks", undefined, null)).status).toBe(200);
+  });
+
   it("lists its endpoints and needs no token", async () => {
     const r = await control("GET", "");
     expect(r.status).toBe(200);
@@ -118,7 +131,7 @@ describe("/__dev controls", () => {
   });
 
   it("loads more seed data from YAML, and names the bad key on error", async () => {
-    const ok = await fetch(`${dev.url}/__dev/seed`, { method: "POST", body: "kv1:\n  extra/one: { a: b }\n" });
+    const ok = await fetch(`${dev.url}/__dev/seed`, { method: "POST", headers: { "X-Vault-Token": dev.rootToken }, body: "kv1:\n  extra/one: { a: b }\n" });
     expect(ok.status).toBe(204);
     expect((await api.get("kv/extra/one")).body.data).toEqual({ a: "b" });
     const bad = await control("POST", "seed", "approle:\n  app: { token_ttl: soon }\n");

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_JWT_SIGNING_KEY, signJwt, signServiceAccountJwt, verifyJwt } from "./jwt.js";
+import { DEFAULT_JWT_SIGNING_KEY, defaultPublicKeyPems, jwks, signJwt, signServiceAccountJwt, verifyJwt } from "./jwt.js";
 
 const now = () => Math.floor(Date.now() / 1000);
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
@@ -16,7 +16,24 @@ describe("jwt", () => {
     const t = signJwt({ sub: "x" }, "k1");
     expect(verifyJwt(t, { hmacKeys: ["k0", "k1"], pemKeys: [] }, now()).sub).toBe("x");
     expect(() => verifyJwt(t, { hmacKeys: ["k2"], pemKeys: [] }, now())).toThrow(/signature/);
-    expect(verifyJwt(signJwt({ a: 1 }), { hmacKeys: [DEFAULT_JWT_SIGNING_KEY], pemKeys: [] }, now()).a).toBe(1);
+    expect(verifyJwt(signJwt({ a: 1 }, DEFAULT_JWT_SIGNING_KEY), { hmacKeys: [DEFAULT_JWT_SIGNING_KEY], pemKeys: [] }, now()).a).toBe(1);
+  });
+
+  it("signs ES256 by default and RS256 on request, with keys published as a JWKS", () => {
+    const pems = defaultPublicKeyPems();
+    const es = signJwt({ sub: "e" });
+    const rs = signJwt({ sub: "r" }, { alg: "RS256" });
+    const header = (t: string) => JSON.parse(Buffer.from(t.split(".")[0], "base64url").toString());
+    expect(header(es).alg).toBe("ES256");
+    expect(header(rs).alg).toBe("RS256");
+    expect(verifyJwt(es, { hmacKeys: [], pemKeys: pems }, now()).sub).toBe("e");
+    expect(verifyJwt(rs, { hmacKeys: [], pemKeys: pems }, now()).sub).toBe("r");
+    // HS256 is not accepted without a shared key, as in the real plugins.
+    expect(() => verifyJwt(es, { hmacKeys: [DEFAULT_JWT_SIGNING_KEY], pemKeys: [] }, now())).toThrow(/signature/);
+    const set = jwks().keys;
+    expect(set.map((k) => k.alg).sort()).toEqual(["ES256", "RS256"]);
+    expect(set.map((k) => k.kid)).toContain(header(es).kid);
+    for (const k of set) expect(k).not.toHaveProperty("d");
   });
 
   it("verifies RS256 and ES256 against PEM public keys", () => {
@@ -30,11 +47,12 @@ describe("jwt", () => {
   });
 
   it("checks exp and nbf, with leeway", () => {
+    const keys = { hmacKeys: [], pemKeys: defaultPublicKeyPems() };
     const expired = signJwt({ exp: now() - 10 });
-    expect(() => verifyJwt(expired, { hmacKeys: [DEFAULT_JWT_SIGNING_KEY], pemKeys: [] }, now())).toThrow(/expired/);
-    expect(verifyJwt(expired, { hmacKeys: [DEFAULT_JWT_SIGNING_KEY], pemKeys: [] }, now(), 60)).toBeTruthy();
+    expect(() => verifyJwt(expired, keys, now())).toThrow(/expired/);
+    expect(verifyJwt(expired, keys, now(), 60)).toBeTruthy();
     const future = signJwt({ nbf: now() + 100 });
-    expect(() => verifyJwt(future, { hmacKeys: [DEFAULT_JWT_SIGNING_KEY], pemKeys: [] }, now())).toThrow(/not valid yet/);
+    expect(() => verifyJwt(future, keys, now())).toThrow(/not valid yet/);
   });
 
   it("refuses garbage and alg none", () => {

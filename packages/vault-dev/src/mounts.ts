@@ -6,6 +6,7 @@ import { TokenEngine } from "./auth/token.js";
 import { DatabaseEngine } from "./engines/database.js";
 import { KvV1Engine, KvV2Engine } from "./engines/kv.js";
 import { PkiEngine } from "./engines/pki.js";
+import { DEFAULT_POLICY, RESPONSE_WRAPPING_POLICY } from "./policy/policy.js";
 import { randomString, Namespace, type Engine, type Mount, type MountType, type VaultState } from "./state.js";
 
 export const SECRET_TYPES = ["kv", "kv-v2", "database", "pki"] as const;
@@ -50,11 +51,13 @@ export function addMount(state: VaultState, ns: Namespace, kind: "secret" | "aut
   const e = createEngine(state, type, version);
   if (!e) return null;
   const full = kind === "auth" ? `auth/${mountPath(path)}` : mountPath(path);
+  const explicitVersion = version ?? (type === "kv-v2" ? "2" : undefined);
   const mount: Mount = {
     path: full,
     type: e.type,
     kind,
     version: e.version,
+    options: e.type === "kv" && explicitVersion !== undefined ? { version: explicitVersion } : null,
     accessor: `${kind === "auth" ? "auth_" : ""}${e.type}_${randomString(8).toLowerCase()}`,
     uuid: randomUUID(),
     description,
@@ -71,16 +74,18 @@ export function addMount(state: VaultState, ns: Namespace, kind: "secret" | "aut
 export function createNamespace(state: VaultState, name: string, sysEngine: Engine): Namespace {
   const ns = new Namespace(name);
   ns.mounts.set("sys/", {
-    path: "sys/", type: "system", kind: "system", accessor: `system_${randomString(8).toLowerCase()}`,
+    path: "sys/", type: "system", kind: "system", options: null, accessor: `system_${randomString(8).toLowerCase()}`,
     uuid: randomUUID(), description: "system endpoints used for control, policy and debugging", engine: sysEngine,
   });
   addMount(state, ns, "auth", "token", "token", undefined, "token based credentials");
   addMount(state, ns, "secret", "secret", "kv", "2", "key/value secret storage");
-  addMount(state, ns, "secret", "kv", "kv", "1", "key/value secret storage, version 1");
+  addMount(state, ns, "secret", "kv", "kv", undefined, "key/value secret storage, version 1");
   addMount(state, ns, "secret", "database", "database");
   addMount(state, ns, "auth", "approle", "approle");
   addMount(state, ns, "auth", "kubernetes", "kubernetes");
   addMount(state, ns, "auth", "jwt", "jwt");
+  ns.setPolicy("default", DEFAULT_POLICY);
+  ns.setPolicy("response-wrapping", RESPONSE_WRAPPING_POLICY);
   state.namespaces.set(name, ns);
   return ns;
 }

@@ -9,6 +9,10 @@ import { SeedError } from "./seed.js";
 import { startVaultDev, type VaultDev } from "./server.js";
 
 const SEED = `
+policies:
+  reader: |
+    path "secret/data/app/*" { capabilities = ["read"] }
+  lister: { path: { "secret/metadata/*": { capabilities: [list] } } }
 kv2:
   app/db: { username: app, password: s3cr3t }
   app/api: { key: abc }
@@ -97,6 +101,12 @@ describe("seed file", () => {
     expect(renewed.body.auth.lease_duration).toBe(30);
 
     expect((await api.get("secret/data/app/db", { token: "fixed-token" })).status).toBe(200);
+    // The seed's policies are enforced: reader allows secret/data/app/* and nothing else.
+    expect((await api.get("kv/legacy/api", { token: "fixed-token" })).status).toBe(403);
+    expect((await api.get("sys/policies/acl/lister")).body.data.policy).toContain("secret/metadata/*");
+    // A seeded token that names no policies gets vault-dev-seed: read and list everything.
+    expect((await api.get("kv/legacy/api", { token: "periodic-token" })).status).toBe(200);
+    expect((await api.post("kv/legacy/api", { key: "x" }, { token: "periodic-token" })).status).toBe(403);
     expect((await api.get("team/data/shared/cfg")).body.data.data).toEqual({ a: "1" });
     const m = await api.get("sys/internal/ui/mounts/team");
     expect(m.body.data.options.version).toBe("2");
@@ -125,6 +135,11 @@ describe("namespaces", () => {
   it("treats X-Vault-Namespace as a path prefix", async () => {
     dev = await startVaultDev();
     const api = client(() => ({ url: dev!.url, token: dev!.rootToken }));
+    // As in OpenBao, a namespace must exist before a request names it.
+    const unknown = await api.get("secret/data/x", { headers: { "X-Vault-Namespace": "team-a" } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.errors).toEqual(["namespace not found"]);
+    expect((await api.post("sys/namespaces/team-a", {})).status).toBe(200);
     const w = await api.post("secret/data/x", { data: { ns: "a" } }, { headers: { "X-Vault-Namespace": "team-a/" } });
     expect(w.status).toBe(200);
     expect((await api.get("team-a/secret/data/x")).body.data.data).toEqual({ ns: "a" });
@@ -165,7 +180,7 @@ describe("programmatic helpers", () => {
     dev.seed({ tokens: { "alias-token": { ttl: "10m", max_ttl: "30m" } } });
     expect((await api.get("auth/token/lookup-self", { token: "alias-token" })).body.data).toMatchObject({ explicit_max_ttl: 1800, creation_ttl: 600 });
     const t = dev.createToken({ ttl: "5s" });
-    expect((await api.get("auth/token/lookup-self", { token: t })).body.data.policies).toEqual(["default"]);
+    expect((await api.get("auth/token/lookup-self", { token: t })).body.data.policies).toEqual(["default", "vault-dev-seed"]);
     dev.advanceClock(6);
     expect((await api.get("auth/token/lookup-self", { token: t })).status).toBe(403);
     expect(dev.revokeAllTokens({ includeRoot: true })).toBe(2); // root and alias-token

@@ -13,6 +13,7 @@ import type { KvV1Engine, KvV2Engine } from "./engines/kv.js";
 import type { PkiEngine } from "./engines/pki.js";
 import { addMount, mountPath } from "./mounts.js";
 import { bool, isPlainObject } from "./params.js";
+import { PolicyParseError, SEED_POLICY, SEED_POLICY_NAME } from "./policy/policy.js";
 import { ReplyError } from "./reply.js";
 import type { Mount, Namespace, VaultState } from "./state.js";
 
@@ -25,7 +26,9 @@ export interface TokenRoleSeed {
   token_ttl?: string | number;
   token_max_ttl?: string | number;
   token_period?: string | number;
+  /** Default: vault-dev's `vault-dev-seed` convenience policy (read and list everything). */
   token_policies?: string[] | string;
+  token_no_default_policy?: boolean;
   [field: string]: unknown;
 }
 
@@ -62,7 +65,10 @@ export interface AuthSeed<R> {
 
 export interface TokenSeed {
   id?: string;
+  /** Default: vault-dev's `vault-dev-seed` convenience policy (read and list everything). */
   policies?: string[] | string;
+  /** Leave out `default`, as `auth/token/create` with `no_default_policy` does. */
+  no_default_policy?: boolean;
   ttl?: string | number;
   /** The token's max TTL (Vault's explicit_max_ttl); `max_ttl` is accepted as an alias. */
   explicit_max_ttl?: string | number;
@@ -91,6 +97,8 @@ export interface PkiSeed {
 }
 
 export interface SeedFile {
+  /** ACL policies by name: HCL or JSON text, or the JSON form as an object. */
+  policies?: Record<string, string | Record<string, unknown>>;
   /** Secrets for the KV v2 mount `secret/`. */
   kv2?: SecretsSeed;
   /** Secrets for the KV v1 mount `kv/`. */
@@ -114,11 +122,23 @@ export interface SeedFile {
   namespaces?: Record<string, SeedFile>;
 }
 
-const TOP_KEYS = new Set(["kv2", "kv1", "approle", "kubernetes", "jwt", "database", "tokens", "token_roles", "mounts", "auth", "namespaces", "pki"]);
+const TOP_KEYS = new Set(["policies", "kv2", "kv1", "approle", "kubernetes", "jwt", "database", "tokens", "token_roles", "mounts", "auth", "namespaces", "pki"]);
 const K8S_CONFIG = new Set(["signing_key", "signing_keys", "pem_keys", "kubernetes_host", "kubernetes_ca_cert", "issuer", "disable_iss_validation", "roles"]);
 const JWT_CONFIG = new Set(["signing_key", "signing_keys", "jwt_validation_pubkeys", "bound_issuer", "default_role", "roles"]);
 
 export class SeedError extends Error {}
+
+/** Create vault-dev's convenience policy in `ns` if it is not there. */
+export function ensureSeedPolicy(ns: Namespace): void {
+  if (!ns.policies.has(SEED_POLICY_NAME)) ns.setPolicy(SEED_POLICY_NAME, SEED_POLICY);
+}
+
+/** A seeded role that names no policies gets the convenience policy, so that old seeds keep reading secrets. */
+function withSeedPolicy(ns: Namespace, role: Obj): Obj {
+  if (role.token_policies !== undefined || role.policies !== undefined) return role;
+  ensureSeedPolicy(ns);
+  return { ...role, token_policies: [SEED_POLICY_NAME] };
+}
 
 /** Read a seed from a YAML (or JSON) file, or take the object as it is. */
 export function loadSeed(seed: SeedFile | string): SeedFile {
@@ -200,11 +220,11 @@ function splitRoles(section: Obj, config: Set<string>): Obj {
   return Object.fromEntries(Object.entries(section).filter(([k]) => !config.has(k)));
 }
 
-function seedAppRole(m: Mount, section: unknown, where: string): void {
+function seedAppRole(ns: Namespace, m: Mount, section: unknown, where: string): void {
   const s = obj(section, where);
   const engine = m.engine as AppRoleEngine;
   for (const [name, raw] of Object.entries(splitRoles(s, new Set(["roles"])))) {
-    const r = obj(raw, `${where}.${name}`);
+    const r = withSeedPolicy(ns, obj(raw, `${where}.${name}`));
     at(`${where}.${name}`, () => {
       const role = engine.upsertRole(name, r);
       const ids = r.secret_id === undefined ? [] : Array.isArray(r.secret_id) ? r.secret_id.map(String) : [String(r.secret_id)];
@@ -213,13 +233,13 @@ function seedAppRole(m: Mount, section: unknown, where: string): void {
   }
 }
 
-function seedK8sOrJwt(m: Mount, section: unknown, where: string, config: Set<string>): void {
+function seedK8sOrJwt(ns: Namespace, m: Mount, section: unknown, where: string, config: Set<string>): void {
   const s = obj(section, where);
   const engine = m.engine as KubernetesEngine | JwtEngine;
   const cfg = Object.fromEntries(Object.entries(s).filter(([k]) => config.has(k) && k !== "roles"));
   at(where, () => engine.configure(cfg));
   for (const [name, raw] of Object.entries(splitRoles(s, config))) {
-    at(`${where}.${name}`, () => engine.upsertRole(name, obj(raw, `${where}.${name}`)));
+    at(`${where}.${name}`, () => engine.upsertRole(name, withSeedPolicy(ns, obj(raw, `${where}.${name}`))));
   }
 }
 
@@ -263,13 +283,13 @@ function seedMount(ctx: SeedContext, ns: Namespace, kind: "secret" | "auth", pat
       seedPki(m, s, where);
       break;
     case "approle":
-      seedAppRole(m, { roles: s.roles ?? {} }, where);
+      seedAppRole(ns, m, { roles: s.roles ?? {} }, where);
       break;
     case "kubernetes":
-      seedK8sOrJwt(m, s, where, K8S_CONFIG);
+      seedK8sOrJwt(ns, m, s, where, K8S_CONFIG);
       break;
     case "jwt":
-      seedK8sOrJwt(m, s, where, JWT_CONFIG);
+      seedK8sOrJwt(ns, m, s, where, JWT_CONFIG);
       break;
   }
 }
@@ -280,14 +300,25 @@ export function applySeed(ctx: SeedContext, ns: Namespace, seed: SeedFile, prefi
   for (const k of Object.keys(seed)) {
     if (!TOP_KEYS.has(k)) throw new SeedError(`seed: unknown key ${JSON.stringify(where(k))} (expected one of ${[...TOP_KEYS].join(", ")})`);
   }
-  // Mounts first, so that sections may refer to them.
+  // Policies and mounts first, so that other sections may refer to them.
+  for (const [name, text] of Object.entries(obj(seed.policies, where("policies")))) {
+    const w = where(`policies.${name}`);
+    const lower = name.trim().toLowerCase();
+    if (lower === "root" || lower === "response-wrapping") throw new SeedError(`seed ${w}: cannot update ${JSON.stringify(lower)} policy`);
+    try {
+      ns.setPolicy(lower, typeof text === "string" ? text : JSON.stringify(obj(text, w)));
+    } catch (e) {
+      if (e instanceof PolicyParseError) throw new SeedError(`seed ${w}: ${e.message}`);
+      throw e;
+    }
+  }
   for (const [path, m] of Object.entries(obj(seed.mounts, where("mounts")))) seedMount(ctx, ns, "secret", path, m, where(`mounts.${path}`));
   for (const [path, m] of Object.entries(obj(seed.auth, where("auth")))) seedMount(ctx, ns, "auth", path, m, where(`auth.${path}`));
   if (seed.kv2) seedSecrets(mountFor(ctx, ns, "secret", "secret", "kv", "2"), seed.kv2, where("kv2"));
   if (seed.kv1) seedSecrets(mountFor(ctx, ns, "secret", "kv", "kv", "1"), seed.kv1, where("kv1"));
-  if (seed.approle) seedAppRole(mountFor(ctx, ns, "auth", "approle", "approle"), seed.approle, where("approle"));
-  if (seed.kubernetes) seedK8sOrJwt(mountFor(ctx, ns, "auth", "kubernetes", "kubernetes"), seed.kubernetes, where("kubernetes"), K8S_CONFIG);
-  if (seed.jwt) seedK8sOrJwt(mountFor(ctx, ns, "auth", "jwt", "jwt"), seed.jwt, where("jwt"), JWT_CONFIG);
+  if (seed.approle) seedAppRole(ns, mountFor(ctx, ns, "auth", "approle", "approle"), seed.approle, where("approle"));
+  if (seed.kubernetes) seedK8sOrJwt(ns, mountFor(ctx, ns, "auth", "kubernetes", "kubernetes"), seed.kubernetes, where("kubernetes"), K8S_CONFIG);
+  if (seed.jwt) seedK8sOrJwt(ns, mountFor(ctx, ns, "auth", "jwt", "jwt"), seed.jwt, where("jwt"), JWT_CONFIG);
   if (seed.pki) seedPki(mountFor(ctx, ns, "secret", "pki", "pki"), seed.pki, where("pki"));
   if (seed.database) seedDatabase(mountFor(ctx, ns, "secret", "database", "database"), seed.database, where("database"));
   if (seed.token_roles) {
@@ -303,12 +334,14 @@ export function applySeed(ctx: SeedContext, ns: Namespace, seed: SeedFile, prefi
     list.forEach((t, i) => {
       const w = where(`tokens[${i}]`);
       at(w, () => {
-        const policies = t.policies === undefined ? ["default"] : Array.isArray(t.policies) ? t.policies.map(String) : String(t.policies).split(",");
+        if (t.policies === undefined) ensureSeedPolicy(ns);
+        const policies = t.policies === undefined ? [SEED_POLICY_NAME] : Array.isArray(t.policies) ? t.policies.map(String) : String(t.policies).split(",");
         const id = t.id === undefined ? undefined : String(t.id);
         if (id && ctx.state.tokens.has(id)) ctx.state.revokeToken(id);
+        const noDefault = bool(t, "no_default_policy") ?? false;
         ctx.state.createToken({
           id,
-          policies: policies.includes("root") ? policies : [...new Set(["default", ...policies])],
+          policies: policies.includes("root") || noDefault ? [...new Set(policies)] : [...new Set(["default", ...policies])],
           ttl: t.ttl === undefined ? 0 : parseDuration(t.ttl),
           explicitMaxTtl: (t.explicit_max_ttl ?? t.max_ttl) === undefined ? 0 : parseDuration(t.explicit_max_ttl ?? t.max_ttl),
           period: t.period === undefined ? 0 : parseDuration(t.period),

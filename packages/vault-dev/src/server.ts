@@ -2,19 +2,24 @@
  * The HTTP front: plain node:http, Vault's verbs (including LIST), the /v1/
  * API and the test-only /__dev/ controls.
  */
+import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { LIST_MARKER, wrapSocket } from "./list-verb.js";
 import { parseDuration } from "./duration.js";
 import type { DatabaseEngine } from "./engines/database.js";
+import { jwks } from "./jwt.js";
 import { createNamespace } from "./mounts.js";
 import { isPlainObject } from "./params.js";
 import {
-  errorReply, noHandler, permissionDenied, ReplyError, sealed as sealedReply, type Reply,
+  errorReply, multiError, noHandler, permissionDenied, ReplyError, sealed as sealedReply, type Reply,
 } from "./reply.js";
-import { applySeed, loadSeed, parseSeedText, SeedError, type SeedFile } from "./seed.js";
+import { SEED_POLICY_NAME } from "./policy/policy.js";
+import { applySeed, ensureSeedPolicy, loadSeed, parseSeedText, SeedError, type SeedFile } from "./seed.js";
 import { SysEngine, healthReply } from "./sys.js";
-import { randomString, VaultState, type Clock, type EngineRequest, type Namespace, type Op } from "./state.js";
+import { aclFor, aclPrefix, capabilityFor } from "./authorize.js";
+import { wrapReply, wrapTtl } from "./wrapping.js";
+import { randomString, VaultState, type Clock, type EngineRequest, type Mount, type Namespace, type Op } from "./state.js";
 
 export interface VaultDevOptions {
   /** Port to listen on; 0 picks a free one. Default 0. */
@@ -29,6 +34,28 @@ export interface VaultDevOptions {
   log?: (line: string) => void;
   /** Clock in ms since the epoch. Default `Date.now`. Tokens and leases expire by this clock. */
   now?: () => number;
+  /** Start as a standby node: every /v1/ request but sys/health gets 307 to `redirect` (also `POST /__dev/standby`). */
+  standby?: { redirect: string };
+}
+
+/** Thrown when vault-dev refuses to start (the default `root` token on a non-loopback address). */
+export class VaultDevStartError extends Error {
+  readonly code = "ERR_VAULT_DEV_START";
+}
+
+/** 127.0.0.0/8, ::1 and localhost: the only addresses vault-dev is meant to listen on. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** A kubernetes login during an outage fails as the plugin does when TokenReview fails; a JWT one as when the JWKS fetch fails. */
+function outageReply(mount: Mount): Reply {
+  if (mount.type === "kubernetes") return permissionDenied();
+  if (mount.type === "jwt") {
+    return errorReply(400, "error validating token: error verifying token signature: fetching keys oidc: get keys failed: 503 Service Unavailable");
+  }
+  return errorReply(500, multiError("vault-dev: injected auth backend outage"));
 }
 
 export interface Faults {
@@ -80,8 +107,12 @@ export interface VaultDev {
   advanceClock(by: number | string): void;
   /** Apply more seed data, optionally into a namespace. */
   seed(seed: SeedFile | string, namespace?: string): void;
-  /** Create a token directly (no HTTP). Non-root unless `policies` includes `root`. */
-  createToken(opts?: { id?: string; policies?: string[]; ttl?: number | string; explicitMaxTtl?: number | string; period?: number | string; renewable?: boolean }): string;
+  /**
+   * Create a token directly (no HTTP). It gets `default` plus `policies` (unless
+   * `noDefaultPolicy`); without `policies`, vault-dev's `vault-dev-seed`
+   * convenience policy (read and list everything).
+   */
+  createToken(opts?: { id?: string; policies?: string[]; noDefaultPolicy?: boolean; ttl?: number | string; explicitMaxTtl?: number | string; period?: number | string; renewable?: boolean }): string;
   /** Is this a live credential issued by `database/creds/<role>`? */
   verifyDatabaseCredential(username: string, password: string, mount?: string): boolean;
   /** The live state, for tests that need to look deeper. */
@@ -139,6 +170,10 @@ function send(res: ServerResponse, reply: Reply): void {
 
 /** Start an in-memory Vault API server. */
 export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDev> {
+  const host0 = opts.host ?? "127.0.0.1";
+  if (opts.rootToken === "root" && !isLoopback(host0)) {
+    throw new VaultDevStartError(`refusing to listen on ${host0} with the well-known root token "root": choose another --root-token, or listen on 127.0.0.1`);
+  }
   const clock: Clock = { now: opts.now ?? Date.now };
   const state = new VaultState(clock);
   const rootToken = opts.rootToken ?? `hvs.${randomString(24)}`;
@@ -172,6 +207,10 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
   if (opts.seed !== undefined) applySeedTo(opts.seed);
 
   let faults = NO_FAULTS();
+  /** Auth mounts whose logins fail until a time (ms, server clock), keyed `namespace|auth/mount/`. */
+  const authOutages = new Map<string, number>();
+  /** Standby mode: every /v1/ request is redirected here with 307, as a standby Vault does. */
+  let standbyRedirect: string | null = opts.standby?.redirect ?? null;
   const stats = {
     total: 0, inFlight: 0, peakInFlight: 0,
     byPath: new Map<string, number>(), byMethodPath: new Map<string, number>(), perSecond: new Map<number, number>(),
@@ -197,12 +236,16 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     faults = { ...faults, ...f, throttle: t };
   };
 
-  /** Split `ns/path` into the namespace and the path inside it. */
-  const resolveNamespace = (path: string, header: string): { ns: Namespace; rel: string } => {
+  /**
+   * Split `ns/path` into the namespace and the path inside it. A namespace
+   * named in the header must exist (OpenBao answers 404 otherwise); a path
+   * prefix that is not a namespace is simply part of the path.
+   */
+  const resolveNamespace = (path: string, header: string): { ns: Namespace; rel: string } | null => {
     const h = header.replace(/^\/+|\/+$/g, "");
     let full = path;
     if (h) {
-      namespaces.create(h);
+      if (!state.namespaces.has(h)) return null;
       full = `${h}/${path}`;
     }
     let best: Namespace = root;
@@ -237,7 +280,9 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     }
     state.sweep();
     const header = req.headers["x-vault-namespace"];
-    const { ns, rel } = resolveNamespace(rawPath, Array.isArray(header) ? header[0] : header ?? "");
+    const resolved = resolveNamespace(rawPath, Array.isArray(header) ? header[0] : header ?? "");
+    if (!resolved) return errorReply(404, "namespace not found");
+    const { ns, rel } = resolved;
     if (rel === "sys/health" && method === "HEAD") return healthReply(state, query, true);
     const isSealExempt = rel === "sys/health" || rel === "sys/seal-status" || rel === "sys/unseal";
     if (state.sealed && !isSealExempt) return sealedReply();
@@ -251,27 +296,45 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
       if (authz && /^bearer\s+/i.test(authz)) tokenId = authz.replace(/^bearer\s+/i, "").trim();
     }
     const token = state.lookupToken(tokenId);
+    const prefix = token ? aclPrefix(token.namespace, ns) : null;
+    const acl = token && prefix !== null ? aclFor(state, token) : undefined;
     const unauth = !!mount && !!mount.engine.unauthenticated?.(op, inMount);
     if (!unauth) {
-      if (!token) return permissionDenied();
-      const isRoot = state.isRoot(token);
-      if (!mount) return isRoot ? noHandler(rel) : permissionDenied();
-      if (!isRoot && !mount.engine.allowNonRoot?.(op, inMount)) return permissionDenied();
+      if (!token || !acl || prefix === null) return permissionDenied();
+      const cap = capabilityFor(op, mount, inMount);
+      const needSudo = !!mount?.engine.sudo?.(op, inMount);
+      if (!acl.allows(prefix + rel, cap, needSudo)) return permissionDenied();
+      if (!mount) return noHandler(rel);
       if (token.numUses > 0) {
         token.numUses--;
         if (token.numUses === 0) setImmediate(() => state.revokeToken(token.id));
       }
     }
-    const ereq: EngineRequest = {
-      op, path: inMount, query, body, headers: req.headers, token, isRoot: state.isRoot(token), mount: mount!, ns, state,
-    };
+    const outage = authOutages.get(`${ns.name}|${mount?.path ?? ""}`);
+    if (mount && outage !== undefined && inMount.replace(/\/+$/, "") === "login") {
+      if (outage > state.now()) return outageReply(mount);
+      authOutages.delete(`${ns.name}|${mount.path}`);
+    }
+    let ttl: number | null;
     try {
-      const r = mount!.engine.handle(ereq);
-      return r instanceof Promise ? r.catch((e) => (e instanceof ReplyError ? e.reply : Promise.reject(e))) : r;
+      ttl = wrapTtl(req.headers["x-vault-wrap-ttl"]);
+    } catch (e) {
+      return errorReply(400, `error parsing X-Vault-Wrap-TTL: ${(e as Error).message}`);
+    }
+    if (rel.replace(/\/+$/, "") === "sys/wrapping/wrap" && ttl === null) ttl = 300;
+    const ereq: EngineRequest = {
+      op, path: inMount, query, body, headers: req.headers, token, isRoot: state.isRoot(token), acl, aclPrefix: prefix ?? "", mount: mount!, ns, state,
+    };
+    const wrap = (reply: Reply): Reply => (ttl === null ? reply : wrapReply(state, reply, ttl, rel, ns.name));
+    let r: Reply | Promise<Reply>;
+    try {
+      r = mount!.engine.handle(ereq);
     } catch (e) {
       if (e instanceof ReplyError) return e.reply;
       throw e;
     }
+    if (r instanceof Promise) return r.then(wrap, (e) => (e instanceof ReplyError ? e.reply : Promise.reject(e)));
+    return wrap(r);
   };
 
   const handleDev = async (method: string, path: string, body: Record<string, unknown>, rawBody: string, query: URLSearchParams): Promise<Reply> => {
@@ -291,6 +354,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
             "POST /__dev/revoke-tokens", "POST /__dev/revoke-lease", "GET /__dev/leases",
             "GET /__dev/stats", "POST /__dev/stats/reset",
             "GET|POST /__dev/clock", "POST /__dev/seed", "POST /__dev/database/verify",
+            "POST|DELETE /__dev/auth-outage", "POST|DELETE /__dev/standby", "POST /__dev/lease-revoke-failures", "GET /__dev/jwks",
           ],
         });
       case "POST /seal":
@@ -343,15 +407,43 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
       case "POST /revoke-lease": {
         const id = String(body.lease_id ?? body.leaseId ?? "");
         if (!id) return errorReply(400, "lease_id must be specified");
-        return okJson({ revoked: state.revokeLease(id) });
+        const r = state.revokeLease(id);
+        return typeof r === "string" ? errorReply(400, `failed to revoke lease: ${r}`) : okJson({ revoked: r });
       }
       case "GET /leases":
         state.sweep();
         return okJson({
           leases: [...state.leases.values()].map((l) => ({
             lease_id: l.id, ttl: Math.max(0, Math.floor((l.expireTime - state.now()) / 1000)), renewable: l.renewable, namespace: l.namespace,
+            ...(l.revokeError ? { revoke_error: l.revokeError } : {}),
           })),
         });
+      case "POST /auth-outage": {
+        const mountName = String(body.mount ?? "");
+        if (!mountName) return errorReply(400, "mount must be specified (kubernetes, jwt, or another auth mount)");
+        const nsName = String(body.namespace ?? "").replace(/^\/+|\/+$/g, "");
+        const ns = state.namespaces.get(nsName);
+        const mountKey = "auth/" + mountName.replace(/^\/+|\/+$/g, "").replace(/^auth\//, "") + "/";
+        if (!ns?.mounts.has(mountKey)) return errorReply(400, `no auth mount ${mountKey} in namespace ${JSON.stringify(nsName)}`);
+        const seconds = body.seconds === undefined ? 0 : parseDuration(body.seconds);
+        authOutages.set(`${nsName}|${mountKey}`, state.now() + seconds * 1000);
+        return okJson({ mount: mountKey, namespace: nsName, until: new Date(state.now() + seconds * 1000).toISOString() });
+      }
+      case "DELETE /auth-outage":
+        authOutages.clear();
+        return { status: 204 };
+      case "POST /standby": {
+        const to = String(body.redirect ?? "");
+        if (!/^https?:\/\/[^/]+/.test(to)) return errorReply(400, "redirect must be an http(s) URL such as http://127.0.0.1:8201");
+        standbyRedirect = to.replace(/\/+$/, "");
+        return okJson({ standby: true, redirect: standbyRedirect });
+      }
+      case "DELETE /standby":
+        standbyRedirect = null;
+        return okJson({ standby: false });
+      case "POST /lease-revoke-failures":
+        state.revokeFailPrefix = body.prefix === null || body.fail === false ? null : String(body.prefix ?? "");
+        return okJson({ prefix: state.revokeFailPrefix });
       case "GET /stats":
         return okJson(snapshot());
       case "POST /stats/reset":
@@ -395,6 +487,25 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     return m?.type === "database" ? (m.engine as DatabaseEngine).verify(username, password) : false;
   };
 
+  const rootTokenBytes = Buffer.from(rootToken);
+  /** The controls take only the server's root token, so a web page cannot drive them. */
+  const isRootToken = (req: IncomingMessage): boolean => {
+    const h = req.headers["x-vault-token"];
+    const given = Buffer.from((Array.isArray(h) ? h[0] : h) ?? "");
+    return given.length === rootTokenBytes.length && timingSafeEqual(given, rootTokenBytes);
+  };
+
+  /** A standby Vault answers sys/health itself and redirects everything else to the active node. */
+  const standbyReply = (pathname: string, search: string, to: string): Reply => {
+    if (pathname === "/v1/sys/health") {
+      const r = healthReply(state, url0(search), false);
+      const code = Number(url0(search).get("standbyok") === "true" ? 200 : url0(search).get("standbycode") ?? 429);
+      return { status: Number.isInteger(code) ? code : 429, body: { ...(r.body as object), standby: true } };
+    }
+    return { status: 307, headers: { Location: `${to}${pathname}${search}` } };
+  };
+  const url0 = (search: string) => new URLSearchParams(search);
+
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
     const method = req.headers[LIST_MARKER] === "LIST" ? "LIST" : (req.method ?? "GET").toUpperCase();
@@ -436,7 +547,9 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
           parseError = `failed to parse JSON input: ${(e as Error).message}`;
         }
       }
-      if (isV1) {
+      if (isV1 && standbyRedirect !== null) {
+        reply = standbyReply(pathname, url.search, standbyRedirect);
+      } else if (isV1) {
         let rel: string;
         try {
           rel = decodeURIComponent(pathname.slice(4));
@@ -459,8 +572,12 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
           reply = await handleV1(method, rel, url.searchParams, body, req);
         }
         if (method === "HEAD") reply = { status: reply.status, headers: reply.headers };
+      } else if (pathname === "/__dev/jwks" && method === "GET") {
+        // Public keys, like an identity provider's JWKS: no token needed.
+        reply = { status: 200, body: jwks() };
       } else if (pathname === "/__dev" || pathname.startsWith("/__dev/")) {
-        if (parseError) reply = errorReply(400, parseError);
+        if (!isRootToken(req)) reply = errorReply(403, "vault-dev: /__dev/ controls need the root token in X-Vault-Token");
+        else if (parseError) reply = errorReply(400, parseError);
         else {
           try {
             reply = await handleDev(method, pathname.slice("/__dev".length).replace(/\/+$/, ""), body, raw, url.searchParams);
@@ -531,7 +648,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     clearFaults: () => void (faults = NO_FAULTS()),
     faults: () => structuredClone(faults),
     revokeAllTokens: (o) => state.revokeAllTokens(o?.includeRoot ?? false),
-    revokeLease: (id) => state.revokeLease(id),
+    revokeLease: (id) => state.revokeLease(id) === true,
     stats: snapshot,
     resetStats,
     advanceClock: (by) => {
@@ -540,10 +657,12 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     },
     seed: (s, ns) => applySeedTo(s, ns),
     createToken: (o = {}) => {
-      const policies = o.policies ?? ["default"];
+      if (o.policies === undefined) ensureSeedPolicy(root);
+      const policies = o.policies ?? [SEED_POLICY_NAME];
+      const withDefault = policies.includes("root") || o.noDefaultPolicy ? policies : ["default", ...policies];
       return state.createToken({
         id: o.id,
-        policies: policies.includes("root") ? policies : [...new Set(["default", ...policies])],
+        policies: [...new Set(withDefault)],
         ttl: o.ttl === undefined ? 0 : parseDuration(o.ttl),
         explicitMaxTtl: o.explicitMaxTtl === undefined ? 0 : parseDuration(o.explicitMaxTtl),
         period: o.period === undefined ? 0 : parseDuration(o.period),

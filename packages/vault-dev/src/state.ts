@@ -7,6 +7,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { humanDuration } from "./duration.js";
+import type { Acl } from "./policy/acl.js";
+import { parsePolicy, type Policy } from "./policy/policy.js";
 import type { Reply } from "./reply.js";
 
 /** Vault's default system max and default lease TTL: 768h. */
@@ -27,6 +29,10 @@ export interface EngineRequest {
   /** The caller's token; undefined only on unauthenticated paths. */
   token: TokenEntry | undefined;
   isRoot: boolean;
+  /** The caller's ACL; undefined without a token. */
+  acl?: Acl;
+  /** What goes before `mount.path + path` in ACL paths: the namespace relative to the token's. */
+  aclPrefix: string;
   mount: Mount;
   ns: Namespace;
   state: VaultState;
@@ -37,8 +43,14 @@ export interface Engine {
   handle(req: EngineRequest): Reply | Promise<Reply>;
   /** Paths that need no token (logins). */
   unauthenticated?(op: Op, path: string): boolean;
-  /** What a non-root token may do here. Default: nothing. */
-  allowNonRoot?(op: Op, path: string): boolean;
+  /**
+   * Vault's existence check: for a write, true means the ACL needs `update`,
+   * false `create`. Undefined (or no method) means the path has no check, so
+   * a write needs `update`.
+   */
+  exists?(path: string): boolean | undefined;
+  /** Root-protected paths (Vault's PathsSpecial.Root): the ACL must also grant `sudo`. */
+  sudo?(op: Op, path: string): boolean;
 }
 
 export interface Mount {
@@ -46,8 +58,10 @@ export interface Mount {
   path: string;
   type: MountType;
   kind: "secret" | "auth" | "system";
-  /** KV version, as Vault reports it in `options.version`. */
+  /** KV version: which engine serves the mount. */
   version?: "1" | "2";
+  /** What `sys/mounts` reports as `options`: null for a bare `kv` mount, as Vault does. */
+  options: Record<string, string> | null;
   accessor: string;
   uuid: string;
   description: string;
@@ -95,6 +109,8 @@ export interface Lease {
   namespace: string;
   /** Called once when the lease ends (expiry or revoke). */
   onRevoke?: () => void;
+  /** Set when a revocation failed: the lease stays, past its expiry, as in Vault. */
+  revokeError?: string;
 }
 
 export interface Clock {
@@ -167,7 +183,15 @@ export function calculateTtl(input: TtlInput, nowMs: number): { ttl: number; war
 
 export class Namespace {
   readonly mounts = new Map<string, Mount>();
+  /** ACL policies by (lower-case) name; `root` is implicit. */
+  readonly policies = new Map<string, Policy>();
   constructor(readonly name: string) {}
+
+  setPolicy(name: string, raw: string): Policy {
+    const p = parsePolicy(name, raw);
+    this.policies.set(name, p);
+    return p;
+  }
 
   /** Longest mount whose path prefixes `path` (path has no leading slash). */
   resolve(path: string): Mount | undefined {
@@ -202,6 +226,10 @@ export class VaultState {
   readonly tokens = new Map<string, TokenEntry>();
   readonly leases = new Map<string, Lease>();
   readonly namespaces = new Map<string, Namespace>();
+  /** Response-wrapped replies by wrapping token ID. */
+  readonly wrapped = new Map<string, { body: unknown; namespace: string }>();
+  /** Revocations of leases under this prefix fail (`/__dev/lease-revoke-failures`); null = none fail. */
+  revokeFailPrefix: string | null = null;
   /** Added to the clock by /__dev/clock, so tests can jump ahead. */
   clockOffsetMs = 0;
   readonly clusterName = `vault-cluster-${randomString(8).toLowerCase()}`;
@@ -281,6 +309,7 @@ export class VaultState {
     const t = this.tokens.get(id);
     if (!t) return;
     this.tokens.delete(id);
+    this.wrapped.delete(id);
     for (const child of [...this.tokens.values()]) if (child.parent === id) this.revokeToken(child.id);
     for (const lease of [...this.leases.values()]) if (lease.tokenId === id) this.revokeLease(lease.id);
   }
@@ -308,9 +337,14 @@ export class VaultState {
     return this.leases.get(id);
   }
 
-  revokeLease(id: string): boolean {
+  /** Revoke a lease: true when it was there, false when not, or the error when revocation failed. */
+  revokeLease(id: string): boolean | string {
     const l = this.leases.get(id);
     if (!l) return false;
+    if (this.revokeFailPrefix !== null && id.startsWith(this.revokeFailPrefix)) {
+      l.revokeError = "vault-dev: injected revocation failure";
+      return l.revokeError;
+    }
     this.leases.delete(id);
     l.onRevoke?.();
     return true;
@@ -322,6 +356,7 @@ export class VaultState {
     for (const t of [...this.tokens.values()]) {
       if (t.expireTime !== null && t.expireTime <= now) this.revokeToken(t.id);
     }
+    // Expired leases are revoked; one whose revocation fails is retried at the next sweep.
     for (const l of [...this.leases.values()]) {
       if (l.expireTime <= now) this.revokeLease(l.id);
     }

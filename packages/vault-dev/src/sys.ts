@@ -3,6 +3,8 @@
  * Reference: https://developer.hashicorp.com/vault/api-docs/system/health
  * Reference: https://developer.hashicorp.com/vault/api-docs/system/leases
  */
+import { policyEndpoint } from "./policy/endpoints.js";
+import { wrappingEndpoint } from "./wrapping.js";
 import { durAlias, isPlainObject, listKeys, str } from "./params.js";
 import { addMount, AUTH_TYPES, mountPath, SECRET_TYPES } from "./mounts.js";
 import {
@@ -14,7 +16,12 @@ import { calculateTtl, isoTime, type Engine, type EngineRequest, type Mount, typ
 export const VAULT_VERSION = "1.19.0+vault-dev";
 const BUILD_DATE = "2025-01-01T00:00:00Z";
 
-const NON_ROOT = [/^leases\/(renew|lookup|revoke)(\/|$)/, /^(renew|revoke)\//, /^internal\/ui\/mounts(\/|$)/, /^health$/, /^seal-status$/];
+/** Vault's sys root paths (PathsSpecial.Root): these need `sudo` as well. */
+const SUDO = [
+  /^auth\/./, /^leases\/lookup\//, /^(leases\/)?revoke-(prefix|force)\//, /^seal$/, /^step-down$/, /^audit(\/|$)/, /^raw(\/|$)/,
+  /^rotate$/, /^remount$/, /^plugins\/catalog\//, /^config\/(cors|auditing\/|ui\/headers\/)/, /^leases$/,
+];
+const UNAUTHENTICATED = new Set(["health", "seal-status", "unseal", "wrapping/lookup", "wrapping/unwrap", "internal/ui/mounts"]);
 
 export interface SysHooks {
   createNamespace(name: string): Namespace;
@@ -94,7 +101,7 @@ export function mountInfo(m: Mount): Record<string, unknown> {
     description: m.description,
     external_entropy_access: false,
     local: false,
-    options: m.version ? { version: m.version } : null,
+    options: m.options,
     plugin_version: "",
     running_plugin_version: "v0.0.0+builtin",
     running_sha256: "",
@@ -107,12 +114,13 @@ export function mountInfo(m: Mount): Record<string, unknown> {
 export class SysEngine implements Engine {
   constructor(private readonly hooks: SysHooks) {}
 
-  unauthenticated(op: Op, path: string): boolean {
-    return path === "health" || path === "seal-status" || path === "unseal";
+  unauthenticated(_op: Op, path: string): boolean {
+    const p = path.replace(/\/+$/, "");
+    return UNAUTHENTICATED.has(p) || p.startsWith("internal/ui/mounts/");
   }
 
-  allowNonRoot(_op: Op, path: string): boolean {
-    return NON_ROOT.some((re) => re.test(path));
+  sudo(_op: Op, path: string): boolean {
+    return SUDO.some((re) => re.test(path));
   }
 
   handle(req: EngineRequest): Reply {
@@ -147,9 +155,11 @@ export class SysEngine implements Engine {
       return this.mountOp(req, m[1] === "auth" ? "auth" : "secret", m[2]);
     }
     if (path === "internal/ui/mounts") {
+      if (!req.token) return permissionDenied();
       const secret: Record<string, unknown> = {};
       const auth: Record<string, unknown> = {};
       for (const mt of ns.mounts.values()) {
+        if (!req.acl?.anyUnder(req.aclPrefix + mt.path)) continue;
         if (mt.kind === "auth") auth[mt.path.slice(5)] = mountInfo(mt);
         else secret[mt.path] = mountInfo(mt);
       }
@@ -157,11 +167,17 @@ export class SysEngine implements Engine {
     }
     if ((m = /^internal\/ui\/mounts\/(.+)$/.exec(path))) {
       const target = ns.resolve(m[1]);
-      if (!target || target.kind === "system") {
+      // Like Vault: a token must hold some capability below the mount to see it.
+      const visible = !!target && !!req.token && !!req.acl?.anyUnder(req.aclPrefix + target.path);
+      if (!target || target.kind === "system" || !visible) {
         return errorReply(403, `preflight capability check returned 403, please ensure client's policies grant access to path ${JSON.stringify(mountPath(m[1]))}`);
       }
       return ok({ data: { ...mountInfo(target), path: target.kind === "auth" ? target.path.slice(5) : target.path }, mount_type: "system" });
     }
+    if ((m = /^policies\/acl(?:\/(.*))?$/.exec(path)) || (m = /^policy(?:\/(.*))?$/.exec(path))) {
+      return policyEndpoint(req, m[1] ?? "", path.startsWith("policy"));
+    }
+    if ((m = /^wrapping\/(wrap|unwrap|lookup|rewrap)$/.exec(path))) return wrappingEndpoint(req, m[1]);
     if (path === "namespaces" || (m = /^namespaces\/(.+)$/.exec(path))) {
       return this.namespaces(req, m ? m[1] : "");
     }
@@ -200,7 +216,7 @@ export class SysEngine implements Engine {
     const allowed: readonly string[] = kind === "auth" ? AUTH_TYPES : SECRET_TYPES;
     if (!allowed.includes(type)) return badRequest(`plugin not found in the catalog: ${type}`);
     const opts = isPlainObject(req.body.options) ? req.body.options : {};
-    const version = opts.version !== undefined ? String(opts.version) : type === "kv" ? "1" : undefined;
+    const version = opts.version !== undefined ? String(opts.version) : undefined;
     addMount(state, ns, kind, rel, type, version, str(req.body, "description") ?? "");
     return noContent();
   }
@@ -230,8 +246,9 @@ export class SysEngine implements Engine {
   private leases(req: EngineRequest, action: "renew" | "revoke" | "lookup", urlId: string | undefined): Reply {
     const { state } = req;
     if (action === "lookup" && req.op === "list") {
-      if (!req.isRoot) return permissionDenied();
-      const keys = listKeys(state.leases.keys(), urlId ?? "");
+      // The ACL has checked list and sudo on sys/leases/lookup/<prefix>.
+      const ids = [...state.leases.values()].filter((l) => l.namespace === req.ns.name).map((l) => l.id);
+      const keys = listKeys(ids, urlId ?? "");
       return keys.length ? ok({ data: { keys }, mount_type: "system" }) : { status: 404, body: { errors: [] } };
     }
     if (req.op !== "write") return unsupportedOperation();
@@ -241,25 +258,26 @@ export class SysEngine implements Engine {
     const lease = state.leases.get(leaseId);
     if (action === "lookup") {
       if (!lease) return badRequest("invalid lease");
-      return ok({
-        data: {
-          expire_time: isoTime(lease.expireTime),
-          id: lease.id,
-          issue_time: isoTime(lease.issueTime),
-          last_renewal: lease.lastRenewal === null ? null : isoTime(lease.lastRenewal),
-          renewable: lease.renewable,
-          ttl: Math.max(0, Math.floor((lease.expireTime - state.now()) / 1000)),
-        },
-        mount_type: "system",
-      });
+      const data: Record<string, unknown> = {
+        expire_time: isoTime(lease.expireTime),
+        id: lease.id,
+        issue_time: isoTime(lease.issueTime),
+        last_renewal: lease.lastRenewal === null ? null : isoTime(lease.lastRenewal),
+        renewable: lease.revokeError ? false : lease.renewable,
+        // A lease whose revocation failed is still there, past its expiry.
+        ttl: lease.revokeError ? Math.min(0, Math.floor((lease.expireTime - state.now()) / 1000)) : Math.max(0, Math.floor((lease.expireTime - state.now()) / 1000)),
+      };
+      if (lease.revokeError) data.revoke_error = lease.revokeError;
+      return ok({ data, mount_type: "system" });
     }
     if (action === "revoke") {
-      if (lease && !req.isRoot && lease.tokenId !== req.token?.id) return permissionDenied();
-      state.revokeLease(leaseId);
+      // No ownership check: in Vault the policy on sys/leases/revoke decides.
+      const err = state.revokeLease(leaseId);
+      if (typeof err === "string") return badRequest(`failed to revoke lease: ${err}`);
       return noContent();
     }
     // renew: an expired lease has already been revoked, so it is simply not found.
-    if (!lease) return badRequest("lease not found");
+    if (!lease || lease.revokeError) return badRequest("lease not found");
     if (!lease.renewable) return badRequest("lease is not renewable");
     const now = state.now();
     const r = calculateTtl({

@@ -201,9 +201,11 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
         expectErrors(await api.post("auth/token/create", { ttl: "1m" }, { token: c.body.auth.client_token }), 403, "permission denied");
       });
 
-      devIt("lets a non-root token read secrets but not write them or manage roles", async () => {
+      it("lets a token read what its policy allows, but not write it or manage roles", async () => {
         await api.post(`secret/data/${p("nonroot")}`, { data: { k: "v" } });
-        const c = await api.post("auth/token/create", { policies: ["default"], ttl: "1m" });
+        const pol = `reader-${run}`;
+        expect((await api.put(`sys/policies/acl/${pol}`, { policy: `path "secret/data/${p("*")}" {\n  capabilities = ["read"]\n}\n` })).status).toBe(204);
+        const c = await api.post("auth/token/create", { policies: [pol], ttl: "1m" });
         const tok = c.body.auth.client_token as string;
         const r = await api.get(`secret/data/${p("nonroot")}`, { token: tok });
         expect(r.status).toBe(200);
@@ -486,7 +488,7 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
       });
     });
 
-    describe("Kubernetes auth (vault-dev: HS256 service-account tokens)", () => {
+    describe("Kubernetes auth (vault-dev: ES256 service-account tokens)", () => {
       devIt("logs in a bound service account and refuses the rest", async () => {
         expect((await api.post("auth/kubernetes/role/app", {
           bound_service_account_names: ["app"], bound_service_account_namespaces: ["default"], token_ttl: "2s", token_max_ttl: "5s",
@@ -517,6 +519,172 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
         expectErrors(await api.post("auth/kubernetes/login", { role: "app" }, { token: null }), 400, "missing jwt");
         const badRole = await api.post("auth/kubernetes/login", { role: "nope", jwt: signServiceAccountJwt({ serviceAccount: "app" }) }, { token: null });
         expectErrors(badRole, 400, 'invalid role name "nope"');
+      });
+    });
+
+    describe("ACL policies", () => {
+      const pol = `app-reader-${run}`;
+      let tok = "";
+
+      beforeAll(async () => {
+        await api.post(`secret/data/${p("app/db")}-acl`, { data: { password: "x" } });
+        await api.post(`secret/data/${p("other")}`, { data: { password: "y" } });
+        const w = await api.put(`sys/policies/acl/${pol}`, { policy: `path "secret/data/${p("app")}/*" {\n  capabilities = ["read"]\n}\n` });
+        if (w.status !== 204) throw new Error(`policy write: ${w.status} ${w.text}`);
+        const c = await api.post("auth/token/create", { policies: [pol], no_default_policy: true, ttl: "10m" });
+        tok = c.body.auth.client_token;
+        expect(c.body.auth.policies).toEqual([pol]);
+      });
+
+      it("a token whose only policy reads secret/data/app/* gets 403 elsewhere, on lookup-self and on sys/leases/lookup", async () => {
+        expect((await api.get(`secret/data/${p("app/db")}-acl`, { token: tok })).status).toBe(200);
+        expectErrors(await api.get(`secret/data/${p("other")}`, { token: tok }), 403, "permission denied");
+        expectErrors(await api.get("auth/token/lookup-self", { token: tok }), 403, "permission denied");
+        expectErrors(await api.post("auth/token/renew-self", {}, { token: tok }), 403, "permission denied");
+        expectErrors(await api.put("sys/leases/lookup", { lease_id: "database/creds/x/y" }, { token: tok }), 403, "permission denied");
+        expectErrors(await api.post(`secret/data/${p("app/db")}-acl`, { data: { a: "b" } }, { token: tok }), 403, "permission denied");
+      });
+
+      it("the default policy grants lookup-self, renew-self and sys/leases/lookup, but not sys/leases/revoke", async () => {
+        const d = await api.get("sys/policies/acl/default");
+        expect(d.status).toBe(200);
+        for (const path of ["auth/token/lookup-self", "auth/token/renew-self", "sys/leases/renew", "sys/leases/lookup", "sys/wrapping/unwrap"]) {
+          expect(d.body.data.policy).toContain(`path "${path}"`);
+        }
+        expect(d.body.data.policy).not.toContain(`path "sys/leases/revoke"`);
+        const c = await api.post("auth/token/create", { policies: [pol], ttl: "10m" });
+        const withDefault = c.body.auth.client_token;
+        expect((await api.get("auth/token/lookup-self", { token: withDefault })).status).toBe(200);
+        expectErrors(await api.get(`secret/data/${p("other")}`, { token: withDefault }), 403, "permission denied");
+      });
+
+      it("matches + segments and * suffixes, the most specific rule winning, deny over all", async () => {
+        const name = `globs-${run}`;
+        const policy = [
+          `path "secret/data/${p("g")}/+/cfg" { capabilities = ["read"] }`,
+          `path "secret/data/${p("g")}/team*" { capabilities = ["read", "list"] }`,
+          `path "secret/data/${p("g")}/team-x/cfg" { capabilities = ["deny"] }`,
+        ].join("\n");
+        expect((await api.put(`sys/policies/acl/${name}`, { policy })).status).toBe(204);
+        for (const s of ["a/cfg", "team-1/cfg", "team-x/cfg", "a/other"]) await api.post(`secret/data/${p("g")}/${s}`, { data: { v: s } });
+        const t = (await api.post("auth/token/create", { policies: [name], ttl: "1m" })).body.auth.client_token;
+        expect((await api.get(`secret/data/${p("g")}/a/cfg`, { token: t })).status).toBe(200);
+        expect((await api.get(`secret/data/${p("g")}/team-1/cfg`, { token: t })).status).toBe(200);
+        expectErrors(await api.get(`secret/data/${p("g")}/team-x/cfg`, { token: t }), 403);
+        expectErrors(await api.get(`secret/data/${p("g")}/a/other`, { token: t }), 403);
+      });
+
+      it("reads and writes policies as JSON and through sys/policy, and refuses bad ones", async () => {
+        const name = `json-${run}`;
+        const json = JSON.stringify({ path: { [`secret/data/${p("j")}`]: { capabilities: ["read"] } } });
+        expect((await api.put(`sys/policies/acl/${name}`, { policy: json })).status).toBe(204);
+        expect((await api.get(`sys/policy/${name}`)).body.data.rules).toBe(json);
+        expect((await api.list("sys/policies/acl")).body.data.keys).toEqual(expect.arrayContaining(["default", name]));
+        expectErrors(await api.put(`sys/policies/acl/bad-${run}`, { policy: `path "x" { capabilities = ["fly"] }` }), 400);
+        expectErrors(await api.del("sys/policies/acl/default"), 400, "cannot delete default policy");
+        expect((await api.del(`sys/policies/acl/${name}`)).status).toBe(204);
+        expectErrors(await api.get(`sys/policies/acl/${name}`), 404);
+      });
+
+      it("AppRole tokens follow token_policies and token_no_default_policy", async () => {
+        await ensureMount("auth", "approle", { type: "approle" });
+        const role = `acl-${run}`;
+        await api.post(`auth/approle/role/${role}`, { token_policies: [pol], token_no_default_policy: true, token_ttl: "1m" });
+        expect((await api.get(`auth/approle/role/${role}`)).body.data.token_no_default_policy).toBe(true);
+        const roleId = (await api.get(`auth/approle/role/${role}/role-id`)).body.data.role_id;
+        const secretId = (await api.post(`auth/approle/role/${role}/secret-id`, {})).body.data.secret_id;
+        const l = await api.post("auth/approle/login", { role_id: roleId, secret_id: secretId }, { token: null });
+        expect(l.body.auth.policies).toEqual([pol]);
+        expectErrors(await api.get("auth/token/lookup-self", { token: l.body.auth.client_token }), 403);
+        expect((await api.get(`secret/data/${p("app/db")}-acl`, { token: l.body.auth.client_token })).status).toBe(200);
+      });
+
+      it("renew-self after the AppRole role is deleted is a 500", async () => {
+        const role = `gone-${run}`;
+        await api.post(`auth/approle/role/${role}`, { token_ttl: "1m", token_policies: ["default"] });
+        const roleId = (await api.get(`auth/approle/role/${role}/role-id`)).body.data.role_id;
+        const secretId = (await api.post(`auth/approle/role/${role}/secret-id`, {})).body.data.secret_id;
+        const tok = (await api.post("auth/approle/login", { role_id: roleId, secret_id: secretId }, { token: null })).body.auth.client_token;
+        expect((await api.del(`auth/approle/role/${role}`)).status).toBe(204);
+        const r = await api.post("auth/token/renew-self", {}, { token: tok });
+        expectErrors(r, 500, "does not exist during renewal");
+      });
+    });
+
+    describe("response wrapping", () => {
+      it("wraps an AppRole secret-id; unwrap gives it once, then 400", async () => {
+        await ensureMount("auth", "approle", { type: "approle" });
+        const role = `wrap-${run}`;
+        await api.post(`auth/approle/role/${role}`, { token_ttl: "1m", token_policies: ["default"] });
+        const w = await api.post(`auth/approle/role/${role}/secret-id`, {}, { headers: { "X-Vault-Wrap-TTL": "60s" } });
+        expect(w.status).toBe(200);
+        expect(w.body.data).toBeNull();
+        expect(w.body.wrap_info).toMatchObject({ ttl: 60, creation_path: `auth/approle/role/${role}/secret-id` });
+        expect(typeof w.body.wrap_info.wrapped_accessor).toBe("string");
+        const wrapToken = w.body.wrap_info.token as string;
+        const look = await api.post("sys/wrapping/lookup", { token: wrapToken }, { token: null });
+        expect(look.status).toBe(200);
+        expect(look.body.data.creation_ttl).toBe(60);
+        const u = await api.post("sys/wrapping/unwrap", {}, { token: wrapToken });
+        expect(u.status).toBe(200);
+        expect(typeof u.body.data.secret_id).toBe("string");
+        const roleId = (await api.get(`auth/approle/role/${role}/role-id`)).body.data.role_id;
+        expect((await api.post("auth/approle/login", { role_id: roleId, secret_id: u.body.data.secret_id }, { token: null })).status).toBe(200);
+        const again = await api.post("sys/wrapping/unwrap", {}, { token: wrapToken });
+        expect([400, 403]).toContain(again.status);
+        expectErrors(await api.post("sys/wrapping/unwrap", { token: wrapToken }), 400, "wrapping token is not valid or does not exist");
+      });
+    });
+
+    describe("vault-dev modes", () => {
+      devIt("answers 404 namespace not found for an unknown X-Vault-Namespace (as OpenBao)", async () => {
+        const r = await api.get("secret/data/x", { headers: { "X-Vault-Namespace": `nope-${run}` } });
+        expectErrors(r, 404, "namespace not found");
+        expect((await api.post(`sys/namespaces/ns-${run}`, {})).status).toBe(200);
+        expect((await api.get("sys/health", { headers: { "X-Vault-Namespace": `ns-${run}` } })).status).toBe(200);
+      });
+
+      devIt("a standby answers 307 to the active address, sys/health 429", async () => {
+        const dev = target().dev!;
+        const ctl = (method: string, body?: unknown) => fetch(`${dev.url}/__dev/standby`, { method, headers: { "X-Vault-Token": dev.rootToken }, body: body === undefined ? undefined : JSON.stringify(body) });
+        expect((await ctl("POST", { redirect: "http://127.0.0.1:1" })).status).toBe(200);
+        try {
+          const r = await fetch(`${dev.url}/v1/secret/data/app?version=1`, { headers: { "X-Vault-Token": dev.rootToken }, redirect: "manual" });
+          expect(r.status).toBe(307);
+          expect(r.headers.get("location")).toBe("http://127.0.0.1:1/v1/secret/data/app?version=1");
+          const h = await api.get("sys/health");
+          expect(h.status).toBe(429);
+          expect(h.body.standby).toBe(true);
+        } finally {
+          await ctl("DELETE");
+        }
+        expect((await api.get("sys/health")).status).toBe(200);
+      });
+
+      devIt("makes Kubernetes logins fail with 403 and JWT logins with 400 for N seconds", async () => {
+        const dev = target().dev!;
+        await api.post("auth/kubernetes/role/outage", { bound_service_account_names: ["app"], bound_service_account_namespaces: ["default"], token_policies: ["default"] });
+        const login = () => api.post("auth/kubernetes/login", { role: "outage", jwt: signServiceAccountJwt({ serviceAccount: "app" }) }, { token: null });
+        expect((await login()).status).toBe(200);
+        const ctl = (body: unknown) => fetch(`${dev.url}/__dev/auth-outage`, { method: "POST", headers: { "X-Vault-Token": dev.rootToken }, body: JSON.stringify(body) });
+        expect((await ctl({ mount: "kubernetes", seconds: 1 })).status).toBe(200);
+        expectErrors(await login(), 403, "permission denied");
+        expect((await ctl({ mount: "jwt", seconds: 1 })).status).toBe(200);
+        expectErrors(await api.post("auth/jwt/login", { role: "x", jwt: "a.b.c" }, { token: null }), 400, "error validating token");
+        await sleep(1100);
+        expect((await login()).status).toBe(200);
+      });
+
+      it("reports options: null for a bare kv mount", async () => {
+        const path = `bare-${run}`;
+        expect((await api.post(`sys/mounts/${path}`, { type: "kv" })).status).toBe(204);
+        try {
+          const m = await api.get(`sys/internal/ui/mounts/${path}`);
+          expect(m.body.data.type).toBe("kv");
+          expect(m.body.data.options).toBeNull();
+        } finally {
+          await api.del(`sys/mounts/${path}`);
+        }
       });
     });
 
@@ -554,6 +722,52 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
         await sleep(2200);
         expectErrors(await api.put("sys/leases/renew", { lease_id: leaseId }), 400, "lease not found");
         expectErrors(await api.get("database/creds/nope"), 400, "unknown role: nope");
+      });
+
+      devIt("lists live lease ids under a prefix (sudo), so operators and tests can count leases", async () => {
+        await api.post("database/roles/count", { default_ttl: "1h", max_ttl: "2h" });
+        const a = await api.get("database/creds/count");
+        const b = await api.get("database/creds/count");
+        const l = await api.list("sys/leases/lookup/database/creds/count/");
+        expect(l.status).toBe(200);
+        expect(l.body.data.keys.sort()).toEqual([a.body.lease_id, b.body.lease_id].map((id: string) => id.split("/").pop()).sort());
+        const pol = `lease-reader-${run}`;
+        await api.put(`sys/policies/acl/${pol}`, { policy: `path "sys/leases/lookup/*" { capabilities = ["list"] }` });
+        const noSudo = (await api.post("auth/token/create", { policies: [pol], ttl: "1m" })).body.auth.client_token;
+        expectErrors(await api.list("sys/leases/lookup/database/creds/count/", { token: noSudo }), 403, "permission denied");
+        await api.put(`sys/policies/acl/${pol}`, { policy: `path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }` });
+        expect((await api.list("sys/leases/lookup/database/creds/count/", { token: noSudo })).status).toBe(200);
+      });
+
+      devIt("revokes a lease with no ownership check: the policy on sys/leases/revoke decides", async () => {
+        await api.post("database/roles/own", { default_ttl: "1h", max_ttl: "2h" });
+        const c = await api.get("database/creds/own");
+        const pol = `revoker-${run}`;
+        await api.put(`sys/policies/acl/${pol}`, { policy: `path "sys/leases/revoke" { capabilities = ["update"] }` });
+        const plain = (await api.post("auth/token/create", { policies: ["default"], ttl: "1m" })).body.auth.client_token;
+        expectErrors(await api.put("sys/leases/revoke", { lease_id: c.body.lease_id }, { token: plain }), 403, "permission denied");
+        const other = (await api.post("auth/token/create", { policies: [pol], ttl: "1m" })).body.auth.client_token;
+        expect((await api.put("sys/leases/revoke", { lease_id: c.body.lease_id }, { token: other })).status).toBe(204);
+      });
+
+      devIt("keeps a lease whose revocation failed: lookup 200 with ttl <= 0 and revoke_error", async () => {
+        const dev = target().dev!;
+        await api.post("database/roles/stuck", { default_ttl: "1s", max_ttl: "1s" });
+        const c = await api.get("database/creds/stuck");
+        const ctl = (body: unknown) => fetch(`${dev.url}/__dev/lease-revoke-failures`, { method: "POST", headers: { "X-Vault-Token": dev.rootToken }, body: JSON.stringify(body) });
+        expect((await ctl({ prefix: "database/creds/stuck/" })).status).toBe(200);
+        try {
+          dev.advanceClock(2);
+          const look = await api.put("sys/leases/lookup", { lease_id: c.body.lease_id });
+          expect(look.status).toBe(200);
+          expect(look.body.data.ttl).toBeLessThanOrEqual(0);
+          expect(look.body.data.revoke_error).toMatch(/revocation failure/);
+          expectErrors(await api.put("sys/leases/renew", { lease_id: c.body.lease_id }), 400, "lease not found");
+        } finally {
+          await ctl({ prefix: null });
+        }
+        dev.advanceClock(1);
+        expectErrors(await api.put("sys/leases/lookup", { lease_id: c.body.lease_id }), 400, "invalid lease");
       });
 
       devIt("revokes a lease", async () => {

@@ -1,5 +1,5 @@
 /** What every auth method shares: role token settings and the `auth` block of a login. */
-import { durAlias, int, listAlias } from "../params.js";
+import { bool, durAlias, int, listAlias } from "../params.js";
 import { ok, type Reply } from "../reply.js";
 import type { EngineRequest, TokenEntry, VaultState } from "../state.js";
 
@@ -10,11 +10,12 @@ export interface TokenParams {
   explicitMaxTtl: number;
   period: number;
   policies: string[];
+  noDefaultPolicy: boolean;
   numUses: number;
 }
 
 export const defaultTokenParams = (): TokenParams => ({
-  ttl: 0, maxTtl: 0, explicitMaxTtl: 0, period: 0, policies: [], numUses: 0,
+  ttl: 0, maxTtl: 0, explicitMaxTtl: 0, period: 0, policies: [], noDefaultPolicy: false, numUses: 0,
 });
 
 /** Merge token fields from a request body (or seed entry) over `prev`. */
@@ -25,6 +26,7 @@ export function parseTokenParams(body: Record<string, unknown>, prev: TokenParam
     explicitMaxTtl: durAlias(body, "token_explicit_max_ttl") ?? prev.explicitMaxTtl,
     period: durAlias(body, "token_period", "period") ?? prev.period,
     policies: listAlias(body, "token_policies", "policies") ?? prev.policies,
+    noDefaultPolicy: bool(body, "token_no_default_policy") ?? prev.noDefaultPolicy,
     numUses: int(body, "token_num_uses") ?? prev.numUses,
   };
 }
@@ -35,7 +37,7 @@ export function tokenParamsData(p: TokenParams): Record<string, unknown> {
     token_bound_cidrs: [],
     token_explicit_max_ttl: p.explicitMaxTtl,
     token_max_ttl: p.maxTtl,
-    token_no_default_policy: false,
+    token_no_default_policy: p.noDefaultPolicy,
     token_num_uses: p.numUses,
     token_period: p.period,
     token_policies: p.policies,
@@ -82,7 +84,8 @@ export function loginReply(
   displayName: string,
   data: unknown = null,
 ): Reply {
-  const policies = [...new Set(["default", ...params.policies.filter((p) => p !== "root")])];
+  const named = params.policies.filter((p) => p !== "root");
+  const policies = [...new Set(params.noDefaultPolicy ? named : ["default", ...named])];
   const { token, warnings } = req.state.createToken({
     policies,
     path: `${req.mount.path}login`,

@@ -1,12 +1,12 @@
 /**
  * Kubernetes and JWT auth methods. There is no Kubernetes API to ask, so the
- * service-account JWT is checked locally: HS256 with the mount's
- * `signing_key` (default {@link DEFAULT_JWT_SIGNING_KEY}), or RS256/ES256
- * with `pem_keys` / `jwt_validation_pubkeys`.
+ * service-account JWT is checked locally: ES256/RS256 with `pem_keys` /
+ * `jwt_validation_pubkeys` (default: vault-dev's own keys, see `/__dev/jwks`),
+ * or HS256 with a `signing_key` (a vault-dev extension).
  * Reference: https://developer.hashicorp.com/vault/api-docs/auth/kubernetes
  * Reference: https://developer.hashicorp.com/vault/api-docs/auth/jwt
  */
-import { DEFAULT_JWT_SIGNING_KEY, verifyJwt, type JwtClaims } from "../jwt.js";
+import { defaultPublicKeyPems, verifyJwt, type JwtClaims } from "../jwt.js";
 import { isPlainObject, listAlias, listKeys, str, strList } from "../params.js";
 import {
   badRequest, errorReply, noContent, notFound, ok, permissionDenied, unsupportedOperation, unsupportedPath, type Reply,
@@ -33,9 +33,11 @@ interface Keys {
 
 function parseKeys(body: Record<string, unknown>, prev: Keys, pemField: string): Keys {
   const signing = strList(body, "signing_key") ?? strList(body, "signing_keys");
+  const pems = Array.isArray(body[pemField]) ? (body[pemField] as unknown[]).map(String) : typeof body[pemField] === "string" ? [String(body[pemField])] : undefined;
+  // Configuring keys replaces the trusted set, as pem_keys does in the real plugins.
   return {
-    signingKeys: signing ?? prev.signingKeys,
-    pemKeys: (Array.isArray(body[pemField]) ? (body[pemField] as unknown[]).map(String) : typeof body[pemField] === "string" ? [String(body[pemField])] : undefined) ?? prev.pemKeys,
+    signingKeys: signing ?? (pems ? [] : prev.signingKeys),
+    pemKeys: pems ?? (signing ? [] : prev.pemKeys),
   };
 }
 
@@ -95,7 +97,7 @@ export interface KubernetesRole {
 }
 
 export class KubernetesEngine extends RoleEngine<KubernetesRole> {
-  keys: Keys = { signingKeys: [DEFAULT_JWT_SIGNING_KEY], pemKeys: [] };
+  keys: Keys = { signingKeys: [], pemKeys: defaultPublicKeyPems() };
   config: Record<string, unknown> = { kubernetes_host: "https://kubernetes.default.svc", disable_iss_validation: true };
 
   constructor(now: () => number) {
@@ -213,7 +215,7 @@ export interface JwtRole {
 }
 
 export class JwtEngine extends RoleEngine<JwtRole> {
-  keys: Keys = { signingKeys: [DEFAULT_JWT_SIGNING_KEY], pemKeys: [] };
+  keys: Keys = { signingKeys: [], pemKeys: defaultPublicKeyPems() };
   boundIssuer = "";
   defaultRole = "";
 

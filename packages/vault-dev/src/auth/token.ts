@@ -3,7 +3,7 @@
  * Reference: https://developer.hashicorp.com/vault/api-docs/auth/token
  */
 import { bool, durAlias, int, isPlainObject, listAlias, listKeys, str } from "../params.js";
-import { badRequest, noContent, notFound, ok, permissionDenied, unsupportedOperation, unsupportedPath, type Reply } from "../reply.js";
+import { badRequest, errorReply, multiError, noContent, notFound, ok, permissionDenied, unsupportedOperation, unsupportedPath, type Reply } from "../reply.js";
 import { calculateTtl, isoTime, type Engine, type EngineRequest, type Op, type TokenEntry, type VaultState } from "../state.js";
 import { authBlock, leaseSeconds } from "./common.js";
 
@@ -16,8 +16,6 @@ export interface TokenRole {
   explicitMaxTtl: number;
   period: number;
 }
-
-const SELF = new Set(["lookup-self", "renew-self", "revoke-self"]);
 
 export function lookupData(state: VaultState, t: TokenEntry): Record<string, unknown> {
   const d: Record<string, unknown> = {
@@ -53,7 +51,8 @@ export function renewToken(state: VaultState, t: TokenEntry, increment: number):
   let params = { ttl: t.ttl, maxTtl: t.maxTtl, period: t.period };
   if (t.renewParams) {
     const p = t.renewParams();
-    if (!p) return badRequest("role no longer exists; cannot renew");
+    // Vault's auth plugins fail the renewal with a plain error, so the answer is a 500.
+    if (!p) return errorReply(500, multiError(`role ${JSON.stringify(t.meta?.role_name ?? t.meta?.role ?? "")} does not exist during renewal`));
     params = p;
   }
   const now = state.now();
@@ -74,8 +73,9 @@ export function renewToken(state: VaultState, t: TokenEntry, increment: number):
 export class TokenEngine implements Engine {
   readonly roles = new Map<string, TokenRole>();
 
-  allowNonRoot(_op: Op, path: string): boolean {
-    return SELF.has(path.replace(/\/+$/, ""));
+  /** Vault's token store root paths. */
+  sudo(_op: Op, path: string): boolean {
+    return path.startsWith("revoke-orphan/") || path.startsWith("accessors");
   }
 
   handle(req: EngineRequest): Reply {
@@ -205,12 +205,20 @@ export class TokenEngine implements Engine {
   private create(req: EngineRequest, orphan: boolean, roleName: string | undefined): Reply {
     const b = req.body;
     const parent = req.token!;
-    if (!req.isRoot) return permissionDenied();
+    const sudo = req.isRoot || !!req.acl?.allows(req.aclPrefix + req.mount.path + req.path, "update", true);
     const role = roleName ? this.roles.get(roleName) : undefined;
-    let policies = listAlias(b, "policies") ?? (role?.allowedPolicies.length ? role.allowedPolicies : undefined) ?? parent.policies;
+    const noParent = bool(b, "no_parent") ?? false;
+    if ((orphan || noParent) && !role && !sudo) return badRequest("root or sudo privileges required to create orphan token");
+    if (str(b, "id") && !sudo) return badRequest("root or sudo privileges required to specify token id");
+    const asked = listAlias(b, "policies");
+    let policies = asked ?? (role?.allowedPolicies.length ? role.allowedPolicies : undefined) ?? parent.policies;
+    // Without a role, a child's policies must be a subset of its parent's (root may grant anything).
+    if (!role && !parent.policies.includes("root") && policies.some((p) => p !== "default" && !parent.policies.includes(p))) {
+      return badRequest("child policies must be subset of parent");
+    }
+    if (!req.isRoot && policies.includes("root") && !parent.policies.includes("root")) return badRequest("root tokens may not be created by a non-root token");
     if (!policies.includes("root") && !(bool(b, "no_default_policy") ?? false)) policies = [...new Set(["default", ...policies])];
     const meta = isPlainObject(b.meta) ? Object.fromEntries(Object.entries(b.meta).map(([k, v]) => [k, String(v)])) : null;
-    const noParent = bool(b, "no_parent") ?? false;
     const customId = str(b, "id");
     if (customId && req.state.tokens.has(customId)) return badRequest("token ID already in use");
     let created: ReturnType<typeof req.state.createToken>;

@@ -7,7 +7,7 @@
  */
 import { durAlias, listAlias, listKeys, str } from "../params.js";
 import { badRequest, noContent, notFound, ok, unsupportedOperation, type Reply } from "../reply.js";
-import { calculateTtl, randomString, type Engine, type EngineRequest, type Op } from "../state.js";
+import { calculateTtl, randomString, type Engine, type EngineRequest } from "../state.js";
 
 export interface DatabaseRole {
   defaultTtl: number;
@@ -21,10 +21,6 @@ export class DatabaseEngine implements Engine {
   readonly configs = new Map<string, Record<string, unknown>>();
   /** username → password, for live credentials only. */
   readonly live = new Map<string, string>();
-
-  allowNonRoot(op: Op, path: string): boolean {
-    return op === "read" && path.startsWith("creds/");
-  }
 
   setRole(name: string, role: Partial<DatabaseRole>): void {
     const prev = this.roles.get(name);

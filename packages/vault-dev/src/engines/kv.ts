@@ -11,13 +11,11 @@ import {
 import { SYSTEM_DEFAULT_TTL, isoTime, type Engine, type EngineRequest, type Op } from "../state.js";
 import { humanDuration } from "../duration.js";
 
-const readOnly = (op: Op) => op === "read" || op === "list";
-
 export class KvV1Engine implements Engine {
   readonly secrets = new Map<string, Record<string, unknown>>();
 
-  allowNonRoot(op: Op): boolean {
-    return readOnly(op);
+  exists(path: string): boolean {
+    return this.secrets.has(path.replace(/^\/+|\/+$/g, ""));
   }
 
   write(path: string, data: Record<string, unknown>): void {
@@ -90,8 +88,9 @@ export class KvV2Engine implements Engine {
 
   constructor(private readonly now: () => number) {}
 
-  allowNonRoot(op: Op, path: string): boolean {
-    return readOnly(op) && !path.startsWith("config");
+  exists(path: string): boolean | undefined {
+    const m = /^(data|metadata)\/(.+)$/.exec(path);
+    return m ? this.secrets.has(m[2].replace(/\/+$/, "")) : undefined;
   }
 
   /** Write a new version, as a POST to data/<path> without cas would. */

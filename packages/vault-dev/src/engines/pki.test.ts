@@ -208,9 +208,9 @@ describe.each(targets)("PKI engine against %s", (_name, target) => {
 describe("PKI on vault-dev only", () => {
   const api = client(() => ({ url: dev.url, token: dev.rootToken }));
 
-  it("a seed mounts PKI with a root and roles; a non-root token may issue", async () => {
+  it("a seed mounts PKI with a root and roles; a token whose policy allows it may issue", async () => {
     const seeded = await startVaultDev({
-      seed: { pki: { root: { common_name: "seed root", ttl: "1h", key_type: "ec" }, roles: { app: { allowed_domains: "svc", allow_subdomains: true, key_type: "ec" } } } },
+      seed: { policies: { app: `path "pki/issue/app" { capabilities = ["update"] }` }, pki: { root: { common_name: "seed root", ttl: "1h", key_type: "ec" }, roles: { app: { allowed_domains: "svc", allow_subdomains: true, key_type: "ec" } } } },
     });
     try {
       const token = seeded.createToken({ policies: ["app"] });

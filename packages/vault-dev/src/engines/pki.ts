@@ -105,12 +105,6 @@ export class PkiEngine implements Engine {
     return op === "read" && /^(ca(\/pem)?|ca_chain|crl(\/pem)?|cert\/[^/]+(\/raw(\/pem)?)?)$/.test(path.replace(/\/+$/, ""));
   }
 
-  /** vault-dev has no ACLs: a non-root token may issue and revoke, as an app's policy would let it. */
-  allowNonRoot(op: Op, path: string): boolean {
-    if (op === "write") return /^(issue\/[^/]+|revoke)$/.test(path);
-    return op === "read" && /^(cert\/|ca|crl)/.test(path);
-  }
-
   handle(req: EngineRequest): Reply | Promise<Reply> {
     const path = req.path.replace(/\/+$/, "");
     let m: RegExpExecArray | null;
