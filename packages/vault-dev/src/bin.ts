@@ -24,7 +24,7 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  let args: { values: { port?: string; host?: string; "root-token"?: string; seed?: string; quiet?: boolean; help?: boolean } };
+  let args: { values: { port?: string; host?: string; "root-token"?: string; seed?: string; standby?: string; quiet?: boolean; help?: boolean } };
   try {
     args = parseArgs({
       args: argv,
@@ -54,16 +54,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vault-dev: invalid --port ${JSON.stringify(v.port)}\n`);
     return 2;
   }
-  if (!isLoopback(v.host)) {
+  const host = v.host ?? "127.0.0.1";
+  if (!isLoopback(host)) {
     if (v["root-token"] === "root") {
       process.stderr.write(
-        `vault-dev: refusing to listen on ${v.host} with the default root token "root": anyone who can reach it could read and write everything.\n` +
+        `vault-dev: refusing to listen on ${host} with the default root token "root": anyone who can reach it could read and write everything.\n` +
           `Pass --root-token with a long random value, or listen on 127.0.0.1.\n`,
       );
       return 2;
     }
     process.stderr.write(
-      `vault-dev: WARNING: listening on ${v.host}, not loopback. vault-dev is a test server with no real security:\n` +
+      `vault-dev: WARNING: listening on ${host}, not loopback. vault-dev is a test server with no real security:\n` +
         `vault-dev: WARNING: anyone who can reach this address and knows the root token controls it. Never put real secrets in it.\n`,
     );
   }

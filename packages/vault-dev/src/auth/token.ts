@@ -3,7 +3,7 @@
  * Reference: https://developer.hashicorp.com/vault/api-docs/auth/token
  */
 import { bool, durAlias, int, isPlainObject, listAlias, listKeys, str } from "../params.js";
-import { badRequest, errorReply, multiError, noContent, notFound, ok, permissionDenied, unsupportedOperation, unsupportedPath, type Reply } from "../reply.js";
+import { badRequest, errorReply, multiError, noContent, notFound, ok, unsupportedOperation, unsupportedPath, type Reply } from "../reply.js";
 import { calculateTtl, isoTime, type Engine, type EngineRequest, type Op, type TokenEntry, type VaultState } from "../state.js";
 import { authBlock, leaseSeconds } from "./common.js";
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { client, type Target } from "../__fixtures__/client.js";
+import { client, type Target } from "../../test/client.js";
 import { startVaultDev, type VaultDev } from "../server.js";
 
 let dev: VaultDev;
