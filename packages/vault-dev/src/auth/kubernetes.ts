@@ -28,8 +28,11 @@ const audiences = (claims: JwtClaims): string[] =>
 
 interface Keys {
   signingKeys: string[];
-  pemKeys: string[];
+  /** null: vault-dev's own keys, resolved on use (the RSA key is generated on first need, not at start). */
+  pemKeys: string[] | null;
 }
+
+const pemKeysOf = (k: Keys): string[] => k.pemKeys ?? defaultPublicKeyPems();
 
 function parseKeys(body: Record<string, unknown>, prev: Keys, pemField: string): Keys {
   const signing = strList(body, "signing_key") ?? strList(body, "signing_keys");
@@ -97,7 +100,7 @@ export interface KubernetesRole {
 }
 
 export class KubernetesEngine extends RoleEngine<KubernetesRole> {
-  keys: Keys = { signingKeys: [], pemKeys: defaultPublicKeyPems() };
+  keys: Keys = { signingKeys: [], pemKeys: null };
   config: Record<string, unknown> = { kubernetes_host: "https://kubernetes.default.svc", disable_iss_validation: true };
 
   constructor(now: () => number) {
@@ -111,7 +114,7 @@ export class KubernetesEngine extends RoleEngine<KubernetesRole> {
   }
 
   configData(): Record<string, unknown> {
-    return { disable_local_ca_jwt: false, kubernetes_ca_cert: "", issuer: "", pem_keys: this.keys.pemKeys, ...this.config };
+    return { disable_local_ca_jwt: false, kubernetes_ca_cert: "", issuer: "", pem_keys: pemKeysOf(this.keys), ...this.config };
   }
 
   upsertRole(name: string, body: Record<string, unknown>): KubernetesRole {
@@ -161,7 +164,7 @@ export class KubernetesEngine extends RoleEngine<KubernetesRole> {
     if (!glob(role.names, sa.name)) return errorReply(403, "service account name not authorized");
     if (!glob(role.namespaces, sa.namespace)) return errorReply(403, "namespace not authorized");
     try {
-      verifyJwt(jwt, { hmacKeys: this.keys.signingKeys, pemKeys: this.keys.pemKeys }, nowSec);
+      verifyJwt(jwt, { hmacKeys: this.keys.signingKeys, pemKeys: pemKeysOf(this.keys) }, nowSec);
     } catch {
       return permissionDenied();
     }
@@ -215,7 +218,7 @@ export interface JwtRole {
 }
 
 export class JwtEngine extends RoleEngine<JwtRole> {
-  keys: Keys = { signingKeys: [], pemKeys: defaultPublicKeyPems() };
+  keys: Keys = { signingKeys: [], pemKeys: null };
   boundIssuer = "";
   defaultRole = "";
 
@@ -235,7 +238,7 @@ export class JwtEngine extends RoleEngine<JwtRole> {
       default_role: this.defaultRole,
       jwks_url: "",
       jwt_supported_algs: [],
-      jwt_validation_pubkeys: this.keys.pemKeys,
+      jwt_validation_pubkeys: pemKeysOf(this.keys),
       oidc_discovery_url: "",
     };
   }
@@ -282,7 +285,7 @@ export class JwtEngine extends RoleEngine<JwtRole> {
     if (!jwt) return badRequest("missing token");
     let claims: JwtClaims;
     try {
-      claims = verifyJwt(jwt, { hmacKeys: this.keys.signingKeys, pemKeys: this.keys.pemKeys }, Math.floor(this.now() / 1000), 150);
+      claims = verifyJwt(jwt, { hmacKeys: this.keys.signingKeys, pemKeys: pemKeysOf(this.keys) }, Math.floor(this.now() / 1000), 150);
     } catch (e) {
       return badRequest(`error validating token: ${(e as Error).message}`);
     }
