@@ -37,7 +37,7 @@ describe("sidecar daemon (in-process)", () => {
     writeFileSync(
       cfg,
       `vault:\n  address: ${vault.url}\n  auth:\n    method: approle\n    roleIdFile: ${dir}/role-id\n    secretIdFile: ${dir}/secret-id\n` +
-        `output:\n  dir: ${dir}/out\n  removeOnExit: true\nlisten: 127.0.0.1:0\ndefaults:\n  refreshInterval: 300ms\n` +
+        `output:\n  dir: ${dir}/out\n  removeOnExit: true\nlisten: { address: "127.0.0.1:0", quit: true }\ndefaults:\n  refreshInterval: 300ms\n` +
         `notify:\n  debounce: 100ms\n  command: ["sh", "-c", "echo x >> ${dir}/notified"]\n` +
         `secrets:\n  - path: secret/data/svc/db\n    file: db\n    format: raw\n    key: password\n  - path: secret/data/svc/static\n    file: static\n    format: json\n` +
         `  - path: kv/svc/legacy\n    file: legacy\n    format: raw\n    key: k\n    refreshInterval: 200ms\n    notify:\n      debounce: 50ms\n      command: ["sh", "-c", "echo y >> ${dir}/legacy-notified"]\n`,

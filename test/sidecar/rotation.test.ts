@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -317,6 +317,8 @@ describe("stowaway sidecar rotation (end to end)", () => {
 
   it("POST /quit stops the sidecar like SIGTERM", async () => {
     const { file } = config(`  - path: secret/data/app/static\n    file: a.json\n    format: json\n`);
+    // /quit is opt-in (listen.quit), as Vault Agent's enable_quit.
+    writeFileSync(file, readFileSync(file, "utf8").replace("listen: 127.0.0.1:0\n", 'listen: { address: "127.0.0.1:0", quit: true }\n'));
     const p = spawnSidecar(["--config", file]);
     const base = await p.baseUrl();
     await until("ready", async () => (await status(`${base}/readyz`)) === 200);

@@ -146,10 +146,10 @@ export class Sidecar implements Reloadable {
 
   private async serve(): Promise<void> {
     if (this.config.listen !== false) {
-      const { host, port } = parseListen(this.config.listen);
+      const { host, port } = parseListen(this.config.listen.address);
       this.server = await startStatusServer(host, port, this.metrics, {
         notReadyReason: () => this.notReadyReason(),
-        quit: () => this.quitHandler?.(),
+        quit: this.config.listen.quit ? () => this.quitHandler?.() : undefined,
       });
       this.log.info({ address: `${this.server.address.host}:${this.server.address.port}` }, "listening");
     }

@@ -45,8 +45,8 @@ export function readSidecarConfig(file: string, shownAs: string): SidecarPlan {
   if (config.listen === false) {
     throw new InjectError(`sidecar config ${shownAs} sets listen: false, but injection checks readiness on /readyz; set listen (default 127.0.0.1:8099)`);
   }
-  const port = Number(/(\d+)$/.exec(config.listen)?.[1]);
-  const host = config.listen.startsWith("[::1]") ? "[::1]" : "127.0.0.1";
+  const port = Number(/(\d+)$/.exec(config.listen.address)?.[1]);
+  const host = config.listen.address.startsWith("[::1]") ? "[::1]" : "127.0.0.1";
   const notifies = [config.notify, ...config.secrets.map((s) => s.notify)];
   const signals = notifies.some((n) => n?.signal !== undefined);
   const uid = config.output.uid ?? IMAGE_UID;

@@ -38,7 +38,7 @@ describe("parseConfigText", () => {
     expect(c.vault.maxConcurrency).toBe(8);
     expect(c.vault.retry).toEqual({ initial: 1000, max: 300_000 });
     expect(c.output.mode).toBe(0o400);
-    expect(c.listen).toBe("127.0.0.1:8099");
+    expect(c.listen).toEqual({ address: "127.0.0.1:8099", quit: false });
     expect(c.defaults).toEqual({ refreshInterval: 300_000, revokeOld: 30_000 });
     expect(c.secrets[0].format).toBe("dotenv");
     expect(c.vault.tls.insecureSkipVerify).toBe(false);

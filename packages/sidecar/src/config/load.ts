@@ -87,10 +87,13 @@ export function parseConfig(raw: unknown, env: Env = process.env, lineOf?: (path
   config.vault.addressSource = addressFromEnv ? "vault.address from VAULT_ADDR" : "vault.address in the config file";
   if (config.listen !== false) {
     try {
-      const { host } = parseListen(config.listen);
-      if (!isLoopback(host)) warnings.push(`listen ${config.listen} is not loopback: /metrics and POST /quit are reachable from the network`);
+      const { host } = parseListen(config.listen.address);
+      if (!isLoopback(host)) {
+        warnings.push(`listen ${config.listen.address} is not loopback: /metrics${config.listen.quit ? " and POST /quit are" : " is"} reachable from the network`);
+      }
     } catch (err) {
-      return { ok: false, errors: [{ key: "listen", message: (err as Error).message, line: lineOf?.(["listen"]) }] };
+      const key = typeof (raw as { listen?: unknown }).listen === "object" ? ["listen", "address"] : ["listen"];
+      return { ok: false, errors: [{ key: key.join("."), message: (err as Error).message, line: lineOf?.(key) }] };
     }
   }
   if (config.vault.tls.insecureSkipVerify) {

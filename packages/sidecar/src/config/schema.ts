@@ -202,8 +202,23 @@ export const ConfigSchema = z.strictObject({
     gid: Id.optional(),
     removeOnExit: z.boolean().default(false),
   }),
-  /** host:port for /healthz, /readyz, /metrics and POST /quit. Default 127.0.0.1:8099; false disables. */
-  listen: z.union([z.literal(false), z.string().min(1)]).default("127.0.0.1:8099"),
+  /**
+   * The status server: /healthz, /readyz, /metrics, and POST /quit when `quit: true`.
+   * `host:port` or `{ address: host:port, quit: true }`. Default 127.0.0.1:8099 without /quit;
+   * false disables the server.
+   */
+  listen: z
+    .union([
+      z.literal(false),
+      z.string().min(1),
+      z.strictObject({
+        address: z.string().min(1).default("127.0.0.1:8099"),
+        /** Serve POST /quit (stops the sidecar), as Vault Agent's enable_quit. Default false. */
+        quit: z.boolean().default(false),
+      }),
+    ], { error: "expected host:port, false, or { address: host:port, quit: true }" })
+    .default("127.0.0.1:8099")
+    .transform((l) => (l === false ? false : typeof l === "string" ? { address: l, quit: false } : l)),
   defaults: z.strictObject({
     refreshInterval: Duration.prefault("5m"),
     /** Revoke a replaced lease after this grace period; false keeps it. Default 30s. */
