@@ -4,6 +4,7 @@ import { joinMapped } from "../../parse/offsets.js";
 import { defineRule } from "../../rule.js";
 import { WEAK_VALUE } from "../support/weak.js";
 import { capitalize } from "../support/capitalize.js";
+import { commandLineFix } from "../support/fix-examples.js";
 
 export default defineRule<ComposeDoc>({
   id: "compose/secret-in-command",
@@ -23,9 +24,7 @@ export default defineRule<ComposeDoc>({
             ? `${capitalize(m.label)} in \`${cmd.field}\` of service \`${cmd.service}\` is ${WEAK_VALUE}`
             : `${capitalize(m.label)} in \`${cmd.field}\` of service \`${cmd.service}\`: it is committed with this file and visible in \`docker inspect\` and \`ps\``,
           ...(m.weak ? { weak: true } : {}),
-          fix:
-            "Read the secret inside the container instead: grant a compose secret (`secrets: [name]`) and use it from the file, " +
-            "e.g. `sh -c 'redis-server --requirepass \"$$(cat /run/secrets/redis_password)\"'`, or reference an environment variable (`$$REDIS_PASSWORD`).",
+          fix: commandLineFix(shell.text, m.index),
         });
       }
     }

@@ -4,6 +4,7 @@ import { defineRule } from "../../rule.js";
 import { WEAK_VALUE } from "../support/weak.js";
 import { analyze, buildSecretFix, ROTATE } from "./support/shared.js";
 import { capitalize } from "../support/capitalize.js";
+import { urlCredentialFix } from "../support/fix-examples.js";
 
 /** `scheme://user:password@host` and `Password=…;` connection strings in any instruction, heredoc or comment. */
 export default defineRule<DockerfileDoc>({
@@ -22,7 +23,7 @@ export default defineRule<DockerfileDoc>({
         ...(match.weak && !token ? { weak: true } : {}),
         value: c.text.text.slice(match.index, match.index + match.length),
         name: c.name,
-        fix: `Pass the whole URL as a secret. ${buildSecretFix(ctx.doc, "SECRET_URL")} Run time: assemble it from \`*_PASSWORD_FILE=/run/secrets/<id>\`. ${ROTATE}`,
+        fix: `Pass the whole URL as a secret. ${buildSecretFix(ctx.doc, "SECRET_URL")} Run time: ${urlCredentialFix(c.text.text, match.index, match.kind)} ${ROTATE}`,
       });
     }
   },

@@ -1,3 +1,4 @@
+import { urlCredentialFix } from "./fix-examples.js";
 import { findCredentialsInText, findKnownTokens } from "../../detect/index.js";
 import type { LineIndex } from "../../parse/offsets.js";
 import type { RuleContext } from "../../rule.js";
@@ -28,7 +29,7 @@ export function reportUrlCredentials(ctx: RuleContext<unknown>, lines: LineIndex
       value: ctx.source.slice(m.index, m.index + m.length),
       message: m.weak ? `A ${m.label} in ${where} is ${WEAK_VALUE}` : `A ${m.label} in ${where}`,
       ...(m.weak ? { weak: true } : {}),
-      fix: "Build the URL from a variable (`postgres://app:${DB_PASSWORD}@db/app`) whose value comes from a secret, or pass the password separately (`PGPASSFILE`, `*_PASSWORD_FILE`).",
+      fix: urlCredentialFix(ctx.source, m.index, m.kind),
     });
   }
 }
