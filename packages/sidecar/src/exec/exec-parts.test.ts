@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { pino } from "pino";
 import type { Clock } from "../schedule/clock.js";
+import { parseConfigText } from "../config/load.js";
 import { ChangeDebouncer } from "./changes.js";
+import { EnvSink, withEnvOutputs } from "./env-sink.js";
 import { childEnv, mergeEnv, renderEnvEntry, type EnvEntry } from "./environment.js";
 import { pid1Warning } from "./pid1.js";
 
@@ -97,5 +99,39 @@ describe("pid1Warning", () => {
   it("warns only as PID 1, naming docker run --init and tini", () => {
     expect(pid1Warning(4242)).toBeUndefined();
     expect(pid1Warning(1)).toMatch(/PID 1 without an init.*docker run --init.*tini/);
+  });
+});
+
+describe("EnvSink", () => {
+  it("keeps env outputs in memory, passes files on, reports a change only when the bytes change, and refuses bad values before keeping them", async () => {
+    const res = parseConfigText(
+      "vault: { address: http://127.0.0.1:8200, auth: { method: token, tokenFile: /t } }\noutput: { dir: /run/x }\nenv:\n  DB_PASSWORD: { path: secret/data/db, key: password }\n  DB_*: { path: secret/data/db }\nsecrets:\n  - { path: secret/data/db, file: db.env }\n",
+      {},
+    );
+    if (!res.ok) throw new Error(JSON.stringify(res.errors));
+    const { config, entries } = withEnvOutputs(res.config, "c.yaml");
+    expect(config.secrets.map((s) => s.file)).toEqual(["db.env", "env:DB_PASSWORD", "env:DB_*"]);
+    const files: string[] = [];
+    const fileSink = {
+      put: async (o: { cfg: { file: string } }) => {
+        files.push(o.cfg.file);
+        return true;
+      },
+      present: async () => true,
+    };
+    const sink = new EnvSink(fileSink, entries);
+    const out = (i: number) => ({ cfg: config.secrets[i], id: String(i), label: "l", written: false });
+    expect(await sink.put(out(0), Buffer.from("password=x\n"))).toBe(true);
+    expect(files).toEqual(["db.env"]);
+    expect(await sink.present(out(1))).toBe(false);
+    expect(await sink.put(out(1), Buffer.from('{"password":"one"}'))).toBe(true);
+    expect(await sink.put(out(1), Buffer.from('{"password":"one"}'))).toBe(false);
+    expect(await sink.put(out(2), Buffer.from('{"password":"one","user":"u"}'))).toBe(true);
+    expect(Object.fromEntries(sink.environment())).toEqual({ DB_PASSWORD: "one", DB_password: "one", DB_user: "u" });
+    await expect(sink.put(out(2), Buffer.from('{"bad-key":"two"}'))).rejects.toThrow(/does not make a valid environment variable name/);
+    expect(Object.fromEntries(sink.environment())).toEqual({ DB_PASSWORD: "one", DB_password: "one", DB_user: "u" });
+    expect(files).toEqual(["db.env"]);
+    expect(sink.entryOf(out(1))?.name).toBe("DB_PASSWORD");
+    expect(() => withEnvOutputs({ ...config, secrets: [{ ...config.secrets[0], file: "env:X" }] }, "c.yaml")).toThrow(/reserved for env: entries/);
   });
 });

@@ -110,34 +110,43 @@ async function runExec(opts: ExecCommandOptions, logger: Logger): Promise<number
 
   let debouncer: ChangeDebouncer | undefined;
   try {
+    let lastGood: Map<string, string>;
     try {
       await sidecar.startRendered(startTimeoutMs);
+      lastGood = envSink.environment();
     } catch (err) {
       logger.error({ err }, `stowaway exec: the first render failed, not starting ${opts.command}: ${errorFields(err).message}`);
       return exitCodeFor(err);
     }
-
-    let env = envSink.environment();
+    // Every start takes the newest values, also after a change that only signalled or did nothing.
+    const currentEnv = () => {
+      try {
+        lastGood = envSink.environment();
+      } catch (err) {
+        logger.error({ err }, `starting with the last consistent environment: ${errorFields(err).message}`);
+      }
+      return lastGood;
+    };
     supervisor = new Supervisor({
       command: opts.command,
       args: opts.args,
-      env: () => childEnv(process.env, env),
+      env: () => childEnv(process.env, currentEnv()),
       stopSignal: exec.stopSignal as NodeJS.Signals,
       stopTimeoutMs: exec.stopTimeout,
       restartOnExit: exec.restartOnExit,
       crashLoop: { maxExits: exec.crashLoop.maxExits, windowMs: exec.crashLoop.window },
-      clock: clock,
+      clock,
       log: logger,
       metrics,
     });
     const sup = supervisor;
     debouncer = new ChangeDebouncer({
       debounceMs: exec.debounce,
-      clock: clock,
+      clock,
       log: logger,
       apply: (action, changed) => {
         try {
-          env = envSink.environment();
+          envSink.environment();
         } catch (err) {
           // Keep the running child (and its values) rather than start one with an ambiguous environment.
           logger.error({ err, changed }, `secret change not applied: ${errorFields(err).message}`);
