@@ -282,7 +282,7 @@ function scanShell(shell: string, depth: number, names: NameSettings | undefined
         if (nextCmd === "chpasswd") {
           const colon = word.text.indexOf(":");
           related = [word.text.slice(0, colon)];
-          if (colon >= 0) addIfSecret(word, colon + 1, "stdin-password", "password piped to chpasswd", word.text.search(/\\n|\n|$/));
+          if (colon >= 0) addIfSecret(word, colon + 1, "stdin-password", "user:secret line piped to chpasswd", word.text.search(/\\n|\n|$/));
         } else {
           // `echo -e "pw\npw" | passwd user`: the password is repeated; take the first line.
           const stop = word.text.search(/\\n|\n/);

@@ -3,7 +3,7 @@ import { looksRandom, shannonEntropy } from "./entropy.js";
 /** What a literal value looks like, from the point of view of "could this be a secret". */
 export type ValueClass =
   | "empty" | "reference" | "placeholder" | "path" | "secret-path"
-  | "boolean" | "number" | "checksum" | "url" | "public" | "literal";
+  | "boolean" | "number" | "checksum" | "url" | "public" | "hash" | "literal";
 
 /** `$VAR`, `${VAR...}` (one level of nesting), `$(cmd)` and backtick command substitutions. */
 const REFERENCE_RE = /\$\{(?:[^{}]|\{[^{}]*\})*\}|\$env:[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\]|\.[A-Za-z_][A-Za-z0-9_]*)*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\{\{[^{}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%/g;
@@ -63,8 +63,16 @@ const URL_RE = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i;
  * a directory, a slash, and a file name with a key-file extension.
  */
 const RELATIVE_FILE_RE = /^(?:[\w.-]+\/)+[\w.-]+\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|pub|csr|txt|json|ya?ml|conf|env)$|^[\w-]+(?:\.[\w-]+)*\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|csr)$/i;
-/** Values public by design: Stripe publishable keys are embedded in web pages. Reference: https://docs.stripe.com/keys */
-const PUBLIC_VALUE_RE = /^pk_(?:live|test)_[0-9A-Za-z]{10,247}$/;
+/**
+ * Values public by design: Stripe publishable keys (embedded in web pages; https://docs.stripe.com/keys),
+ * SSH public keys (`ssh-ed25519 AAAA… user@host`), PEM public keys and certificates.
+ */
+const PUBLIC_VALUE_RE = /^pk_(?:live|test)_[0-9A-Za-z]{10,247}$|^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d{3}|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[0-9A-Za-z+/]+={0,3}(?: \S+)?$|^-----BEGIN (?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE)-----/;
+/**
+ * Password hashes (bcrypt, argon2, Apache apr1, SHA-crypt), optionally as an htpasswd `user:` line:
+ * what is stored instead of a password, not a credential to log in with.
+ */
+const PASSWORD_HASH_RE = /^(?:[\w.@-]+:)?\$(?:2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+|apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|[56]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86})$/;
 /** Words that may surround references without being secret: `Bearer ${TOKEN}`, `${USER}:${PASS}`. */
 const REFERENCE_GLUE_RE = /^(?:[\s:@/.,;=+_\-'"]|bearer|basic|token|https?)*$/i;
 
@@ -77,6 +85,8 @@ export function isReferenceGlue(rest: string): boolean {
 export function classifyValue(value: string): ValueClass {
   const v = value.trim();
   if (v === "" || v === '""' || v === "''") return "empty";
+  // A password hash is full of `$`; it is not a reference, and not a credential either.
+  if (PASSWORD_HASH_RE.test(v)) return "hash";
   if (hasReference(v)) {
     const rest = stripReferences(v);
     if (REFERENCE_GLUE_RE.test(rest)) return "reference";

@@ -57,7 +57,7 @@ function lint(root: string, dockerfile: string, name = "Dockerfile") {
 const APP = {
   "package.json": "{}",
   "src/index.js": "",
-  ".env": "",
+  ".env": "DB_PASSWORD=ctx-Fixture-Pw9\n",
   ".env.example": "",
   "certs/server.key": "",
   ".ssh/id_ed25519": "",
@@ -101,10 +101,23 @@ describe("dockerfile/secret-file-in-context", () => {
   });
 
   it("lowers the severity in a build stage that is not the final image", () => {
-    const root = context({ ".env": "" });
+    const root = context({ ".env": "API_TOKEN=ctx-Fixture-Tok8\n" });
     expect(lint(root, "FROM node:20 AS build\nCOPY . .\nRUN npm run build\nFROM nginx\nCOPY --from=build /dist /usr/share/nginx/html\n")).toMatchObject([
       { line: 2, paths: [".env"], severity: "warning" },
     ]);
+  });
+
+  it("reads what a swept file holds: a CA certificate or an env file of ports is no secret (issue #13)", () => {
+    const cert = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZ3x\n-----END CERTIFICATE-----\n";
+    const root = context({
+      ".env": "EXPO_PUBLIC_FRONTEND_PROXY_PORT=8080\nLOG_LEVEL=debug\n",
+      "certs/ca.pem": cert,
+      "certs/fullchain.pem": cert,
+      "package.json": "{}",
+    });
+    expect(lint(root, "FROM node:20\nCOPY . .\n")).toEqual([]);
+    const keyRoot = context({ "certs/tls.pem": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n", ".env": "POSTGRES_PASSWORD=postgres\n" });
+    expect(lint(keyRoot, "FROM node:20\nCOPY . .\n").map((f) => f.paths)).toEqual([[".env", "certs/tls.pem"]]);
   });
 
   it("reports nothing when the context cannot be read", () => {

@@ -2,7 +2,8 @@ import path from "node:path";
 import { listBuildContext, type BuildContextListing } from "../../context/build-context.js";
 import { secretFileKind } from "../../detect/index.js";
 import type { DfInstruction, DfText, DockerfileDoc } from "../../parse/dockerfile.js";
-import { defineRule, type RuleContext } from "../../rule.js";
+import { defineRule, type NameSettings, type RuleContext } from "../../rule.js";
+import { dotenvContent, namesCertificate, pemContent } from "./support/file-content.js";
 
 /** Names listed in one message; the rest are counted. */
 const MAX_NAMED = 10;
@@ -27,7 +28,9 @@ export default defineRule<DockerfileDoc>({
         listing ??= listBuildContext(contextDir, ctx.target.absPath);
         if (listing.error) return;
         const inFinalStage = ins.stage === finalStage || ins.stage < 0;
-        const hits = secretFilesSwept(listing.files, selector);
+        // A swept file whose content shows it holds nothing secret (a CA certificate, an env file of
+        // ports and flags) is not reported; the content itself never is.
+        const hits = secretFilesSwept(listing.files, selector).filter((h) => !sweptFileIsPublic(contextDir, h, ctx.names));
         if (hits.length) report(ctx, ins, source, hits, listing, inFinalStage);
       }
     }
@@ -159,4 +162,16 @@ function report(
       `or copy specific paths instead of the whole directory. If the build needs a file, mount it: \`RUN --mount=type=secret,id=…\`.`,
     ...(!inFinalStage || onlyPem ? { severity: "warning" as const } : {}),
   });
+}
+
+function sweptFileIsPublic(contextDir: string, hit: SweptSecret, names: NameSettings): boolean {
+  if (hit.path.endsWith("/")) return false;
+  const abs = path.join(contextDir, hit.path);
+  const base = path.posix.basename(hit.path);
+  if (base.toLowerCase().endsWith(".pem")) {
+    const content = pemContent(abs);
+    return content === "public" || (content === "unknown" && namesCertificate(base));
+  }
+  if (hit.label === "dotenv file") return dotenvContent(abs, names) === "public";
+  return false;
 }

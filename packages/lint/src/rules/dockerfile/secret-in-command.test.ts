@@ -6,6 +6,16 @@ const GH = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d";
 
 testDockerfileRule(rule, {
   valid: [
+    // Near misses of the issue #13 command-line forms.
+    "FROM ubuntu\nRUN x11vnc -storepasswd ~/.vnc/passwd\n",
+    'FROM ubuntu\nRUN x11vnc -storepasswd "$VNC_PASSWORD" /tmp/.vncpasswd\n',
+    "FROM eclipse-temurin:21\nRUN keytool -importcert -noprompt -cacerts -storepass changeit -alias corp -file /tmp/corp-ca.crt\n",
+    "FROM eclipse-temurin:21\nRUN keytool -import -trustcacerts -keystore $JAVA_HOME/lib/security/cacerts -storepass changeit -noprompt -alias corp -file ca.crt\n",
+    'FROM ubuntu\nRUN echo "$USER_NAME:$USER_PASSWORD" | chpasswd\n',
+    "FROM ubuntu\nRUN --mount=type=secret,id=root_pw sh -c 'echo \"root:$(cat /run/secrets/root_pw)\" | chpasswd'\n",
+    "FROM alpine\nRUN echo \"0c3f5d6e7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d  app.tgz\" | sha256sum -c -\n",
+    "FROM mcr.microsoft.com/mssql/server:2022-latest\nHEALTHCHECK CMD /opt/mssql-tools18/bin/sqlcmd -S localhost -U sa -P \"$MSSQL_SA_PASSWORD\" -C -Q 'SELECT 1'\n",
+    "FROM alpine\nRUN wget --password=\"$(cat /run/secrets/wget_pw)\" https://files.corp.local/a.tgz\n",
     // postgres official image: a public key fingerprint, then gpg --recv-keys.
     "FROM debian:bookworm-slim\nRUN set -ex; \\\n    key='B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8'; \\\n    export GNUPGHOME=\"$(mktemp -d)\"; \\\n    gpg --batch --keyserver keyserver.ubuntu.com --recv-keys \"$key\"; \\\n    gpg --batch --export \"$key\" > /etc/apt/keyrings/postgres.gpg\n",
     // python official image
@@ -33,6 +43,18 @@ testDockerfileRule(rule, {
     "FROM eclipse-temurin:17\nENV GPG_KEYS \\\n\tCEC86BB4A0BA9D0F90397CAEF8358FA2F2833C93 \\\n\tC4965EE9E3015D192CCCF2B6F758CE318D77295D\nRUN set -ex; for key in $GPG_KEYS; do gpg --batch --keyserver keyserver.ubuntu.com --recv-keys \"$key\"; done\n",
   ],
   invalid: [
+    // Issue #13: command lines with any password, weak ones as warnings.
+    expectAt(id, "FROM ubuntu\nRUN echo 'root:password' | chpasswd\n", { needle: "password'", severity: "warning" }),
+    expectAt(id, "FROM ubuntu\nRUN useradd -m ctf && echo \"ctf:s3cur3pass4me\" | chpasswd\n", { needle: "s3cur3pass4me", severity: "error" }),
+    expectAt(id, "FROM ubuntu\nRUN x11vnc -storepasswd 0000 /etc/x11vnc.pass\n", { needle: "0000", severity: "warning" }),
+    expectAt(id, "FROM ubuntu\nRUN mkdir -p /root/.vnc && x11vnc -storepasswd Vn7-Qx2w /root/.vnc/passwd\n", "Vn7-Qx2w"),
+    expectAt(id, "FROM ubuntu\nRUN echo Vn8-Rk3z | vncpasswd -f > /root/.vnc/passwd\n", "Vn8-Rk3z"),
+    expectAt(id, "FROM mcr.microsoft.com/mssql/server:2019-latest\nCMD /opt/mssql-tools/bin/sqlcmd -S db -U sa -P Sq4-Lm8x-Vt2 -i /init.sql\n", "Sq4-Lm8x-Vt2"),
+    expectAt(id, "FROM mcr.microsoft.com/mssql/server:2019-latest\nRUN /opt/mssql/bin/sqlservr & sleep 20 && /opt/mssql-tools/bin/sqlcmd -S localhost -U sa -PSq5-Ww3r -i setup.sql\n", "Sq5-Ww3r"),
+    expectAt(id, "FROM eclipse-temurin:21\nRUN keytool -importkeystore -srckeystore app.p12 -srcstoretype PKCS12 -srcstorepass Kt6-Pz9q -destkeystore app.jks -deststorepass Kt7-Mx2c\n", "Kt6-Pz9q", "Kt7-Mx2c"),
+    expectAt(id, "FROM eclipse-temurin:21\nRUN keytool -genkeypair -alias app -keystore app.jks -storepass changeit -keypass changeit -dname CN=app\n", { needle: "changeit", severity: "warning" }, { needle: "changeit", occurrence: 2, severity: "warning" }),
+    expectAt(id, "FROM alpine\nRUN wget --user=ci --password=Wg8-Nf3k https://files.corp.local/a.tgz\n", "Wg8-Nf3k"),
+    { name: "team secret words apply on command lines (issue #20)", code: "FROM alpine\nRUN export RELEASE_SIGNING=Rs4-Hq8v-Kz1 && ./release.sh\n", names: { secretWords: ["signing"], allowWords: [] }, errors: [{ ruleId: id, line: 2, column: 28 }] },
     expectAt(id, "FROM alpine\nRUN curl -u admin:Fx-CurlPass-21 https://artifacts.corp.local/pkg.tgz -o /tmp/pkg.tgz\n", "Fx-CurlPass-21"),
     expectAt(id, `FROM alpine\nRUN curl -H "Authorization: Bearer ${GH}" https://api.github.com/user\n`, GH),
     // continuation: physical line of the secret

@@ -16,6 +16,8 @@ testDockerfileRule(rule, {
     "FROM alpine\nENV ConnectionStrings__Default=\"Server=db;User Id=sa;Password=${SA_PASSWORD};\"\n",
   ],
   invalid: [
+    { name: "libpq keyword string in RUN", code: "FROM postgres:16\nRUN psql \"host=db user=app password=Lp5-Vx8q dbname=app\" -c 'select 1'\n", errors: [{ ruleId: "dockerfile/url-credentials", line: 2, column: 37 }] },
+    { name: "Bearer token in an OTLP header variable", code: "FROM node:22\nENV OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer Ot6-Wq2x-Zr8m-Lk4v\"\n", errors: [{ ruleId: "dockerfile/url-credentials", line: 2, column: 54 }] },
     expectAt(id, "FROM alpine\nENV DATABASE_URL=postgres://app:Fx-UrlPass-11@db:5432/app\n", "Fx-UrlPass-11"),
     expectAt(id, "FROM alpine\nRUN git clone https://deploy:Fx-Clone-Tok12@git.corp.local/acme/app.git /src\n", "Fx-Clone-Tok12"),
     expectAt(id, "FROM alpine\nADD https://builder:Fx-AddPass-13@artifacts.corp.local/app.tgz /opt/\n", "Fx-AddPass-13"),
