@@ -56,7 +56,8 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
     .requiredOption("-c, --config <file>", "sidecar configuration (YAML)")
     .option("--once", "render every secret once, then exit (init containers, Jobs)")
     .option("--once-timeout <duration>", "with --once, give up after this long", "2m")
-    .action(async (opts: { config: string; once?: boolean; onceTimeout?: string }) => {
+    .addOption(new Option("--log-format <format>", "json lines, or one readable line per event (default: pretty on a terminal, else json)").choices(["json", "pretty"]))
+    .action(async (opts: { config: string; once?: boolean; onceTimeout?: string; logFormat?: string }) => {
       const { sidecarCommand } = await import("@stowaway/sidecar");
       exit = (await sidecarCommand(opts, { stdout: io.stdout, stderr: io.stderr })) as ExitCode;
     });

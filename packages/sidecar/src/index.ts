@@ -1,6 +1,6 @@
 import { loadConfigFile, parseDuration } from "./config/index.js";
 import { ConfigError, errorFields, exitCodeFor } from "./errors.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger, resolveLogFormat, type Logger } from "./log.js";
 import { Sidecar } from "./sidecar.js";
 
 export { ConfigSchema, parseConfig, parseConfigText, loadConfigFile, type SidecarConfig, type SecretConfig } from "./config/index.js";
@@ -33,6 +33,8 @@ export interface SidecarCommandOptions {
   once?: boolean;
   /** With --once: how long to keep retrying transient Vault failures. Default 2m. */
   onceTimeout?: string;
+  /** `json` or `pretty`; default pretty when stdout is a terminal, JSON lines otherwise. */
+  logFormat?: string;
 }
 
 export interface SidecarIo {
@@ -43,7 +45,7 @@ export interface SidecarIo {
 /** `stowaway sidecar`: 0 ok, 1 runtime failure, 2 config or usage error. */
 export async function sidecarCommand(opts: SidecarCommandOptions, io: SidecarIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   // Info and below to stdout, warnings and errors to stderr.
-  const logger = createLogger(io.stdout, undefined, io.stderr);
+  const logger = createLogger(io.stdout, undefined, io.stderr, resolveLogFormat(opts.logFormat, io.stdout));
   // Node prints an uncaught error with util.inspect, and an AxiosError would show its
   // X-Vault-Token header: report anything that escapes as code and type only.
   const onUncaught = (err: unknown) => {

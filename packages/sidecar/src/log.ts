@@ -14,17 +14,28 @@ export const REDACT_PATHS = [
   'headers["x-vault-token"]', '*.headers["x-vault-token"]',
 ];
 
-/** JSON lines: to `stream`, or with `errStream` warnings and errors go there instead. */
-export function createLogger(stream: NodeJS.WritableStream, level = process.env.STOWAWAY_LOG_LEVEL ?? "info", errStream?: NodeJS.WritableStream): Logger {
+/** `json`: one JSON object a line, for log collectors. `pretty`: one readable line an event, for people. */
+export type LogFormat = "json" | "pretty";
+export const LOG_FORMATS: readonly LogFormat[] = ["json", "pretty"];
+
+/** The format asked for, else pretty on a terminal and JSON lines everywhere else. */
+export function resolveLogFormat(asked: string | undefined, stream: NodeJS.WritableStream & { isTTY?: boolean }): LogFormat {
+  if (asked === "json" || asked === "pretty") return asked;
+  return stream.isTTY ? "pretty" : "json";
+}
+
+/** JSON lines (or pretty lines): to `stream`, or with `errStream` warnings and errors go there instead. */
+export function createLogger(stream: NodeJS.WritableStream, level = process.env.STOWAWAY_LOG_LEVEL ?? "info", errStream?: NodeJS.WritableStream, format: LogFormat = "json"): Logger {
+  const wrap = (s: NodeJS.WritableStream) => (format === "pretty" ? prettyStream(s) : (s as unknown as pino.DestinationStream));
   const dest = errStream
     ? pino.multistream(
         [
-          { level: "trace", stream: stream as unknown as pino.DestinationStream },
-          { level: "warn", stream: errStream as unknown as pino.DestinationStream },
+          { level: "trace", stream: wrap(stream) },
+          { level: "warn", stream: wrap(errStream) },
         ],
         { dedupe: true },
       )
-    : (stream as unknown as pino.DestinationStream);
+    : wrap(stream);
   return pino(
     {
       level,
@@ -37,4 +48,49 @@ export function createLogger(stream: NodeJS.WritableStream, level = process.env.
     },
     dest,
   );
+}
+
+// --- pretty: a few lines instead of pino-pretty and its dependency tree -------------------------
+
+const LEVEL_WIDTH = 5;
+const COLOR: Record<string, number> = { trace: 90, debug: 90, info: 32, warn: 33, error: 31, fatal: 35 };
+const SKIP = new Set(["time", "level", "name", "msg", "pid", "hostname", "v"]);
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** `12:04:05.123 INFO  rendered secret file=db.env version=3`, coloured when the stream is a terminal. */
+export function prettyLine(json: string, color = false): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json.endsWith("\n") ? json : `${json}\n`;
+  }
+  const time = typeof o.time === "string" ? o.time.slice(11, 23) : new Date().toISOString().slice(11, 23);
+  const level = String(o.level ?? "info");
+  const label = level.toUpperCase().padEnd(LEVEL_WIDTH);
+  const fields = Object.entries(o)
+    .filter(([k]) => !SKIP.has(k))
+    .map(([k, v]) => `${k}=${formatValue(v)}`);
+  const text = [time, color ? `\u001b[${COLOR[level] ?? 0}m${label}\u001b[0m` : label, clean(String(o.msg ?? "")), ...fields].join(" ");
+  return `${text}\n`;
+}
+
+function formatValue(v: unknown): string {
+  if (typeof v === "string") return /^[^\s"=]*$/.test(v) && v !== "" ? clean(v) : JSON.stringify(clean(v));
+  if (v && typeof v === "object" && "message" in v) {
+    const e = v as { code?: unknown; message?: unknown };
+    return JSON.stringify(clean(`${e.code ? `${String(e.code)}: ` : ""}${String(e.message)}`));
+  }
+  return clean(JSON.stringify(v) ?? String(v));
+}
+
+// Log lines quote names from configs and servers: never let one reach a terminal raw.
+function clean(s: string): string {
+  return s.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+function prettyStream(out: NodeJS.WritableStream & { isTTY?: boolean }): pino.DestinationStream {
+  const color = Boolean(out.isTTY) && !process.env.NO_COLOR;
+  return { write: (chunk: string) => void out.write(prettyLine(chunk, color)) };
 }

@@ -20,11 +20,13 @@ Options:
   --standby <url>     start as a standby node: answer 307 to <url> (sys/health 429)
   --seed <file>       YAML/JSON file of secrets, roles and tokens to load
   --quiet             do not log requests
+  --log-format <f>    json (one JSON object a line) or pretty (one readable line);
+                      default pretty when stderr is a terminal, json otherwise
   -h, --help          show this help
 `;
 
 async function main(argv: string[]): Promise<number> {
-  let args: { values: { port?: string; host?: string; "root-token"?: string; seed?: string; standby?: string; quiet?: boolean; help?: boolean } };
+  let args: { values: { port?: string; host?: string; "root-token"?: string; seed?: string; standby?: string; quiet?: boolean; "log-format"?: string; help?: boolean } };
   try {
     args = parseArgs({
       args: argv,
@@ -35,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
         seed: { type: "string" },
         standby: { type: "string" },
         quiet: { type: "boolean", default: false },
+        "log-format": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -52,6 +55,11 @@ async function main(argv: string[]): Promise<number> {
   const port = Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`vault-dev: invalid --port ${JSON.stringify(v.port)}\n`);
+    return 2;
+  }
+  const logFormat = v["log-format"] ?? (process.stderr.isTTY ? "pretty" : "json");
+  if (logFormat !== "json" && logFormat !== "pretty") {
+    process.stderr.write(`vault-dev: --log-format takes json or pretty\n`);
     return 2;
   }
   const host = v.host ?? "127.0.0.1";
@@ -76,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
       rootToken: v["root-token"],
       seed: v.seed,
       standby: v.standby ? { redirect: v.standby } : undefined,
-      log: v.quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+      log: v.quiet ? undefined : requestLog(logFormat),
     });
   } catch (e) {
     const msg = e instanceof SeedError || e instanceof VaultDevStartError ? e.message : `cannot start: ${(e as Error).message}`;
@@ -111,6 +119,13 @@ async function main(argv: string[]): Promise<number> {
         `Test controls: ${server.url}/__dev/\n`,
     );
   });
+}
+
+/** One line per request: JSON for machines, `12:04:05.123 GET /v1/… 200 3ms` for people. */
+function requestLog(format: "json" | "pretty"): (line: string) => void {
+  return format === "json"
+    ? (line) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", name: "vault-dev", msg: line })}\n`)
+    : (line) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
 }
 
 main(process.argv.slice(2)).then((code) => {
