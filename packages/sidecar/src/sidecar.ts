@@ -1,3 +1,4 @@
+import path from "node:path";
 import { parseListen, type Env } from "./config/load.js";
 import type { SidecarConfig } from "./config/schema.js";
 import { connect, type Connection } from "./connection.js";
@@ -13,7 +14,9 @@ import { Timers } from "./schedule/timers.js";
 import { startStatusServer, type StatusServer } from "./server/index.js";
 import { SidecarMetrics } from "./server/metrics.js";
 import { buildRuns } from "./sources/build.js";
+import { unitsOf } from "./pipeline/store.js";
 import { prepareOutputDir, removeFiles } from "./write/index.js";
+import { removeStaleVersions, removeUnit } from "./write/unit.js";
 
 export interface SidecarDeps {
   log: Logger;
@@ -98,6 +101,12 @@ export class Sidecar implements Reloadable {
     this.dirMode = prep.dirMode;
     this.conn = this.connect(this.config);
     this.runs = buildRuns(this.config, this.runDeps());
+    // Version directories a crash left behind (never the published one).
+    for (const u of unitsOf(this.outputs())) await removeStaleVersions(this.config.output.dir, path.dirname(u.files[0]), u.name);
+  }
+
+  private *outputs() {
+    for (const r of this.runs.values()) yield* r.source.outputs;
   }
 
   /** Renders everything to memory, then writes all files. Throws on any failure, writing nothing. */
@@ -208,6 +217,11 @@ export class Sidecar implements Reloadable {
     if (pending > 0) return `${pending} file(s) not rendered yet`;
     if (this.conn?.tokens.isLost) return "vault token lost";
     for (const r of this.runs.values()) {
+      // A certificate keeps serving while Vault is away: unready only once it expired.
+      if (r.source.readyUntilExpiry && r.lease && r.failingSince !== undefined) {
+        if (r.lease.expiresAt <= now) return `${r.source.label}: the certificate expired ${Math.round((now - r.lease.expiresAt) / 1000)}s ago (${r.lastError ?? "error"})`;
+        continue;
+      }
       if (r.failingSince !== undefined && now - r.failingSince > r.source.refreshMs) {
         return `${r.source.label} failing for ${Math.round((now - r.failingSince) / 1000)}s (${r.lastError ?? "error"})`;
       }
@@ -234,8 +248,11 @@ export class Sidecar implements Reloadable {
     if (this.server) tasks.push(this.server.close());
     if (this.config.revokeOnExit && this.conn) tasks.push(...this.leases.revokeAll());
     if (this.config.output.removeOnExit) {
-      const files = this.config.secrets.map((s) => s.file);
-      tasks.push(removeFiles(this.config.output.dir, files).then(() => this.log.info("rendered files removed")));
+      const dir = this.config.output.dir;
+      const outputs = [...this.outputs()];
+      const files = outputs.filter((o) => !o.unit).map((o) => o.cfg.file);
+      const units = unitsOf(outputs).map((u) => removeUnit(dir, u.files, u.name));
+      tasks.push(Promise.all([removeFiles(dir, files), ...units]).then(() => this.log.info("rendered files removed")));
     }
     // Exit within 2 s whatever Vault does.
     let timer: unknown;

@@ -141,10 +141,53 @@ const JwtAuth = z.strictObject({
   jwtFile: z.string().min(1),
 });
 
+/** PKI: the parameters of a pki/issue/<role> write (Vault's names, camel-cased). */
+const Issue = z.strictObject({
+  commonName: z.string().min(1),
+  altNames: z.array(z.string().min(1)).default([]),
+  ipSans: z.array(z.string().min(1)).default([]),
+  uriSans: z.array(z.string().min(1)).default([]),
+  /** Certificate lifetime asked of Vault; the role's ttl/max_ttl apply. */
+  ttl: Duration.optional(),
+  format: z.enum(["pem", "pem_bundle", "der"]).default("pem"),
+  privateKeyFormat: z.enum(["der", "pem", "pkcs8"]).optional(),
+  excludeCnFromSans: z.boolean().optional(),
+});
+
+/** PKI: where the parts of an issued certificate go (stable paths under output.dir). */
+const CertFiles = z.strictObject({
+  /** The certificate. */
+  cert: RelativeFile.optional(),
+  /** The private key (mode keyMode, default 0400). */
+  key: RelativeFile.optional(),
+  /** The issuing CA. */
+  ca: RelativeFile.optional(),
+  /** The certificate followed by its CA chain (nginx ssl_certificate, "fullchain"). */
+  chain: RelativeFile.optional(),
+  /** Private key, certificate and CA chain in one file (HAProxy). */
+  bundle: RelativeFile.optional(),
+});
+
+/** A unit of several files published at once: letters, digits, _ and -. */
+const GroupName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "expected a name of letters, digits, _ and -");
+
 const Secret = z.strictObject({
-  /** Vault API path, as in Vault Agent templates: secret/data/app/db, kv/app, database/creds/app. */
+  /** Vault API path, as in Vault Agent templates: secret/data/app/db, kv/app, database/creds/app, pki/issue/web. */
   path: VaultPath,
-  file: RelativeFile,
+  /** Required, except with `issue` (where it names the template's file). */
+  file: RelativeFile.optional(),
+  /** PKI: issue a certificate with a write to `path` (pki/issue/<role>). */
+  issue: Issue.optional(),
+  /** PKI: the files of the certificate, written as one unit. */
+  files: CertFiles.optional(),
+  /** PKI: re-issue when this much validity is left. Default: a third of the certificate's validity (with jitter). */
+  renewBefore: Duration.optional(),
+  /** PKI: revoke the previous certificate (pki/revoke) this long after a new one is written. Default false. */
+  revokePrevious: z.union([z.literal(false), Duration]).optional(),
+  /** PKI: mode of the private key (key and bundle files). Default: mode, else 0400. */
+  keyMode: FileMode.optional(),
+  /** Files of entries with the same path and group are published together (one ..data swap); PKI files always are. */
+  group: GroupName.optional(),
   format: z.enum(["raw", "dotenv", "json", "template"]).default("dotenv"),
   /** raw: the key to write. dotenv/json: only this key (default: every key). */
   key: z.string().min(1).optional(),
@@ -158,10 +201,51 @@ const Secret = z.strictObject({
   /** stowaway exec: overrides exec.onChange for this file. */
   onChange: OnChange.optional(),
 }).superRefine((s, ctx) => {
+  if (s.issue) {
+    checkIssueEntry(s, ctx);
+    return;
+  }
+  for (const k of ["files", "renewBefore", "revokePrevious", "keyMode"] as const) {
+    if (s[k] !== undefined) ctx.addIssue({ code: "custom", message: `${k} is only used with issue (a PKI certificate)`, path: [k] });
+  }
+  if (s.file === undefined) ctx.addIssue({ code: "custom", message: "file is required", path: ["file"] });
   if (s.format === "raw" && !s.key) ctx.addIssue({ code: "custom", message: "format raw needs key", path: ["key"] });
   if (s.format === "template" && s.template === undefined) ctx.addIssue({ code: "custom", message: "format template needs template", path: ["template"] });
   if (s.format !== "template" && s.template !== undefined) ctx.addIssue({ code: "custom", message: `template is only used with format: template (format is ${s.format}); remove it or set format: template`, path: ["template"] });
-});
+}).transform((s) => ({
+  ...s,
+  // With issue, `file` names the template's output; the certificate file stands in where one file is needed (labels).
+  file: s.file ?? s.files?.cert ?? s.files?.chain ?? s.files?.bundle ?? s.files?.key ?? s.files?.ca ?? "",
+  format: s.issue && s.template !== undefined ? ("template" as const) : s.format,
+}));
+
+/** PKI entries: certificate files and/or a template file, all in one directory (they are one unit). */
+function checkIssueEntry(s: { path: string; file?: string; files?: Record<string, string | undefined>; template?: string; key?: string }, ctx: z.RefinementCtx): void {
+  if (!/(^|\/)issue\/[^/]+$/.test(s.path)) ctx.addIssue({ code: "custom", message: "issue needs a pki/issue/<role> path", path: ["path"] });
+  if (s.key !== undefined) ctx.addIssue({ code: "custom", message: "key is not used with issue; name the files under files:", path: ["key"] });
+  if (s.template !== undefined && s.file === undefined) ctx.addIssue({ code: "custom", message: "template needs file (where the rendered template goes)", path: ["file"] });
+  if (s.file !== undefined && s.template === undefined) ctx.addIssue({ code: "custom", message: "with issue, file is the template's output: add template, or name the files under files:", path: ["file"] });
+  const names = [...Object.values(s.files ?? {}), s.file].filter((f): f is string => f !== undefined);
+  if (names.length === 0) ctx.addIssue({ code: "custom", message: "issue needs files (cert, key, ca, chain, bundle) or a template", path: ["files"] });
+  const dirs = new Set(names.map((f) => dirOf(f)));
+  if (dirs.size > 1) ctx.addIssue({ code: "custom", message: `the files of one certificate are one unit and must share a directory (${names.join(", ")})`, path: ["files"] });
+  if (new Set(names.map(normFile)).size !== names.length) ctx.addIssue({ code: "custom", message: "two parts of the certificate name the same file", path: ["files"] });
+}
+
+const normFile = (f: string) => f.replace(/\/+/g, "/").replace(/^\.\//, "");
+const dirOf = (f: string) => {
+  const n = normFile(f);
+  return n.includes("/") ? n.slice(0, n.lastIndexOf("/")) : ".";
+};
+
+/** Every file a secrets entry writes: its file, or a certificate's files and template. */
+export function filesOf(s: { file?: string; issue?: unknown; files?: Record<string, string | undefined>; template?: string }): string[] {
+  // `file` is undefined only in an entry that already failed validation.
+  if (!s.issue) return s.file === undefined ? [] : [s.file];
+  const out = Object.values(s.files ?? {}).filter((f): f is string => f !== undefined);
+  if (s.template !== undefined && s.file) out.push(s.file);
+  return out;
+}
 
 export const ConfigSchema = z.strictObject({
   vault: z.strictObject({
@@ -235,10 +319,30 @@ export const ConfigSchema = z.strictObject({
   if (c.secrets.length === 0 && Object.keys(c.env).length === 0) ctx.addIssue({ code: "custom", message: "at least one secret is required", path: ["secrets"] });
   const seen = new Map<string, number>();
   c.secrets.forEach((s, i) => {
-    const norm = s.file.replace(/\/+/g, "/").replace(/^\.\//, "");
-    const prev = seen.get(norm);
-    if (prev !== undefined) ctx.addIssue({ code: "custom", message: `same file as secrets[${prev}]`, path: ["secrets", i, "file"] });
-    seen.set(norm, i);
+    for (const f of filesOf(s)) {
+      const norm = normFile(f);
+      const prev = seen.get(norm);
+      if (prev !== undefined && prev !== i) ctx.addIssue({ code: "custom", message: `same file as secrets[${prev}]`, path: ["secrets", i, s.issue ? "files" : "file"] });
+      seen.set(norm, i);
+    }
+  });
+  // Units: a group is the files of one secret in one directory; a directory holds one unnamed unit.
+  const groups = new Map<string, { path: string; dir: string; index: number }>();
+  const unnamed = new Map<string, number>();
+  c.secrets.forEach((s, i) => {
+    if (s.file === undefined) return;
+    if (s.group !== undefined) {
+      const dir = dirOf(s.file);
+      const g = groups.get(s.group);
+      if (g && !s.issue && g.path !== s.path) ctx.addIssue({ code: "custom", message: `group ${s.group} is one secret: secrets[${g.index}] reads ${g.path}`, path: ["secrets", i, "group"] });
+      else if (g && (s.issue || g.dir !== dir)) ctx.addIssue({ code: "custom", message: `group ${s.group} is already used by secrets[${g.index}]${g.dir !== dir ? " in another directory" : ""}`, path: ["secrets", i, "group"] });
+      if (!g) groups.set(s.group, { path: s.path, dir, index: i });
+    } else if (s.issue) {
+      const dir = dirOf(s.file);
+      const prev = unnamed.get(dir);
+      if (prev !== undefined) ctx.addIssue({ code: "custom", message: `secrets[${prev}] already publishes a certificate in ${dir}: give one of them a group name`, path: ["secrets", i, "group"] });
+      unnamed.set(dir, i);
+    }
   });
 });
 

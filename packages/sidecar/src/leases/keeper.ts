@@ -13,6 +13,10 @@ export interface Lease {
   expiresAt: number;
   /** TokenManager.generation of the token that created it. */
   generation: number;
+  /** Fetch again at this time (ms) rather than at RENEW_AT of the time left. */
+  renewAt?: number;
+  /** Revoked by a write once replaced (a certificate's serial). */
+  revoke?: Expiry["revoke"];
 }
 
 /** Share of the time left at which a lease is renewed or replaced (as Vault Agent and consul-template do). */
@@ -46,6 +50,8 @@ export class LeaseKeeper {
         renewable: expiry.renewable,
         expiresAt: this.rt.clock.now() + expiry.durationSec * 1000,
         generation,
+        renewAt: expiry.renewAt,
+        revoke: expiry.revoke,
       };
       if (expiry.leaseId) this.created.add(expiry.leaseId);
       for (const o of run.source.outputs) this.rt.metrics.leaseExpiry.set({ file: o.cfg.file }, run.lease.expiresAt / 1000);
@@ -54,6 +60,20 @@ export class LeaseKeeper {
     }
     const revokeOld = this.rt.config().defaults.revokeOld;
     if (old?.id && old.id !== run.lease?.id && revokeOld !== false) this.scheduleRevoke(old.id, revokeOld, old.generation);
+    if (old?.revoke && old.revoke.label !== run.lease?.revoke?.label) this.scheduleWriteRevoke(old.revoke);
+  }
+
+  /** Revokes a replaced result that has no lease (pki/revoke) after its grace period. */
+  private scheduleWriteRevoke(r: NonNullable<Expiry["revoke"]>): void {
+    const { rt } = this;
+    rt.timers.schedule(`revoke:${r.label}`, r.afterMs, async () => {
+      try {
+        await rt.conn().client.write(r.path, r.body, "revoke");
+        rt.log.info({ path: r.path, serial: r.label }, "previous certificate revoked");
+      } catch (err) {
+        rt.log.warn({ path: r.path, serial: r.label, err }, "previous certificate revoke failed");
+      }
+    });
   }
 
   /** Schedules the run's next lease step; false when it holds no lease (the pipeline polls it). */
@@ -62,7 +82,7 @@ export class LeaseKeeper {
     if (!lease || lease.duration <= 0) return false;
     const { clock, timers } = this.rt;
     const key = `source:${run.source.id}`;
-    const at = jitter((lease.expiresAt - clock.now()) * RENEW_AT, 0.1, clock.random);
+    const at = lease.renewAt !== undefined ? Math.max(0, lease.renewAt - clock.now()) : jitter((lease.expiresAt - clock.now()) * RENEW_AT, 0.1, clock.random);
     const check = jitter(run.source.refreshMs, 0.1, clock.random);
     // A lease revoked out of band is noticed within refreshInterval, not at its renewal.
     if (lease.id && run.leaseLookup !== false && check < at) timers.schedule(key, check, () => this.check(run));

@@ -4,6 +4,7 @@ import { codeOf, SidecarError } from "../errors.js";
 import { leaseName } from "../leases/keeper.js";
 import type { Logger } from "../log.js";
 import type { Sink } from "../pipeline/sink.js";
+import { storeFiles } from "../pipeline/store.js";
 import { sleep, type Clock } from "../schedule/clock.js";
 import type { SidecarMetrics } from "../server/metrics.js";
 import type { FetchContext, Rendered, Source } from "../sources/source.js";
@@ -50,8 +51,8 @@ export async function renderOnce(deps: OnceDeps, deadline: number): Promise<Rend
   }
   const rendered = results.map((r) => (r as PromiseFulfilledResult<Rendered>).value);
   for (const r of rendered) {
-    for (const { output, bytes } of r.files) {
-      const changed = await deps.sink.put(output, bytes);
+    for (const { output, changed, error } of await storeFiles(deps.sink, r.files)) {
+      if (error !== undefined) throw error;
       log.info({ path: output.cfg.path, file: output.cfg.file, changed }, changed ? "rendered" : "unchanged");
     }
   }

@@ -5,6 +5,7 @@ import type { FetchContext, Output } from "../sources/source.js";
 import { retryDelayFor } from "../vault/errors.js";
 import type { Run, Runtime } from "./runtime.js";
 import type { Sink } from "./sink.js";
+import { storeFiles } from "./store.js";
 
 /** Told after a run's outputs were stored: which changed (never their bytes), and whether it was the first store. */
 export type ChangeListener = (event: { run: Run; changed: Output[] }) => void;
@@ -59,11 +60,14 @@ export class Pipeline {
       s.adopted?.(result);
       if (result.version !== undefined) for (const o of s.outputs) rt.metrics.secretVersion.set({ file: o.cfg.file, path: s.label }, result.version);
       this.leases.adopt(run, result.expiry, conn.tokens.generation);
+      if (result.certificate) {
+        for (const o of s.outputs) rt.metrics.certificateNotAfter.set({ file: o.cfg.file, path: s.label }, result.certificate.notAfter / 1000);
+      }
       let firstError: unknown;
       const changed: Output[] = [];
-      for (const { output, bytes } of result.files) {
+      for (const { output, changed: didChange, error } of await storeFiles(this.sink, result.files)) {
         try {
-          const didChange = await this.sink.put(output, bytes);
+          if (error !== undefined) throw error;
           const first = !output.written;
           output.written = true;
           if (didChange) {
@@ -114,7 +118,11 @@ export class Pipeline {
     const retry = rt.config().vault.retry;
     // Never wait longer than the refresh interval between attempts, except when Vault says so (429).
     const delay = retryDelayFor(err, run.attempt++, { initialMs: retry.initial, maxMs: Math.min(retry.max, run.source.refreshMs) }, rt.clock.random);
-    rt.log.error({ path: run.source.label, file: files(run), err, retryInMs: delay }, "secret refresh failed; files left as they were");
+    // A certificate serves on until its notAfter: say how long is left.
+    const left = run.lease ? Math.round((run.lease.expiresAt - rt.clock.now()) / 1000) : undefined;
+    const validFor = left === undefined ? {} : { validForSec: Math.max(0, left) };
+    const msg = left === undefined ? "secret refresh failed; files left as they were" : left > 0 ? `refresh failed; the current files stay valid for ${left}s` : "refresh failed; the current files have expired";
+    rt.log.error({ path: run.source.label, file: files(run), err, retryInMs: delay, ...validFor }, msg);
     if (err instanceof VaultAuthError) rt.conn().tokens.checkAfterDenied().catch((e) => rt.log.error({ err: e }, "token check failed"));
     rt.stateChanged();
     rt.timers.schedule(`source:${run.source.id}`, delay, () => this.refresh(run, { forceFetch: true }));

@@ -9,6 +9,7 @@ export class SidecarMetrics {
   readonly lastChange = new Gauge({ name: "stowaway_secret_last_change_timestamp_seconds", help: "Last time the file's bytes changed", labelNames: ["file"], registers: [this.registry] });
   readonly secretVersion = new Gauge({ name: "stowaway_secret_version", help: "KV v2 version last rendered", labelNames: ["file", "path"], registers: [this.registry] });
   readonly leaseExpiry = new Gauge({ name: "stowaway_lease_expiry_timestamp_seconds", help: "When the current lease of a dynamic secret expires", labelNames: ["file"], registers: [this.registry] });
+  readonly certificateNotAfter = new Gauge({ name: "stowaway_certificate_expiry_timestamp_seconds", help: "notAfter of the certificate in the file (PKI)", labelNames: ["file", "path"], registers: [this.registry] });
   readonly leaseRenewals = new Counter({ name: "stowaway_lease_renewals_total", help: "Lease renewals", labelNames: ["outcome"], registers: [this.registry] });
   readonly tokenTtl = new Gauge({ name: "stowaway_token_ttl_seconds", help: "TTL of the Vault token at the last login or renewal", registers: [this.registry] });
   readonly tokenRenewals = new Counter({ name: "stowaway_token_renewals_total", help: "Token renewals", labelNames: ["outcome"], registers: [this.registry] });

@@ -5,6 +5,7 @@ import { Notifier } from "../notify/index.js";
 import type { Run } from "../pipeline/runtime.js";
 import type { Clock } from "../schedule/clock.js";
 import type { SidecarMetrics } from "../server/metrics.js";
+import { certOutputs, PkiSource, type CertOutput } from "./pki.js";
 import { VaultPathSource } from "./vault-path.js";
 
 /**
@@ -24,6 +25,19 @@ export function buildRuns(config: SidecarConfig, deps: { clock: Clock; log: Logg
   for (const r of previous?.values() ?? []) for (const o of r.source.outputs) if (o.written) written.add(o.id);
   const out = new Map<string, Run>();
   for (const cfg of config.secrets) {
+    if (cfg.issue) {
+      // A certificate is its own source: one issue, all its files one unit.
+      const { notify, refreshInterval, ...identity } = cfg;
+      const id = hash({ issue: identity, vault: hash(config.vault) });
+      const prev = previous?.get(id);
+      const outputs: CertOutput[] = certOutputs(cfg, config.output.mode).map(({ part, cfg: fileCfg }) => {
+        const oid = hash({ identity: { ...identity, part, file: fileCfg.file }, out: { ...config.output, removeOnExit: undefined } });
+        return { cfg: fileCfg, part, id: oid, label: `${cfg.path} → ${fileCfg.file}`, notifier: notify ? notifierFor(notify) : global, written: written.has(oid), unit: { name: cfg.group } };
+      });
+      const source = new PkiSource(id, cfg, outputs, refreshInterval ?? config.defaults.refreshInterval, () => config.output.dir, deps.clock);
+      out.set(id, { source, lease: prev?.lease, attempt: 0, failingSince: prev?.failingSince });
+      continue;
+    }
     const id = hash({ path: cfg.path, vault: hash(config.vault) });
     let run = out.get(id);
     if (!run) {
@@ -35,7 +49,14 @@ export function buildRuns(config: SidecarConfig, deps: { clock: Clock; log: Logg
     const source = run.source as VaultPathSource;
     const { notify, refreshInterval, ...identity } = cfg;
     const oid = hash({ identity, out: { ...config.output, removeOnExit: undefined } });
-    source.outputs.push({ cfg, id: oid, label: `${cfg.path} → ${cfg.file}`, notifier: notify ? notifierFor(notify) : global, written: written.has(oid) });
+    source.outputs.push({
+      cfg,
+      id: oid,
+      label: `${cfg.path} → ${cfg.file}`,
+      notifier: notify ? notifierFor(notify) : global,
+      written: written.has(oid),
+      unit: cfg.group !== undefined ? { name: cfg.group } : undefined,
+    });
     source.refreshMs = Math.min(source.refreshMs, refreshInterval ?? config.defaults.refreshInterval);
   }
   return out;

@@ -43,6 +43,8 @@ export interface Source {
   adopted?(result: Rendered): void;
   /** Kind of the last adopted result ("kv2", "leased", …), for logs; undefined before the first. */
   readonly kind: string | undefined;
+  /** Failures make the sidecar unready only once the result expired (a certificate serves until its notAfter). */
+  readonly readyUntilExpiry?: boolean;
 }
 
 export interface FetchContext {
@@ -60,6 +62,8 @@ export interface Output {
   notifier?: Notifier;
   /** Stored (or found up to date) at least once by this process. */
   written: boolean;
+  /** Outputs with the same unit are published together (write/unit.ts); `name` undefined is the directory's `..data`. */
+  unit?: { name?: string };
 }
 
 export interface RenderedFile {
@@ -74,6 +78,8 @@ export interface Rendered {
   version?: number;
   /** Set when the result stops being valid: a lease, a certificate's notAfter. */
   expiry?: Expiry;
+  /** A certificate's notAfter (ms) and serial, for the expiry gauge and logs. */
+  certificate?: { notAfter: number; serial: string };
 }
 
 export interface Expiry {
@@ -82,4 +88,8 @@ export interface Expiry {
   /** Seconds granted at fetch. */
   durationSec: number;
   renewable: boolean;
+  /** When to fetch again (ms since the epoch), instead of at ~2/3 of the time left: a certificate's renewBefore. */
+  renewAt?: number;
+  /** How to revoke the result once replaced, when it has no lease (pki/revoke with its serial), and after how long. */
+  revoke?: { path: string; body: Record<string, unknown>; afterMs: number; label: string };
 }
