@@ -218,7 +218,10 @@ describe(`stowaway sidecar PKI certificates against ${real ? "a real Vault" : "v
     await sleep(Math.max(0, dueAt - Date.now()) + 500);
     expect(Date.now()).toBeLessThan(Date.parse(cert.validTo));
     const second = start(file);
-    await until("a new certificate", () => serialOf(path.join(out, "tls.crt")) !== cert.serialNumber, 10_000);
+    // Re-issued before the sidecar reports ready, not served once more and replaced later.
+    const base = await second.baseUrl();
+    await until("ready", async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+    expect(serialOf(path.join(out, "tls.crt"))).not.toBe(cert.serialNumber);
     await second.stop();
   });
 });
