@@ -208,7 +208,7 @@ const Secret = z.strictObject({
   for (const k of ["files", "renewBefore", "revokePrevious", "keyMode"] as const) {
     if (s[k] !== undefined) ctx.addIssue({ code: "custom", message: `${k} is only used with issue (a PKI certificate)`, path: [k] });
   }
-  if (s.file === undefined) ctx.addIssue({ code: "custom", message: "file is required", path: ["file"] });
+  if (s.file === undefined) ctx.addIssue({ code: "custom", message: "required", path: ["file"] });
   if (s.format === "raw" && !s.key) ctx.addIssue({ code: "custom", message: "format raw needs key", path: ["key"] });
   if (s.format === "template" && s.template === undefined) ctx.addIssue({ code: "custom", message: "format template needs template", path: ["template"] });
   if (s.format !== "template" && s.template !== undefined) ctx.addIssue({ code: "custom", message: `template is only used with format: template (format is ${s.format}); remove it or set format: template`, path: ["template"] });
