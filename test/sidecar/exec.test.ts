@@ -37,6 +37,16 @@ describe("stowaway exec (end to end)", () => {
   afterAll(async () => {
     for (const p of running) if (p.child.exitCode === null) p.child.kill("SIGKILL");
     await Promise.all(running.map((p) => p.exited));
+    // A test that failed midway may leave an app whose stowaway exec was killed above.
+    for (const p of running) {
+      for (const m of p.output().matchAll(/^\[app\] start .*pid=(\d+)$/gm)) {
+        try {
+          process.kill(Number(m[1]), "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }
     await vault?.close();
     tmpfs?.cleanup();
     rmSync(etc, { recursive: true, force: true });
