@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { discoverTargets, kindOfExplicit, kindOfName } from "./discover.js";
+import { yamlKindOf, discoverTargets, kindOfExplicit, kindOfName } from "./discover.js";
 
 describe("kindOfName", () => {
   it.each([
@@ -24,6 +24,13 @@ describe("kindOfName", () => {
     "%s is not ours",
     (name) => expect(kindOfName(name)).toBeUndefined(),
   );
+
+  it("tells compose from other YAML by its top-level keys", () => {
+    expect(yamlKindOf("services:\n  web:\n    image: nginx\n")).toBe("compose");
+    expect(yamlKindOf("# stack\nx-common: &c {}\nservices: {}\n")).toBe("compose");
+    expect(yamlKindOf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n")).toBe("kubernetes");
+    expect(yamlKindOf("image:\n  repository: app\nreplicaCount: 2\n")).toBeUndefined();
+  });
 
   it("treats any explicitly named YAML as compose", () => {
     expect(kindOfExplicit("deploy/stack.yml")).toBe("compose");

@@ -7,6 +7,11 @@ const COMPOSE_NAMES = new Set(["compose.yaml", "compose.yml", "docker-compose.ya
 // `.env.example`, `.env.dev.example`, `app.env.sample`, `example.env`.
 const ENV_TEMPLATE = /^\.env(?:\.[\w-]+)*\.(?:example|sample|template|dist|tmpl|tpl)$|\.env\.(?:example|sample|template)$|^(?:example|sample|template)\.env$/i;
 
+/** `.env.example`, `.env.dev.sample`, `example.env`: templates where demo values belong. */
+export function isEnvTemplateName(path: string): boolean {
+  return ENV_TEMPLATE.test(basename(path).toLowerCase());
+}
+
 /** The kind of a file found under a directory, by name only; `undefined` means "not ours". */
 export function kindOfName(path: string): FileKind | undefined {
   const name = basename(path);
@@ -92,4 +97,19 @@ export function discoverTargets(paths: readonly string[], opts: DiscoverOptions)
     else add(p, abs, kindOfExplicit(p));
   }
   return { targets, missing };
+}
+
+/** Top-level keys of the Compose specification (`x-` extensions too). */
+const COMPOSE_TOP_KEY_RE = /^(?:services|include|volumes|networks|secrets|configs|version|name|x-[\w.-]+)\s*:/m;
+const KUBERNETES_RE = /^apiVersion\s*:/m;
+
+/**
+ * What an explicitly named YAML file whose name says nothing is: compose when it has Compose's
+ * top-level keys and no Kubernetes `apiVersion:`; otherwise a kind we do not understand (a
+ * Kubernetes manifest, a Helm values file, CI configuration), which is skipped, not linted.
+ */
+export function yamlKindOf(source: string): "compose" | "kubernetes" | undefined {
+  const head = source.slice(0, 256 * 1024);
+  if (KUBERNETES_RE.test(head) && /^kind\s*:/m.test(head)) return "kubernetes";
+  return COMPOSE_TOP_KEY_RE.test(head) ? "compose" : undefined;
 }

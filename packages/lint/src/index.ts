@@ -4,7 +4,7 @@ export type { Rule, RuleContext, Report, NameSettings } from "./rule.js";
 export { redact } from "./redact.js";
 export { lintTargets, buildReport, DEFAULT_MAX_FILE_SIZE, UNUSED_SUPPRESSION_RULE, UNKNOWN_RULE, type LintOptions, type AllowEntry } from "./engine.js";
 export { RULE_IDS, suggestRuleId } from "./rule-ids.js";
-export { discoverTargets, kindOfName, kindOfExplicit } from "./discover.js";
+export { discoverTargets, kindOfName, kindOfExplicit, yamlKindOf } from "./discover.js";
 export { stagedTargets, GitError } from "./staged.js";
 export { createIgnoreMatcher } from "./ignore-paths.js";
 export { createBaseline, parseBaseline, applyBaseline, BaselineError, type Baseline } from "./baseline.js";

@@ -20,6 +20,7 @@ import {
   createIgnoreMatcher,
   kindOfName,
   kindOfExplicit,
+  yamlKindOf,
   SEVERITY_RANK,
   type FileResult,
   type LintReport,
@@ -111,7 +112,8 @@ export async function lintCommand(opts: LintCommandOptions, io: CommandIO): Prom
       // Only a directory walk consults .gitignore and ignorePaths; named files are always linted.
       const ignore = isDir ? await createIgnoreMatcher(io.cwd, loaded.path, loaded.config.lint.ignorePaths) : undefined;
       const found = discoverTargets([p], { cwd: io.cwd, ignore });
-      const targets = opts.skipUnknown ? found.targets.filter((t) => kindOfName(t.file) !== undefined) : found.targets;
+      let targets = opts.skipUnknown ? found.targets.filter((t) => kindOfName(t.file) !== undefined) : found.targets;
+      if (!isDir) targets = targets.filter((t) => !unknownYaml(t, io));
       // A mistyped or empty directory in CI must not pass as "clean".
       if (named && isDir && targets.length === 0) empty.push(p);
       await addTargets(from, targets);
@@ -230,4 +232,24 @@ function nonNegativeInt(text: string, message: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || text.trim() === "") throw new UsageError(message);
   return n;
+}
+
+/**
+ * A YAML file named on the command line whose name says nothing about its kind is linted as
+ * compose only when it looks like one; a Kubernetes manifest or a Helm values file is skipped,
+ * and stderr says so (silence would read as "linted, clean").
+ */
+function unknownYaml(t: LintTarget, io: CommandIO): boolean {
+  if (t.kind !== "compose" || kindOfName(t.file) !== undefined) return false;
+  let source: string;
+  try {
+    source = readFileSync(t.absPath, "utf8");
+  } catch {
+    return false; // the engine reports unreadable files
+  }
+  const kind = yamlKindOf(source);
+  if (kind === "compose") return false;
+  const what = kind === "kubernetes" ? "a Kubernetes manifest" : "neither a compose file nor an env file";
+  io.stderr.write(`stowaway: ${t.file}: skipped: ${what}, a kind of YAML file stowaway does not understand\n`);
+  return true;
 }

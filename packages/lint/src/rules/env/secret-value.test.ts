@@ -25,6 +25,7 @@ ruleTester(rule, { kind: "env", parse: parseDotenv }, {
     { name: "default that is a reference", code: "DB_PASSWORD=${DB_PASSWORD:-${FALLBACK}}\n" },
   ],
   invalid: [
+    { name: ".env.example: demo values are info, real-looking secrets stay errors", file: ".env.example", code: "POSTGRES_PASSWORD=postgres\nSTRIPE_SECRET=Zr7-Qm4k-Wx9v\n", errors: [{ ruleId: rule.id, line: 1, column: 19, severity: "info", weak: true }, { ruleId: rule.id, line: 2, column: 15, severity: "error" }] },
     // Issue #13: weak values are warnings; cookies, salts and seeds are credentials.
     { name: "weak demo password", code: "POSTGRES_PASSWORD=postgres\n", errors: [{ ruleId: rule.id, line: 1, column: 19, severity: "warning", weak: true }] },
     { name: "a repeat of the user name is weak", code: "RABBITMQ_USER=taiga\nRABBITMQ_PASS=taiga\n", errors: [{ ruleId: rule.id, line: 2, column: 15, severity: "warning", weak: true }] },

@@ -1,5 +1,6 @@
 import { classifyName, classifyValue, hasReference, interpolationDefault, judgeSecretValue, splitNameWords } from "../../detect/index.js";
 import type { DotenvDoc } from "../../parse/dotenv.js";
+import { isEnvTemplateName } from "../../discover.js";
 import { defineRule } from "../../rule.js";
 import { isUserName, judgeNamedValue, secretIdFor } from "../support/named-values.js";
 import { WEAK_VALUE, WEAK_WHAT, WEAK_WHY } from "../support/weak.js";
@@ -11,6 +12,9 @@ export default defineRule<DotenvDoc>({
   description: "An env file assigns a literal secret to a secret-looking name",
   check(ctx) {
     const { doc } = ctx;
+    // In a template (`.env.example`, linted only when named) demo values are what belongs there: info.
+    const template = isEnvTemplateName(ctx.file);
+    const weakLevel = template ? { severity: "info" as const } : {};
     // A demo password often repeats the file's user names (`RABBITMQ_USER=taiga`, `RABBITMQ_PASS=taiga`).
     const users = doc.entries.filter((e) => e.value && isUserName(e.name) && !hasReference(e.value.text)).map((e) => e.value!.text);
     for (const entry of doc.entries) {
@@ -34,7 +38,7 @@ export default defineRule<DotenvDoc>({
           message: `\`${entry.name}\` falls back to ${what} when the variable it references is unset${verdict === "weak" ? `: ${WEAK_WHY}` : ""}`,
           fix,
           ...(verdict === "placeholder" ? { severity: "info" as const } : {}),
-          ...(verdict === "weak" ? { weak: true } : {}),
+          ...(verdict === "weak" ? { weak: true, ...weakLevel } : {}),
         });
         continue;
       }
@@ -50,7 +54,7 @@ export default defineRule<DotenvDoc>({
           : `\`${entry.name}\` holds a placeholder; make sure the real value never lands in a committed file`,
         fix,
         ...(verdict === "placeholder" ? { severity: "info" as const } : {}),
-        ...(verdict === "weak" ? { weak: true } : {}),
+        ...(verdict === "weak" ? { weak: true, ...weakLevel } : {}),
       });
     }
   },

@@ -13,6 +13,7 @@ ruleTester(rule, { kind: "env", parse: parseDotenv }, {
     { name: "no userinfo", code: "REDIS_URL=redis://cache:6379\n" },
   ],
   invalid: [
+    { name: ".env.example: demo URL password is info", file: ".env.dev.example", code: "DATABASE_URL=postgresql://postgres:postgres@localhost:5432/postgres\n", errors: [{ ruleId: rule.id, line: 1, column: 36, severity: "info", weak: true }] },
     { name: "weak URL password is a warning", code: "ME_CONFIG_MONGODB_URL=mongodb://root:example@mongo:27017/\n", errors: [{ ruleId: rule.id, line: 1, column: 38, severity: "warning", weak: true }] },
     { name: "URL in a default", code: "DATABASE_URL=${DATABASE_URL:-postgresql://app:Pq8-vLm2-xR4@db:5432/app}\n", errors: [{ ruleId: rule.id, line: 1, column: 47 }] },
     { name: "libpq keyword string", code: "PG_DSN=\"host=db user=app password=Lq4-Kp9w-Zt2 dbname=app sslmode=require\"\n", errors: [{ ruleId: rule.id, line: 1, column: 35 }] },

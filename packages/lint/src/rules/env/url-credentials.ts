@@ -1,4 +1,5 @@
 import type { DotenvDoc } from "../../parse/dotenv.js";
+import { isEnvTemplateName } from "../../discover.js";
 import { defineRule, type RuleContext } from "../../rule.js";
 import { reportUrlCredentials } from "../support/raw-scans.js";
 
@@ -8,6 +9,7 @@ export default defineRule<DotenvDoc>({
   severity: "error",
   description: "A password inside a URL (`DATABASE_URL=postgres://user:password@db`) or a connection string in an env file",
   check(ctx) {
-    reportUrlCredentials(ctx as RuleContext<unknown>, ctx.doc.lines, ctx.file);
+    // Demo credentials in a template (`.env.example`) are what belongs there: info.
+    reportUrlCredentials(ctx as RuleContext<unknown>, ctx.doc.lines, ctx.file, isEnvTemplateName(ctx.file) ? "info" : undefined);
   },
 });

@@ -22,13 +22,13 @@ export function reportKnownTokens(ctx: RuleContext<unknown>, lines: LineIndex, w
 }
 
 /** Passwords in `scheme://user:password@host` URLs and `Password=…;` connection strings. */
-export function reportUrlCredentials(ctx: RuleContext<unknown>, lines: LineIndex, where: string): void {
+export function reportUrlCredentials(ctx: RuleContext<unknown>, lines: LineIndex, where: string, weakLevel?: "info"): void {
   for (const m of findCredentialsInText(ctx.source)) {
     ctx.report({
       range: lines.range(m.index, m.index + m.length),
       value: ctx.source.slice(m.index, m.index + m.length),
       message: m.weak ? `A ${m.label} in ${where} is ${WEAK_VALUE}` : `A ${m.label} in ${where}`,
-      ...(m.weak ? { weak: true } : {}),
+      ...(m.weak ? { weak: true, ...(weakLevel ? { severity: weakLevel } : {}) } : {}),
       fix: urlCredentialFix(ctx.source, m.index, m.kind),
     });
   }
