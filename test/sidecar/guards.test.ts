@@ -79,7 +79,8 @@ describe("sidecar end to end: re-login, notify debounce, symlink refusal", () =>
       await env.kvPut("app/db", { password: v3 });
       await until("second change rendered", () => fileText(path.join(out, "db")) === v3, 4000, 10);
       const lastChange = Date.now();
-      expect((p.output().match(/"msg":"rendered"/g) ?? []).length).toBeGreaterThanOrEqual(3);
+      // Three renders (start, v2, v3); the log line follows the rename, so it is awaited.
+      await until("three renders logged", () => (p.output().match(/"msg":"rendered"/g) ?? []).length >= 3, 2000, 10);
       await until("SIGHUP", () => hups() >= 1, DEBOUNCE + 4000, 20);
       // Seen at most ~20 ms after it happened; it happened at least DEBOUNCE after the last render.
       expect(Date.now() - lastChange, "SIGHUP came before the debounce ran out").toBeGreaterThanOrEqual(DEBOUNCE - 100);
