@@ -155,8 +155,9 @@ describe("pipeline: retry schedule after a failure", () => {
     await h.pipeline.refresh(h.run);
     const waits: number[] = [];
     for (let i = 0; i < 4; i++) waits.push(await h.clock.next());
-    // retry { initial: 200ms, max: 1s }, refreshInterval 600ms; random 0.5 → 3/4 of each step.
-    expect(waits).toEqual([150, 300, 450, 450]);
+    // retry { initial: 200ms, max: 1s }, refreshInterval 600ms; random 0.5 → 3/4 of each step
+    // (150, 300, 450, 450), each lifted by the 1 s floor to 1 s + 12.5% jitter (issue 19).
+    expect(waits).toEqual([1_125, 1_125, 1_125, 1_125]);
   });
 
   it("a 429 with Retry-After 7 s waits exactly 7 000 ms, longer than refreshInterval and retry.max", async () => {
@@ -181,7 +182,7 @@ describe("pipeline: retry schedule after a failure", () => {
     await h.pipeline.refresh(h.run);
     const waits: number[] = [];
     for (let i = 0; i < 4; i++) waits.push(await h.clock.next());
-    // initial 200ms: steps 800, 1600, then 2 × max (1s) = 2000; 3/4 of each.
-    expect(waits).toEqual([600, 1_200, 1_500, 1_500]);
+    // initial 200ms: steps 800, 1600, then 2 × max (1s) = 2000; 3/4 of each (600 lifted by the 1 s floor).
+    expect(waits).toEqual([1_125, 1_200, 1_500, 1_500]);
   });
 });

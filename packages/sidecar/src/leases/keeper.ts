@@ -1,5 +1,6 @@
 import { VaultAuthError, VaultNotFoundError, VaultRequestError } from "../errors.js";
 import { jitter } from "../schedule/clock.js";
+import { floorDelay } from "../schedule/floor.js";
 import type { Expiry } from "../sources/source.js";
 import type { Run, Runtime } from "../pipeline/runtime.js";
 
@@ -82,8 +83,10 @@ export class LeaseKeeper {
     if (!lease || lease.duration <= 0) return false;
     const { clock, timers } = this.rt;
     const key = `source:${run.source.id}`;
-    const at = lease.renewAt !== undefined ? Math.max(0, lease.renewAt - clock.now()) : jitter((lease.expiresAt - clock.now()) * RENEW_AT, 0.1, clock.random);
-    const check = jitter(run.source.refreshMs, 0.1, clock.random);
+    const due = lease.renewAt !== undefined ? Math.max(0, lease.renewAt - clock.now()) : jitter((lease.expiresAt - clock.now()) * RENEW_AT, 0.1, clock.random);
+    // Floored: a server granting 1 ms TTLs must not turn this timer into a request loop.
+    const at = floorDelay(due, clock.random);
+    const check = floorDelay(jitter(run.source.refreshMs, 0.1, clock.random), clock.random);
     // A lease revoked out of band is noticed within refreshInterval, not at its renewal.
     if (lease.id && run.leaseLookup !== false && check < at) timers.schedule(key, check, () => this.check(run));
     else if (lease.id && lease.renewable) timers.schedule(key, at, () => this.renew(run));

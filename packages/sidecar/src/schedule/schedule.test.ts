@@ -78,3 +78,16 @@ describe("Limiter", () => {
     expect(l.inFlight).toBe(0);
   });
 });
+
+describe("floorDelay", () => {
+  it("keeps delays of a second or more, lifts shorter ones to 1–1.25 s with jitter", async () => {
+    const { floorDelay } = await import("./floor.js");
+    expect(floorDelay(5000, () => 0.5)).toBe(5000);
+    expect(floorDelay(1000, () => 0.5)).toBe(1000);
+    for (const ms of [0, 0.001, 1, 999, -5, Number.NaN]) {
+      expect(floorDelay(ms, () => 0)).toBe(1000);
+      expect(floorDelay(ms, () => 0.999)).toBeLessThanOrEqual(1250);
+    }
+    expect(new Set([0.1, 0.5, 0.9].map((r) => floorDelay(1, () => r))).size).toBe(3);
+  });
+});

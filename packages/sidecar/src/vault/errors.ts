@@ -1,4 +1,5 @@
 import { backoffDelay, type BackoffOptions } from "../schedule/clock.js";
+import { floorDelay } from "../schedule/floor.js";
 import {
   VaultAuthError,
   VaultError,
@@ -63,9 +64,9 @@ export function scrub(text: string, secrets: string[], max = 300): string {
  */
 export function retryDelayFor(err: unknown, attempt: number, opts: BackoffOptions, random: () => number = Math.random): number {
   if (err instanceof VaultRateLimitedError) {
-    return Math.max(err.retryAfterMs ?? 0, backoffDelay(attempt + 2, { initialMs: opts.initialMs, maxMs: opts.maxMs * 2 }, random));
+    return floorDelay(Math.max(err.retryAfterMs ?? 0, backoffDelay(attempt + 2, { initialMs: opts.initialMs, maxMs: opts.maxMs * 2 }, random)), random);
   }
-  return backoffDelay(attempt, opts, random);
+  return floorDelay(backoffDelay(attempt, opts, random), random);
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined if absent or invalid. */

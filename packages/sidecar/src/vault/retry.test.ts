@@ -3,7 +3,7 @@ import { parseRetryAfter, retryDelayFor, toVaultError } from "./errors.js";
 import { VaultRateLimitedError, VaultSealedError } from "../errors.js";
 
 describe("429 backoff", () => {
-  const opts = { initialMs: 200, maxMs: 1000 };
+  const opts = { initialMs: 1000, maxMs: 5000 };
   const limited = (retryAfterMs?: number) => new VaultRateLimitedError("read p: HTTP 429", { status: 429, path: "p", retryAfterMs });
   const sealed = new VaultSealedError("read p: HTTP 503", { status: 503, path: "p" });
 
@@ -23,10 +23,10 @@ describe("429 backoff", () => {
   it("backs off harder on 429 than on other failures", () => {
     for (const r of [0, 0.5, 1]) {
       for (let a = 0; a < 6; a++) {
-        expect(retryDelayFor(limited(), a, opts, () => r)).toBeGreaterThan(retryDelayFor(sealed, a, opts, () => r) * (a < 2 ? 3 : 1));
+        expect(retryDelayFor(limited(), a, opts, () => r)).toBeGreaterThanOrEqual(retryDelayFor(sealed, a, opts, () => r) * 2);
       }
     }
-    expect(retryDelayFor(limited(), 10, opts, () => 1)).toBe(2000);
+    expect(retryDelayFor(limited(), 10, opts, () => 1)).toBe(10_000);
   });
 
   it("toVaultError carries Retry-After into the error and its message", () => {
@@ -34,5 +34,13 @@ describe("429 backoff", () => {
     expect(e).toBeInstanceOf(VaultRateLimitedError);
     expect((e as VaultRateLimitedError).retryAfterMs).toBe(2000);
     expect(e.message).toMatch(/Retry-After 2s/);
+  });
+
+  it("never retries sooner than 1 s, whatever the config says (issue 19)", () => {
+    const tiny = { initialMs: 1, maxMs: 2 };
+    for (const r of [0, 0.5, 1]) for (let a = 0; a < 5; a++) {
+      expect(retryDelayFor(sealed, a, tiny, () => r)).toBeGreaterThanOrEqual(1000);
+      expect(retryDelayFor(limited(), a, tiny, () => r)).toBeGreaterThanOrEqual(1000);
+    }
   });
 });

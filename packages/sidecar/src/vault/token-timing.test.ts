@@ -115,13 +115,13 @@ describe("token timing", () => {
     s.tokens.stop();
   });
 
-  it("login failures back off exactly: 750, 1500, 3000, 6000, 6000 ms (initial 1 s, max 8 s, 3/4 of each step)", async () => {
+  it("login failures back off exactly: 1125, 1500, 3000, 6000, 6000 ms (initial 1 s, max 8 s, 3/4 of each step; the first lifted by the 1 s floor with jitter)", async () => {
     let n = 0;
     const s = setup({ login: () => (++n <= 5 ? new VaultUnavailableError("login: HTTP 503", { status: 503, path: "auth/approle/login" }) : { token: "t", ttl: 0, renewable: false }) });
     const done = s.tokens.login();
     await s.clock.advance(30_000);
     await done;
-    expect(s.events.map((e) => e[1])).toEqual([0, 750, 2_250, 5_250, 11_250, 17_250]);
+    expect(s.events.map((e) => e[1])).toEqual([0, 1_125, 2_625, 5_625, 11_625, 17_625]);
     expect(s.tokens.isLost).toBe(false);
     s.tokens.stop();
   });

@@ -2,6 +2,7 @@ import type { Logger } from "../log.js";
 import type { SidecarMetrics } from "../server/metrics.js";
 import { backoffDelay, jitter, sleep, type Clock } from "../schedule/clock.js";
 import { Timers } from "../schedule/timers.js";
+import { floorDelay } from "../schedule/floor.js";
 import { SidecarError, VaultAuthError } from "../errors.js";
 import type { Authenticator } from "./auth.js";
 import type { VaultClient } from "./client.js";
@@ -88,7 +89,7 @@ export class TokenManager {
 
   private scheduleNext(ttl: number, renewable: boolean): void {
     if (ttl <= 0) return; // e.g. a root token: it does not expire.
-    const at = jitter((ttl * 1000 * 2) / 3, 0.1, this.opts.clock.random);
+    const at = floorDelay(jitter((ttl * 1000 * 2) / 3, 0.1, this.opts.clock.random), this.opts.clock.random);
     if (renewable && ttl >= this.loginTtl * 0.9) this.timers.schedule("renew", at, () => this.renew());
     else this.timers.schedule("renew", at, () => this.relogin("max TTL reached or token not renewable"));
   }
@@ -108,7 +109,7 @@ export class TokenManager {
       const left = this.expiresAt - clock.now();
       if (retryable && left > 3 * this.opts.retry.initialMs) {
         log.warn({ err, expiresInMs: left }, "token renewal failed; retrying");
-        this.timers.schedule("renew", Math.min(left / 3, backoffDelay(1, this.opts.retry, clock.random)), () => this.renew());
+        this.timers.schedule("renew", floorDelay(Math.min(left / 3, backoffDelay(1, this.opts.retry, clock.random)), clock.random), () => this.renew());
       } else {
         await this.relogin("token renewal refused");
       }
