@@ -1,7 +1,7 @@
 import type { SecretConfig, SidecarConfig } from "../config/schema.js";
 import { ConfigError } from "../errors.js";
 import type { Sink } from "../pipeline/sink.js";
-import type { Output } from "../sources/source.js";
+import type { Output, RenderedFile } from "../sources/source.js";
 import { isWildcard, mergeEnv, renderEnvEntry, type EnvEntry } from "./environment.js";
 
 /** Env outputs are named `env:NAME` in logs and metric labels: a name, never a value. */
@@ -57,6 +57,14 @@ export class EnvSink implements Sink {
     const vars = renderEnvEntry(entry, JSON.parse(bytes.toString("utf8")) as Record<string, unknown>);
     this.values.set(o.cfg, { bytes, vars });
     return true;
+  }
+
+  /** Files of a group (or a certificate) stay one unit; env outputs never belong to one. */
+  async putUnit(unit: string | undefined, files: RenderedFile[]): Promise<boolean> {
+    if (this.files.putUnit) return this.files.putUnit(unit, files);
+    let changed = false;
+    for (const f of files) changed = (await this.files.put(f.output, f.bytes)) || changed;
+    return changed;
   }
 
   async present(o: Output): Promise<boolean> {

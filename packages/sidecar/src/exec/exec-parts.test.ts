@@ -132,6 +132,15 @@ describe("EnvSink", () => {
     expect(Object.fromEntries(sink.environment())).toEqual({ DB_PASSWORD: "one", DB_password: "one", DB_user: "u" });
     expect(files).toEqual(["db.env"]);
     expect(sink.entryOf(out(1))?.name).toBe("DB_PASSWORD");
+    // Grouped files (and certificates) reach the file sink as one unit.
+    const units: Array<string | undefined> = [];
+    const putUnit = async (u: string | undefined) => {
+      units.push(u);
+      return true;
+    };
+    const unitSink = new EnvSink({ ...fileSink, putUnit }, entries);
+    expect(await unitSink.putUnit("g", [{ output: out(0), bytes: Buffer.from("x") }])).toBe(true);
+    expect(units).toEqual(["g"]);
     expect(() => withEnvOutputs({ ...config, secrets: [{ ...config.secrets[0], file: "env:X" }] }, "c.yaml")).toThrow(/reserved for env: entries/);
   });
 });
