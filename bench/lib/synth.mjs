@@ -1,6 +1,7 @@
 // Synthesises realistic Dockerfiles, compose files and env files with planted secrets and
 // planted look-alikes, and returns each file's text with its labels (1-based line spans).
 import { APK, APT, BASES, INFRA, NPM_SCRIPTS, PIP, PLAIN_ENV, RUNTIME_BASES, SERVICES, VERSIONS } from "./vocab.mjs";
+import { placeholderLabel } from "./values.mjs";
 
 /** A run of lines; `labels[].at`/`end` index into `lines`. */
 const item = (lines, labels = []) => ({ lines, labels });
@@ -236,7 +237,7 @@ export function createSynth(rng, v) {
     () => { const t = `curl -fsSL -u "$NEXUS_USER:$NEXUS_PASSWORD" -o /tmp/a.tgz https://nexus.internal/repository/releases/a.tgz`; return runChainPlant([t, "variable-reference", false, "$NEXUS_PASSWORD"]); },
     () => item([`ENV DATABASE_URL=postgres://app:\${DB_PASSWORD}@db:5432/app`], [label(0, "variable-reference", false, "${DB_PASSWORD}")]),
     () => { const n = rng.pick(["POSTGRES_PASSWORD_FILE", "MYSQL_PASSWORD_FILE", "DB_PASSWORD_FILE", "API_TOKEN_FILE"]); const p = `/run/secrets/${n.toLowerCase().replace(/_file$/, "")}`; return item([`ENV ${n}=${p}`], [label(0, "secret-file-reference", false, p)]); },
-    () => { const p = v.placeholder(); const n = rng.pick(["API_KEY", "ADMIN_PASSWORD", "DB_PASSWORD", "SECRET_KEY", "AUTH_TOKEN"]); return item([`${rng.pick(["ENV", "ARG"])} ${n}=${p.includes(" ") || p.includes("<") ? `"${p}"` : p}`], [label(0, "placeholder", false, p)]); },
+    () => { const p = v.placeholder(); const n = rng.pick(["API_KEY", "ADMIN_PASSWORD", "DB_PASSWORD", "SECRET_KEY", "AUTH_TOKEN"]); return item([`${rng.pick(["ENV", "ARG"])} ${n}=${p.includes(" ") || p.includes("<") ? `"${p}"` : p}`], [label(0, ...placeholderLabel(p), p)]); },
     () => { const s = v.commitSha(); return item([`LABEL org.opencontainers.image.revision="${s}" \\`, `      org.opencontainers.image.source="https://github.com/acme/${rng.pick(SERVICES)}"`], [label(0, "commit-sha", false, s)]); },
     () => { const s = v.commitSha(); return item([`ARG GIT_COMMIT=${s}`], [label(0, "commit-sha", false, s)]); },
     () => { const k = v.sshPublicKey(); return runChainPlant([`echo "${k}" >> /home/app/.ssh/authorized_keys`, "public-key", false, k.split(" ")[1]]); },
@@ -310,7 +311,7 @@ export function createSynth(rng, v) {
   const composeDecoyEntries = [
     () => { const n = rng.pick(["POSTGRES_PASSWORD", "DB_PASSWORD", "REDIS_PASSWORD", "API_KEY", "STRIPE_SECRET_KEY", "JWT_SECRET"]); const r = rng.pick([`\${${n}}`, `\${${n}:?set ${n} in .env}`, `\${${n}:-}`, `$${n}`]); return { key: n, value: r, label: ["variable-reference", false, r] }; },
     () => { const n = rng.pick(["POSTGRES_PASSWORD_FILE", "MYSQL_ROOT_PASSWORD_FILE", "DB_PASSWORD_FILE", "API_TOKEN_FILE"]); const p = `/run/secrets/${rng.pick(["db_password", "mysql_root_password", "api_token", "postgres_password"])}`; return { key: n, value: p, label: ["secret-file-reference", false, p] }; },
-    () => { const p = v.placeholder(); return { key: rng.pick(["API_KEY", "ADMIN_PASSWORD", "SMTP_PASSWORD", "SECRET_KEY"]), value: p, label: ["placeholder", false, p] }; },
+    () => { const p = v.placeholder(); return { key: rng.pick(["API_KEY", "ADMIN_PASSWORD", "SMTP_PASSWORD", "SECRET_KEY"]), value: p, label: [...placeholderLabel(p), p] }; },
     () => { const s = v.commitSha(); return { key: rng.pick(["GIT_SHA", "SOURCE_COMMIT", "BUILD_REVISION"]), value: s, label: ["commit-sha", false, s] }; },
     () => { const h = v.sha256(); return { key: rng.pick(["ASSETS_SHA256", "MODEL_SHA256", "CONFIG_CHECKSUM"]), value: h, label: ["checksum", false, h] }; },
     () => { const f = v.gpgFingerprint(); return { key: "GPG_KEY", value: f, label: ["gpg-fingerprint", false, f] }; },
@@ -534,7 +535,7 @@ export function createSynth(rng, v) {
     const decoys = [
       () => { const n = rng.pick(["DB_PASSWORD", "API_KEY", "REDIS_PASSWORD"]); const r = rng.pick([`\${VAULT_${n}}`, `\${${n}:?required}`]); return item([`${n}=${r}`], [label(0, "variable-reference", false, r)]); },
       () => { const n = rng.pick(["DB_PASSWORD_FILE", "API_TOKEN_FILE", "TLS_KEY_FILE"]); const p = `/run/secrets/${n.toLowerCase().replace(/_file$/, "")}`; return item([`${n}=${p}`], [label(0, "secret-file-reference", false, p)]); },
-      () => { const p = v.placeholder(); return item([`${rng.pick(["API_KEY", "SMTP_PASSWORD", "SECRET_KEY", "STRIPE_SECRET_KEY"])}=${envq(p)}`], [label(0, "placeholder", false, p)]); },
+      () => { const p = v.placeholder(); return item([`${rng.pick(["API_KEY", "SMTP_PASSWORD", "SECRET_KEY", "STRIPE_SECRET_KEY"])}=${envq(p)}`], [label(0, ...placeholderLabel(p), p)]); },
       () => { const s = v.commitSha(); return item([`${rng.pick(["GIT_SHA", "SOURCE_VERSION", "RELEASE_COMMIT"])}=${s}`], [label(0, "commit-sha", false, s)]); },
       () => { const h = v.sha256(); return item([`${rng.pick(["BUNDLE_SHA256", "MODEL_SHA256"])}=${h}`], [label(0, "checksum", false, h)]); },
       () => { const k = v.sshPublicKey(); return item([`DEPLOY_PUBLIC_KEY="${k}"`], [label(0, "public-key", false, k.split(" ")[1])]); },

@@ -114,6 +114,9 @@ export function createValues(rng) {
       }
       return [`-----BEGIN ${type}-----`, ...body, `-----END ${type}-----`];
     },
+    // Look-alikes for a secret-named key. Since issue #13 the working demo values among them
+    // (`changeme`, `password`, `example`…) are weak credentials, labelled as planted secrets by
+    // `placeholderLabel`; only visible slots (`<your-api-key>`, `xxxx`, `TODO`) stay look-alikes.
     placeholder: () =>
       rng.pick([
         "changeme", "change-me", "CHANGE_ME", "changeit", "<your-api-key>", "your-token-here", "REPLACE_ME", "xxxxxxxxxxxxxxxx",
@@ -127,4 +130,12 @@ export function createValues(rng) {
   }
 
   return v;
+}
+
+/** Demo values a service accepts as written: findings (warnings) under issue #13's policy. */
+const WEAK_DEMO_VALUES = new Set(["changeme", "change-me", "CHANGE_ME", "changeit", "password", "secret", "example", "dummy"]);
+
+/** The label of a `placeholder()` value: [kind, secret]. */
+export function placeholderLabel(value) {
+  return WEAK_DEMO_VALUES.has(value) ? ["weak-demo-value", true] : ["placeholder", false];
 }
