@@ -22,6 +22,7 @@ const FULL = process.env.STOWAWAY_PKI_FULL === "1";
 const ROTATION = FULL ? { ttl: "30s", runMs: 120_000 } : { ttl: "10s", runMs: 30_000 };
 if (!FULL) console.log("pki e2e: the rotation test runs 30 s with a 10 s certificate; STOWAWAY_PKI_FULL=1 runs 2 minutes with a 30 s one");
 
+const serialOf = (certFile: string) => new X509Certificate(readFileSync(certFile)).serialNumber;
 const SERVER = fileURLToPath(new URL("./fixtures/tls-server.mjs", import.meta.url));
 const MOUNT = `stowaway-pki-${process.pid}`;
 
@@ -86,7 +87,6 @@ describe(`stowaway sidecar PKI certificates against ${real ? "a real Vault" : "v
     sidecars.push(s);
     return s;
   }
-  const serialOf = (certFile: string) => new X509Certificate(readFileSync(certFile)).serialNumber;
   /** Registers the private key with the leak check: it must never appear in the sidecar's output. */
   const watchKey = (keyFile: string) => leaks.secret(readFileSync(keyFile, "utf8").split("\n").filter((l) => l && !l.startsWith("-----"))[0]);
   const issues = () => dev?.stats().byPath[`/v1/${MOUNT}/issue/web`] ?? 0;
@@ -223,5 +223,75 @@ describe(`stowaway sidecar PKI certificates against ${real ? "a real Vault" : "v
     await until("ready", async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
     expect(serialOf(path.join(out, "tls.crt"))).not.toBe(cert.serialNumber);
     await second.stop();
+  });
+});
+
+describe("stowaway sidecar: certificates while Vault is away, and group: units (vault-dev)", () => {
+  let tmpfs: { dir: string; cleanup(): void };
+  let etc: string;
+  const sidecars: SidecarProcess[] = [];
+  beforeAll(() => {
+    tmpfs = makeTmpfs();
+    etc = mkdtempSync(path.join(os.tmpdir(), "stowaway-pki2-etc-"));
+  });
+  afterAll(async () => {
+    for (const s of sidecars) await s.stop();
+    tmpfs?.cleanup();
+    rmSync(etc, { recursive: true, force: true });
+    expect(leaks.check()).toEqual([]);
+  });
+  function run(vault: VaultDev, name: string, secrets: string): { s: SidecarProcess; out: string } {
+    const out = path.join(tmpfs.dir, name);
+    const file = write(
+      path.join(etc, `${name}.yaml`),
+      `vault:\n  address: ${vault.url}\n  retry: { initial: 200ms, max: 1s }\n  auth: { method: token }\noutput:\n  dir: ${out}\nlisten: 127.0.0.1:0\nsecrets:\n${secrets}`,
+    );
+    leaks.secret(vault.rootToken);
+    const s = spawnSidecar(["--config", file], { VAULT_TOKEN: vault.rootToken });
+    sidecars.push(s);
+    return { s, out };
+  }
+
+  it("when Vault is unreachable the certificate stays, readiness holds until it expires, and the log says how long is left", async () => {
+    const vault = await startVaultDev({
+      port: 0,
+      seed: { pki: { root: { common_name: "outage root", ttl: "1h", key_type: "ec" }, roles: { web: { allow_any_name: true, key_type: "ec", not_before_duration: "1s" } } } },
+    });
+    const { s, out } = run(vault, "outage", "  - path: pki/issue/web\n    issue: { commonName: web.internal, ttl: 8s }\n    files: { cert: tls.crt, key: tls.key }\n");
+    try {
+      await until("certificate files", () => existsSync(path.join(out, "tls.key")));
+      const base = await s.baseUrl();
+      await until("ready", async () => (await fetch(`${base}/readyz`)).status === 200);
+      const serial = serialOf(path.join(out, "tls.crt"));
+      const notAfter = Date.parse(new X509Certificate(readFileSync(path.join(out, "tls.crt"))).validTo);
+      await vault.close();
+      await s.waitFor(/refresh failed; the current files stay valid for \d+s/, 10_000);
+      expect(serialOf(path.join(out, "tls.crt"))).toBe(serial);
+      // Still valid: still ready.
+      if (Date.now() < notAfter - 500) expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      await until("unready once expired", async () => (await fetch(`${base}/readyz`)).status === 503, notAfter - Date.now() + 5000);
+      expect(Date.now()).toBeGreaterThanOrEqual(notAfter - 1000);
+      expect(await (await fetch(`${base}/readyz`)).text()).toMatch(/certificate expired/);
+      expect(serialOf(path.join(out, "tls.crt"))).toBe(serial);
+    } finally {
+      await s.stop();
+      await vault.close();
+    }
+  }, 40_000);
+
+  it("group: a dotenv and a JSON of the same database credential are one unit", async () => {
+    const vault = await startVaultDev({ port: 0, seed: { database: { roles: { app: { default_ttl: "1h", max_ttl: "2h" } } } } });
+    const { s, out } = run(vault, "group", "  - path: database/creds/app\n    file: db.env\n    group: db\n  - path: database/creds/app\n    file: db.json\n    format: json\n    group: db\n");
+    try {
+      await until("files", () => existsSync(path.join(out, "db.json")) && existsSync(path.join(out, "db.env")));
+      expect(readlinkSync(path.join(out, "db.env"))).toBe("..db.data/db.env");
+      expect(readlinkSync(path.join(out, "db.json"))).toBe("..db.data/db.json");
+      const json = JSON.parse(readFileSync(path.join(out, "db.json"), "utf8"));
+      leaks.secret(json.password);
+      expect(readFileSync(path.join(out, "db.env"), "utf8")).toContain(`username=${json.username}`);
+    } finally {
+      await s.stop();
+      await vault.close();
+    }
   });
 });
