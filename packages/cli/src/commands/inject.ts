@@ -86,7 +86,7 @@ function inject(opts: InjectCommandOptions, cwd: string): { text: string; warnin
     let configRef = relative(composeDir, resolve(cwd, opts.config)).split(sep).join("/");
     if (!configRef.startsWith("../") && !configRef.startsWith("/")) configRef = `./${configRef}`;
     const warnings = injectCompose(doc, { service: opts.service, image: opts.image, defaultImage: DEFAULT_IMAGE, plan, configRef });
-    return { text: deepEqual(before, doc.toJS()) ? src : print(doc), warnings };
+    return { text: deepEqual(before, doc.toJS()) ? src : print(doc), warnings: [...plan.warnings, ...warnings] };
   }
 
   const before = docs.map((d) => d.toJS());
@@ -100,7 +100,7 @@ function inject(opts: InjectCommandOptions, cwd: string): { text: string; warnin
     // Unchanged documents are copied from the source, byte for byte.
     pieces.push(deepEqual(before[i], doc.toJS()) ? segments[i] : print(doc));
   });
-  return { text: joinDocuments(pieces), warnings: result.warnings };
+  return { text: joinDocuments(pieces), warnings: [...plan.warnings, ...result.warnings] };
 }
 
 /** A comment at the top of the file stays at the top when a document is inserted before the first. */

@@ -22,6 +22,8 @@ export interface SidecarPlan {
   /** The user to run the sidecar as: output.uid:gid when set, so that it can chown and signal without capabilities. */
   uid: number;
   gid: number;
+  /** Things the config itself should fix, whatever the target (compose or Kubernetes). */
+  warnings: string[];
 }
 
 /**
@@ -56,7 +58,19 @@ export function readSidecarConfig(file: string, shownAs: string): SidecarPlan {
       `sidecar config ${shownAs} sets output.uid 0, which would run the sidecar as root; a root app can read files owned by the sidecar's own user (${IMAGE_UID}), so leave output.uid unset`,
     );
   }
-  return { text, config, port, host, signals, uid, gid };
+  return { text, config, port, host, signals, uid, gid, warnings: certificateWarnings(config) };
+}
+
+/**
+ * A certificate (secrets[].issue) is re-issued before it expires; an app that is never told keeps
+ * serving the old one until its handshakes fail.
+ */
+function certificateWarnings(config: SidecarConfig): string[] {
+  return config.secrets.flatMap((s, i) =>
+    s.issue && !s.notify && !config.notify
+      ? [`secrets[${i}] (${s.path}) issues a certificate, but no notify tells the app to reload it: add notify (signal or http), or the app serves the old certificate until it expires`]
+      : [],
+  );
 }
 
 /** A probe command that asks the sidecar on loopback; `node` is in the image, wget and curl may not be. */
