@@ -123,7 +123,7 @@ describe("stowaway sidecar --once (end to end)", () => {
     const p = spawnSidecar(["--config", cfg, "--once"]);
     const r = await p.exited;
     expect(r.code).toBe(1);
-    expect(p.output()).toMatch(/secret\/data\/app\/db → pw: key \\"pasword\\" not found in the secret \(keys: username, password\)/);
+    expect(p.output()).toMatch(/secret\/data\/app\/db → pw: key \\"pasword\\" not found in the secret \(it has 2 keys\)/);
     expect(existsSync(path.join(out, "pw"))).toBe(false);
     expect(existsSync(path.join(out, "api-ok"))).toBe(false);
   });

@@ -1,5 +1,6 @@
 import { RenderError } from "../errors.js";
 import type { OnChange } from "./changes.js";
+import { missingKey } from "../render/index.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -23,10 +24,8 @@ export function renderEnvEntry(entry: EnvEntry, data: Record<string, unknown>): 
   if (!isWildcard(entry.name)) {
     const key = entry.key!;
     const value = Object.hasOwn(data, key) ? data[key] : undefined;
-    if (value === undefined || value === null) {
-      const keys = Object.keys(data);
-      throw new RenderError("MISSING_KEY", `${label}: key ${JSON.stringify(key)} not found in the secret (keys: ${keys.length ? keys.join(", ") : "none"})`);
-    }
+    // Names the key and the count of keys, never the keys themselves (issue 19).
+    if (value === undefined || value === null) throw missingKey({ label }, key, data);
     out.set(entry.name, envValue(label, entry.name, value));
     return out;
   }

@@ -68,7 +68,7 @@ describe("env rendering", () => {
         messages.push((err as Error).message);
       }
     }
-    expect(messages[0]).toMatch(/key "password" not found in the secret \(keys: user\)/);
+    expect(messages[0]).toMatch(/key "password" not found in the secret \(it has 1 key\)/);
     expect(messages[1]).toMatch(/key "bad-key" does not make a valid environment variable name/);
     expect(messages[2]).toMatch(/DB_PASSWORD contains a NUL byte/);
     expect(messages[3]).toMatch(/has no keys/);

@@ -43,12 +43,24 @@ function selectKey(spec: RenderSpec, data: Record<string, unknown>): Record<stri
   return spec.key === undefined ? data : { [spec.key]: lookupKey(spec, data, spec.key) };
 }
 
-function missingKey(spec: RenderSpec, key: string, data: Record<string, unknown>): RenderError {
-  const keys = Object.keys(data);
-  return new RenderError(
-    "MISSING_KEY",
-    `${spec.label}: key ${JSON.stringify(key)} not found in the secret (keys: ${keys.length ? keys.join(", ") : "none"})`,
-  );
+/** Names the missing key and how many the secret has; never lists them (a secret can hold 100,000). */
+export function missingKey(spec: Pick<RenderSpec, "label">, key: string, data: Record<string, unknown>): RenderError {
+  const n = Object.keys(data).length;
+  const shown = key.length > 100 ? `${key.slice(0, 100)}…` : key;
+  return new RenderError("MISSING_KEY", `${spec.label}: key ${JSON.stringify(shown)} not found in the secret (it has ${n} key${n === 1 ? "" : "s"})`);
+}
+
+/**
+ * A copy of `value` whose objects have no prototype, so that template lookups such as
+ * {{__proto__}}, {{constructor}} or {{toString}} find nothing (Mustache looks names up with
+ * `in`, which walks the prototype chain) and fail as a missing key instead of rendering "{}".
+ */
+function withoutPrototypes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPrototypes);
+  if (value === null || typeof value !== "object") return value;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(value)) out[k] = withoutPrototypes(v);
+  return out;
 }
 
 function requireKeys(spec: RenderSpec, data: Record<string, unknown>): void {
@@ -100,7 +112,7 @@ class StrictWriter extends Mustache.Writer {
 function renderTemplate(spec: RenderSpec, template: string, data: Record<string, unknown>): string {
   let out: string;
   try {
-    out = new StrictWriter(spec, data).render(template, data);
+    out = new StrictWriter(spec, data).render(template, withoutPrototypes(data));
   } catch (err) {
     if (err instanceof RenderError) throw err;
     // Mustache parse errors quote the template, not the data.

@@ -21,8 +21,41 @@ describe("renderSecret", () => {
     expect(err).toBeInstanceOf(RenderError);
     expect(err?.code).toBe("MISSING_KEY");
     expect(err?.message).toMatch(/"nope"/);
-    expect(err?.message).toMatch(/password/);
+    expect(err?.message).toMatch(/it has 1 key\)/);
     expect(err?.message).not.toMatch(/hunter2/);
+  });
+
+  // Issue 19: the message listed every key (100,000 names in one log line), and prototype names
+  // rendered "{}" or a function's text instead of failing.
+  it("a missing key names the key and the count, never the other keys", () => {
+    const data = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`key_${i}`, "v"]));
+    for (const s of [spec({ key: "nope" }), spec({ format: "template", template: "{{nope}}" }), spec({ format: "json", key: "nope" })]) {
+      let msg = "";
+      try {
+        renderSecret(s, data);
+      } catch (e) {
+        msg = (e as Error).message;
+      }
+      expect(msg).toMatch(/key "nope" not found in the secret \(it has 100000 keys\)/);
+      expect(msg).not.toMatch(/key_1/);
+      expect(msg.length).toBeLessThan(200);
+    }
+  });
+
+  it("prototype names are missing keys, not {} or function text", () => {
+    for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "__proto__.constructor", "a.constructor", "a.__proto__"]) {
+      expect(() => renderSecret(spec({ format: "template", template: `x={{${name}}}` }), { a: { b: "1" }, k: "v" }), name).toThrow(
+        expect.objectContaining({ code: "MISSING_KEY" }),
+      );
+      expect(() => renderSecret(spec({ format: "template", template: `x={{{${name}}}}` }), { a: { b: "1" } }), name).toThrow(expect.objectContaining({ code: "MISSING_KEY" }));
+    }
+    for (const name of ["__proto__", "constructor", "toString"]) {
+      expect(() => renderSecret(spec({ key: name }), { k: "v" }), name).toThrow(expect.objectContaining({ code: "MISSING_KEY" }));
+    }
+    // A secret that really has such a key (JSON makes it an own property) still renders it.
+    expect(text(renderSecret(spec({ format: "template", template: "{{constructor}}" }), JSON.parse('{"constructor":"c1"}')))).toBe("c1");
+    // Sections and nested names keep working.
+    expect(text(renderSecret(spec({ format: "template", template: "{{a.b}}{{#list}}[{{n}}]{{/list}}" }), { a: { b: "1" }, list: [{ n: 2 }, { n: 3 }] }))).toBe("1[2][3]");
   });
 
   it("raw refuses null and empty values", () => {
