@@ -113,6 +113,11 @@ describe("parseConfigText", () => {
       return !res.ok ? res.errors.map((e) => e.key) : [];
     };
     expect(keysOf(`${base}  - path: kv/x\n    file: db.env\n`)).toEqual(["secrets[1].file"]);
+    // Issue 19: spellings of one file are one file.
+    for (const [a, b] of [["sub/./x", "sub/x"], ["y/", "y"], ["./z", "z"], ["a//b", "a/b"], ["c/.", "c"], ["d/e/./", "d/e"]]) {
+      expect(keysOf(`${base}  - path: kv/x\n    file: ${a}\n  - path: kv/y\n    file: ${b}\n`), `${a} vs ${b}`).toEqual(["secrets[2].file"]);
+    }
+    expect(keysOf(`${base}  - path: kv/x\n    file: ./\n`)).toEqual(["secrets[1].file"]);
     expect(keysOf(`${base}  - path: kv/y\n    file: t\n    format: template\n`)).toEqual(["secrets[1].template"]);
     expect(keysOf(`${base}  - path: kv/y\n    file: t\n    refreshInterval: 5\n`)).toEqual(["secrets[1].refreshInterval"]);
   });

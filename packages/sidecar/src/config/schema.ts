@@ -1,4 +1,5 @@
 import { constants as osConstants } from "node:os";
+import { posix } from "node:path";
 import { z } from "zod";
 import { isDuration, parseDuration } from "./duration.js";
 
@@ -23,7 +24,8 @@ const RelativeFile = z
   .min(1)
   .refine((f) => !f.startsWith("/") && !f.split(/[\\/]/).includes("..") && !f.includes("\0"), {
     message: 'must be relative to output.dir, without ".." or a leading "/"',
-  });
+  })
+  .refine((f) => normFile(f) !== ".", { message: "must name a file inside output.dir, not output.dir itself" });
 
 /** scheme://host[:port] and nothing else, normalised as URL.origin (default ports dropped, host lower-cased). */
 const Origin = z
@@ -232,7 +234,11 @@ function checkIssueEntry(s: { path: string; file?: string; files?: Record<string
   if (new Set(names.map(normFile)).size !== names.length) ctx.addIssue({ code: "custom", message: "two parts of the certificate name the same file", path: ["files"] });
 }
 
-const normFile = (f: string) => f.replace(/\/+/g, "/").replace(/^\.\//, "");
+/** One spelling per file, so that duplicates are caught: "sub/./x" is "sub/x", "y/" is "y", "./a" is "a". */
+function normFile(f: string): string {
+  const n = posix.normalize(f.replace(/\\/g, "/"));
+  return n === "/" ? n : n.replace(/\/+$/, "");
+}
 const dirOf = (f: string) => {
   const n = normFile(f);
   return n.includes("/") ? n.slice(0, n.lastIndexOf("/")) : ".";
