@@ -5,6 +5,7 @@ import { LineCounter, parseDocument, isMap, type Document } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "../errors.js";
 import { ConfigSchema, type SidecarConfig } from "./schema.js";
+import { describeYamlError, notSidecarConfig } from "./yaml-errors.js";
 
 export type Env = Record<string, string | undefined>;
 
@@ -29,19 +30,21 @@ export function loadConfigFile(file: string, env: Env = process.env): { config: 
 /** `baseDir`: where relative file paths in the config point (the config file's directory). */
 export function parseConfigText(text: string, env: Env = process.env, baseDir?: string): ParseResult {
   const lineCounter = new LineCounter();
+  // A Dockerfile or env file given by mistake: say so first, and print none of it.
+  const wrongKind = notSidecarConfig(text);
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => ({ key: "", message: `YAML ${e.code}: ${e.message.split("\n")[0]}`, line: e.linePos?.[0]?.line })),
-    };
+    const errors = doc.errors.slice(0, 10).map((e) => ({ key: "", message: describeYamlError(e), line: e.linePos?.[0]?.line }));
+    return { ok: false, errors: wrongKind ? [{ key: "", message: wrongKind }, ...errors] : errors };
   }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    return { ok: false, errors: [{ key: "", message: `YAML: ${(err as Error).message}` }] };
+  } catch {
+    // Its message names the alias, which is file text.
+    return { ok: false, errors: [{ key: "", message: "YAML: the document cannot be resolved (an undefined alias, or more than 100 aliases)" }] };
   }
+  if (wrongKind && (raw === null || typeof raw !== "object" || Array.isArray(raw))) return { ok: false, errors: [{ key: "", message: wrongKind }] };
   const lineOf = (path: PropertyKey[]) => lineOfPath(doc, lineCounter, path);
   if (baseDir) resolveRelativePaths(raw, baseDir);
   return parseConfig(raw, env, lineOf);
