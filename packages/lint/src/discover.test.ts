@@ -15,9 +15,15 @@ describe("kindOfName", () => {
     ["docker-compose.override.yml", "compose"],
     ["compose.prod.yaml", "compose"],
     ["web.compose.yml", "compose"],
+    // Real repositories also join with `-` and `_` (docker-selenium, zabbix-docker).
+    ["docker-compose-v3-full-grid.yml", "compose"],
+    ["docker-compose_v3_ubuntu_pgsql_latest.yaml", "compose"],
+    ["compose_databases.yaml", "compose"],
     [".env", "env"],
     [".env.production", "env"],
     ["prod.env", "env"],
+    [".env_db_pgsql", "env"],
+    [".env-local", "env"],
   ])("%s is %s", (name, kind) => expect(kindOfName(name)).toBe(kind));
 
   it.each(["README.md", ".env.example", ".env.sample", ".env.template", ".env.dev.example", ".env.prod.sample", "example.env", "Dockerfile.dockerignore", "values.yaml", "package.json"])(

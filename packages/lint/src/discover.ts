@@ -20,9 +20,9 @@ export function kindOfName(path: string): FileKind | undefined {
     if (lower.endsWith(".dockerignore")) return undefined;
     return "dockerfile";
   }
-  if (COMPOSE_NAMES.has(lower) || /\.compose\.ya?ml$/.test(lower) || /^(docker-)?compose\.[^/]+\.ya?ml$/.test(lower)) return "compose";
+  if (COMPOSE_NAMES.has(lower) || /\.compose\.ya?ml$/.test(lower) || /^(docker-)?compose[-_.][^/]+\.ya?ml$/.test(lower)) return "compose";
   if (ENV_TEMPLATE.test(lower)) return undefined;
-  if (lower === ".env" || lower.endsWith(".env") || lower.startsWith(".env.")) return "env";
+  if (lower === ".env" || lower.endsWith(".env") || /^\.env[._-]/.test(lower)) return "env";
   return undefined;
 }
 
