@@ -9,6 +9,7 @@ import { lstatSync, mkdirSync, readdirSync, rmSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { writeAtomic, TEMP_PREFIX } from "../../packages/sidecar/src/write/index.js";
 import { fileText, makeTmpfs } from "../sidecar/helpers.js";
+import { faultEnv, fixture, leaks, sleep, spawnSidecar, until } from "./sidecar-helpers.js";
 
 /** Renames `sub` away, puts a symlink to `target` in its place, then puts it back; forever. */
 const SWAPPER = `
@@ -76,5 +77,46 @@ describe("a subdirectory swapped for a symlink during rotation", () => {
     for (const e of readdirSync(root)) if (e.startsWith("sub.hold")) rmSync(path.join(root, e), { recursive: true });
     expect(await writeAtomic(root, "sub/db.env", Buffer.from("PASSWORD=final\n"), { mode: 0o400 }, 0o700)).toBe(true);
     expect(fileText(path.join(sub, "db.env"))).toBe("PASSWORD=final\n");
+  });
+
+  it("the real CLI, rotating every second while `sub` is swapped: nothing outside, refusals logged", async () => {
+    const env = await faultEnv({ kv2: { "app/db": { password: fixture("race0") } } });
+    try {
+      const root = path.join(tmpfs.dir, "cli-out");
+      const outside = path.join(tmpfs.dir, "cli-outside");
+      mkdirSync(outside);
+      const { file } = env.config("  - path: secret/data/app/db\n    file: sub/db.env\n    format: raw\n    key: password\n", { out: root });
+      const p = spawnSidecar(["--config", file]);
+      try {
+        await p.baseUrl();
+        await until("first render", () => fileText(path.join(root, "sub/db.env")) !== undefined);
+        swapper = spawn(process.execPath, ["-e", SWAPPER, path.join(root, "sub"), outside], { stdio: "ignore" });
+        // About eight rotations (refreshInterval 1s) against the swapping loop.
+        for (let i = 1; i <= 8; i++) {
+          await env.kvPut("app/db", { password: fixture(`race${i}`) });
+          await sleep(1000);
+          expect(listAll(outside)).toEqual([]);
+        }
+        const gone = new Promise((r) => swapper!.once("exit", r));
+        swapper.kill("SIGKILL");
+        await gone;
+        expect(listAll(outside)).toEqual([]);
+        expect(p.output()).toMatch(/PATH_ESCAPE/);
+        // Undo the swapper's last step; the next rotation lands in place.
+        const sub = path.join(root, "sub");
+        if (lstatSync(sub, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(sub);
+        for (const e of readdirSync(root)) if (e.startsWith("sub.hold")) rmSync(path.join(root, e), { recursive: true });
+        const last = fixture("race-last");
+        await env.kvPut("app/db", { password: last });
+        await until("a rotation after the race", () => fileText(path.join(sub, "db.env")) === last, 8000);
+        expect(listAll(root).filter((f) => path.basename(f).startsWith(TEMP_PREFIX))).toEqual([]);
+        expect(p.child.exitCode).toBeNull();
+      } finally {
+        await p.stop();
+      }
+    } finally {
+      await env.close();
+      expect(leaks.check()).toEqual([]);
+    }
   });
 });
