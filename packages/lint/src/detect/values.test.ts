@@ -87,5 +87,10 @@ describe("isWeakValue: the weak vocabulary", () => {
     expect(judgeSecretValue("Vq3-fj29-XmPz")).toBe("secret");
     expect(judgeSecretValue("${PW}")).toBeUndefined();
     expect(judgeSecretValue("certs/db-key.pem")).toBeUndefined();
+    // Three digits: a counting run is a demo password, anything else (a port, a count) is not judged.
+    expect(judgeSecretValue("123")).toBe("weak");
+    expect(judgeSecretValue("000")).toBe("weak");
+    expect(judgeSecretValue("443")).toBeUndefined();
+    expect(judgeSecretValue("1")).toBeUndefined();
   });
 });

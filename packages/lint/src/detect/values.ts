@@ -240,7 +240,10 @@ export type ValueVerdict = "secret" | "weak" | "placeholder";
 
 /** Verdict for a value where a secret is expected (a secret-named setting, a URL password, a password flag). */
 export function judgeSecretValue(value: string, related: readonly string[] = []): ValueVerdict | undefined {
-  if (classifyValue(value) === "placeholder") return "placeholder";
+  const kind = classifyValue(value);
+  if (kind === "placeholder") return "placeholder";
+  // `MYSQL_ROOT_PASSWORD: 123`: too short to be a PIN, but a counting run where a password goes is a demo value.
+  if (kind === "number" && /^\d{3}$/.test(value.trim())) return isWeakValue(value) ? "weak" : undefined;
   if (!isLikelySecretValue(value)) return undefined;
   return isWeakValue(value, related) ? "weak" : "secret";
 }

@@ -1,6 +1,6 @@
 import {
   classifyName, classifyValue, findCommandLineSecrets, findCredentialsInText, findKnownTokens,
-  interpolationDefault, isLikelySecretValue, isWeakValue, splitNameWords, type CommandLineMatch, type CredentialMatch, type TokenMatch,
+  interpolationDefault, isLikelySecretValue, judgeSecretValue, splitNameWords, type CommandLineMatch, type CredentialMatch, type TokenMatch,
 } from "../../../detect/index.js";
 import type { DfInstruction, DfPair, DfText, DockerfileDoc } from "../../../parse/dockerfile.js";
 import type { NameSettings } from "../../../rule.js";
@@ -124,12 +124,13 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
         value = slice(value, d.index, d.index + d.default.length);
         fromDefault = true;
       }
-      const placeholder = classifyValue(value.text) === "placeholder";
-      if (!placeholder && !isLikelySecretValue(value.text)) continue;
+      const verdict = judgeSecretValue(value.text, [...splitNameWords(pair.name), ...users]);
+      if (!verdict) continue;
+      const placeholder = verdict === "placeholder";
       // A placeholder ARG default is reported by secret-build-arg (the ARG itself), not twice.
       if (placeholder && ins.keyword === "ARG") continue;
       const token = findKnownTokens(value.text)[0];
-      const weak = !placeholder && !token && isWeakValue(value.text, [...splitNameWords(pair.name), ...users]);
+      const weak = verdict === "weak" && !token;
       env.push({ ins, pair, value, placeholder, weak, token, fromDefault });
     }
   }
