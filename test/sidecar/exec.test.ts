@@ -121,6 +121,8 @@ describe("stowaway exec (end to end)", () => {
     let text = await metrics(p);
     expect(metric(text, "stowaway_exec_child_pid")).toBe(first);
     expect(metric(text, "stowaway_exec_last_exit_code")).toBe(-1);
+    // The first render is the sidecar's: its metrics name the env output (never its value).
+    expect(text).toMatch(/^stowaway_secret_last_success_timestamp_seconds\{file="env:DB_PASSWORD",path="secret\/data\/app\d+\/db"\} \d/m);
 
     await s.bump();
     await until("the restarted child", () => appLines(p, "start").length >= 2, 15_000);

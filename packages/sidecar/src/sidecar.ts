@@ -144,13 +144,8 @@ export class Sidecar implements Reloadable {
     await this.prepare();
     const runs = [...this.runs.values()];
     const results = await renderOnce({ config: this.config, conn: this.conn, sources: runs.map((r) => r.source), sink: this.sink, clock: this.clock, log: this.log, metrics: this.metrics }, deadline);
-    runs.forEach((run, i) => {
-      run.source.adopted?.(results[i]);
-      this.leases.adopt(run, results[i].expiry, this.conn.tokens.generation);
-      for (const o of run.source.outputs) o.written = true;
-    });
+    for (const [i, run] of runs.entries()) this.pipeline.adoptStored(run, results[i]);
     await this.serve();
-    for (const run of runs) this.pipeline.scheduleNext(run);
   }
 
   private async serve(): Promise<void> {

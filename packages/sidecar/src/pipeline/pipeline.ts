@@ -1,7 +1,7 @@
 import { codeOf, VaultAuthError } from "../errors.js";
 import type { LeaseKeeper } from "../leases/keeper.js";
 import { jitter } from "../schedule/clock.js";
-import type { FetchContext, Output } from "../sources/source.js";
+import type { FetchContext, Output, Rendered } from "../sources/source.js";
 import { retryDelayFor } from "../vault/errors.js";
 import type { Run, Runtime } from "./runtime.js";
 import type { Sink } from "./sink.js";
@@ -57,12 +57,7 @@ export class Pipeline {
         return;
       }
       // New credentials are adopted even if a store fails below: some outputs may already use them.
-      s.adopted?.(result);
-      if (result.version !== undefined) for (const o of s.outputs) rt.metrics.secretVersion.set({ file: o.cfg.file, path: s.label }, result.version);
-      this.leases.adopt(run, result.expiry, conn.tokens.generation);
-      if (result.certificate) {
-        for (const o of s.outputs) rt.metrics.certificateNotAfter.set({ file: o.cfg.file, path: s.label }, result.certificate.notAfter / 1000);
-      }
+      this.adopt(run, result, conn.tokens.generation);
       let firstError: unknown;
       const changed: Output[] = [];
       for (const { output, changed: didChange, error } of await storeFiles(this.sink, result.files)) {
@@ -92,6 +87,32 @@ export class Pipeline {
     } catch (err) {
       this.failed(run, err);
     }
+  }
+
+  /** The run takes the result's state, lease and metrics (its outputs are stored separately). */
+  private adopt(run: Run, result: Rendered, generation: number): void {
+    const { rt } = this;
+    const s = run.source;
+    s.adopted?.(result);
+    if (result.version !== undefined) for (const o of s.outputs) rt.metrics.secretVersion.set({ file: o.cfg.file, path: s.label }, result.version);
+    this.leases.adopt(run, result.expiry, generation);
+    if (result.certificate) {
+      for (const o of s.outputs) rt.metrics.certificateNotAfter.set({ file: o.cfg.file, path: s.label }, result.certificate.notAfter / 1000);
+    }
+  }
+
+  /**
+   * A result fetched and stored outside this loop (stowaway exec's first render, as --once does
+   * it): adopted as if `refresh` had stored it, then the run is kept current from there.
+   */
+  adoptStored(run: Run, result: Rendered): void {
+    this.adopt(run, result, this.rt.conn().tokens.generation);
+    for (const { output } of result.files) {
+      output.written = true;
+      this.rt.metrics.renders.inc({ file: output.cfg.file });
+      this.rt.metrics.lastChange.set({ file: output.cfg.file }, this.rt.clock.now() / 1000);
+    }
+    this.succeeded(run);
   }
 
   private async allPresent(run: Run): Promise<boolean> {
