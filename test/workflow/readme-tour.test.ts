@@ -64,7 +64,7 @@ describe("the README tour", () => {
       // 4. the rotation: PATCH changes one key and keeps the others.
       const patch = sh(commands[3]);
       expect(patch.status, patch.stderr).toBe(0);
-      const read = await fetch("http://127.0.0.1:8200/v1/secret/data/app/db", { headers: { "X-Vault-Token": "root" } }).then((r) => r.json());
+      const read = await fetch("http://127.0.0.1:8200/v1/secret/data/app/db", { headers: { "X-Vault-Token": "root" } }).then((r) => r.json() as Promise<{ data: { data: Record<string, string> } }>);
       expect(read.data.data).toEqual({ DB_HOST: "db.example.internal", DB_USER: "app", DB_PASSWORD: "rotated-example" });
 
       // 5. inject.
@@ -89,7 +89,7 @@ describe("the README tour", () => {
       // Asynchronously: vault-dev runs in this process and must keep answering.
       const run = await promisify(execFile)(process.execPath, ["-e", js.replace("http://127.0.0.1:8200", server.url)], { encoding: "utf8", timeout: 30_000 });
       expect(run.stdout.trim()).toBe("200");
-      const read = await fetch(`${server.url}/v1/secret/data/app/db`, { headers: { "X-Vault-Token": "root" } }).then((r) => r.json());
+      const read = await fetch(`${server.url}/v1/secret/data/app/db`, { headers: { "X-Vault-Token": "root" } }).then((r) => r.json() as Promise<{ data: { data: Record<string, string> } }>);
       expect(read.data.data).toEqual({ DB_HOST: "db.example.internal", DB_USER: "app", DB_PASSWORD: "changed-example" });
     } finally {
       await server.close();

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Ajv7 from "ajv";
+import Ajv7Module from "ajv";
 import { describe, expect, it } from "vitest";
 import { buildReport, fingerprint, lintTargets } from "../engine.js";
 import type { FileResult, Finding } from "../types.js";
@@ -151,7 +151,7 @@ describe("formatters", () => {
 
   it("gitlab: validates against GitLab's Code Quality format, with unique line-free fingerprints", () => {
     const schema = JSON.parse(readFileSync(new URL("../../test-schemas/gitlab-code-quality.json", import.meta.url), "utf8"));
-    const validate = new Ajv7({ allErrors: true, strict: false }).compile(schema);
+    const validate = new Ajv7Module.default({ allErrors: true, strict: false }).compile(schema);
     const dup = buildReport([{ file: "Dockerfile", kind: "dockerfile", findings: [finding({ file: "Dockerfile" }), finding({ file: "Dockerfile", line: 9 })], errors: [] }, ...files]);
     const issues = JSON.parse(formatGitlab(dup));
     expect(validate(issues), JSON.stringify(validate.errors)).toBe(true);
