@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -199,7 +199,7 @@ describe("stowaway exec (end to end)", () => {
 
   it("a child that exits 1 at once, 5 times in 10 s (restartOnExit: on-failure), makes exec exit non-zero with a clear message", async () => {
     const s = await setup({ exec: "  restartOnExit: on-failure\n" });
-    const p = exec(s.file, s.expectedFile, [process.execPath, "-e", "process.exit(1)"]);
+    const p = exec(s.file, s.expectedFile, ["/bin/sh", "-c", "exit 1"]);
     const r = await p.exited;
     expect(r.code).toBe(1);
     expect(p.output()).toMatch(/stowaway exec: the child is crash-looping: it exited 5 times within 10s \(last exit code 1\); giving up/);
@@ -212,7 +212,7 @@ describe("stowaway exec (end to end)", () => {
       secrets: () => `  - { path: database/creds/app, file: db.json, format: json }\n`,
       env: (kv) => `  DB_PASSWORD: { path: secret/data/${kv}, key: password }\n  PG_*: { path: database/creds/app }\n`,
     });
-    write(s.file, (await import("node:fs")).readFileSync(s.file, "utf8").replace(/output:\n {2}dir: (.*)\n/, "output:\n  dir: $1\n  removeOnExit: true\n"));
+    write(s.file, readFileSync(s.file, "utf8").replace(/output:\n {2}dir: (.*)\n/, "output:\n  dir: $1\n  removeOnExit: true\n"));
     // The env variables and the file come from one read of the dynamic path: one lease, same credentials.
     const script = `const fs=require("node:fs"); const j=JSON.parse(fs.readFileSync(${JSON.stringify(path.join(s.out, "db.json"))},"utf8")); console.log("[app] same=" + (j.username===process.env.PG_username && j.password===process.env.PG_password)); process.exit(3)`;
     const p = exec(s.file, s.expectedFile, [process.execPath, "-e", script]);
@@ -247,6 +247,21 @@ describe("stowaway exec (end to end)", () => {
     expect(r.code).toBe(1);
     expect(p.output()).toMatch(/the first render failed, not starting/);
     expect(appLines(p, "start")).toHaveLength(0);
+  });
+
+  it("an unreachable Vault: --start-timeout ends the start-up with 1, and SIGTERM during it exits at once with 143", async () => {
+    const s = await setup();
+    const dead = write(`${s.file}.dead.yaml`, readFileSync(s.file, "utf8").replace(vault.url, "http://127.0.0.1:9"));
+    const timedOut = spawnSidecar(["--config", dead, "--start-timeout", "2s", "--", process.execPath, APP], { EXPECTED_FILE: s.expectedFile }, "exec");
+    running.push(timedOut);
+    expect((await timedOut.exited).code).toBe(1);
+    expect(timedOut.output()).toMatch(/the first render failed, not starting/);
+    const stopped = exec(dead, s.expectedFile);
+    await stopped.waitFor(/login failed; retrying/);
+    const r = await stopped.stop("SIGTERM");
+    expect(r.code).toBe(143);
+    expect(r.ms).toBeLessThan(5000);
+    expect(appLines(stopped, "start")).toHaveLength(0);
   });
 
   if (!isRoot) console.log("skipping the PID 1 test: unshare --pid needs root");
