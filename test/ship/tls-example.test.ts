@@ -48,7 +48,7 @@ describe("examples/tls", () => {
   it("inject warns when a certificate has no notify", () => {
     const tmp = mkdtempSync("/tmp/stowaway-tls-example-");
     try {
-      writeFileSync(join(tmp, "sidecar.yaml"), read("sidecar.yaml").replace(/\n    notify:[\s\S]*$/, "\n"));
+      writeFileSync(join(tmp, "sidecar.yaml"), read("sidecar.yaml").replace(/\n {4}notify:[\s\S]*$/, "\n"));
       const res = stowaway(["inject", "examples/tls/compose.yaml", "--service", "app", "--config", join(tmp, "sidecar.yaml")]);
       expect(res.status).toBe(0);
       expect(res.stderr).toContain("secrets[0] (pki/issue/app) issues a certificate, but no notify tells the app to reload it");

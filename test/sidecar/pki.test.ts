@@ -36,7 +36,7 @@ describe(`stowaway sidecar PKI certificates against ${real ? "a real Vault" : "v
   const children: ChildProcess[] = [];
   const sidecars: SidecarProcess[] = [];
 
-  async function api(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
+  async function api(method: string, p: string, body?: unknown): Promise<{ status: number; json: { data: { certificate: string } } }> {
     const r = await fetch(`${addr}/v1/${p}`, { method, headers: { "X-Vault-Token": root }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await r.text();
     if (r.status >= 300) throw new Error(`${method} ${p}: HTTP ${r.status} ${text}`);
