@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -85,4 +85,33 @@ describe("the husky + lint-staged example", () => {
     }
     for (const no of ["README.md", "src/index.ts", "values.yaml", ".github/workflows/ci.yml"]) expect(isMatch(no), no).toBe(false);
   });
+
+  it("installs stowaway as the example's package.json says (the vendored tarball, offline) and its hook runs that install", () => {
+    const example = JSON.parse(readFileSync(join(REPO_ROOT, "examples/husky/package.json"), "utf8"));
+    const spec: string = example.devDependencies.stowaway;
+    expect(spec).toMatch(/^file:vendor\/stowaway-\d+\.\d+\.\d+\.tgz$/);
+    const dir = gitRepo();
+    try {
+      const vendor = join(dir, "vendor");
+      mkdirSync(vendor);
+      const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--pack-destination", vendor], { cwd: REPO_ROOT, encoding: "utf8" });
+      expect(pack.status, pack.stderr).toBe(0);
+      expect(`file:vendor/${pack.stdout.trim()}`).toBe(spec);
+      // husky and lint-staged come from the registry and are not ours: only stowaway is installed here.
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "my-service", private: true, devDependencies: { stowaway: spec } }));
+      const install = spawnSync("npm", ["install", "--offline", "--no-audit", "--no-fund"], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+      expect(install.status, install.stderr).toBe(0);
+      const hookBody = readFileSync(join(REPO_ROOT, "examples/husky/.husky/pre-commit"), "utf8");
+      writeFileSync(join(dir, "hook.sh"), hookBody);
+      writeFileSync(join(dir, "Dockerfile"), "FROM alpine\nENV DB_PASSWORD=HuskyTarballFixture9\n");
+      execFileSync("git", ["add", "Dockerfile"], { cwd: dir });
+      // The hook as written (`npx --no-install stowaway …`), with the installed package.
+      const blocked = spawnSync("sh", ["hook.sh"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, encoding: "utf8" });
+      expect(blocked.status, blocked.stderr).toBe(1);
+      expect(blocked.stdout).toMatch(/2:17 +error +ENV DB_PASSWORD/);
+      expect(blocked.stdout).not.toContain("HuskyTarballFixture9");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
