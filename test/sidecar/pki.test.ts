@@ -13,14 +13,14 @@ import { fileText, leaks, makeTmpfs, sleep, spawnSidecar, until, write, type Sid
 // through Vault's public API, so it runs against a real Vault or OpenBao when VAULT_ADDR and
 // VAULT_TOKEN are set (vault-dev otherwise).
 //
-// The rotation test runs a 10 s certificate for 30 s by default; STOWAWAY_PKI_FULL=1 runs the
+// The rotation test runs a 10 s certificate for 20 s by default; STOWAWAY_PKI_FULL=1 runs the
 // issue's full variant: a 30 s certificate and 2 minutes of handshakes.
 const realAddr = process.env.VAULT_ADDR;
 const realToken = process.env.VAULT_TOKEN;
 const real = Boolean(realAddr && realToken);
 const FULL = process.env.STOWAWAY_PKI_FULL === "1";
-const ROTATION = FULL ? { ttl: "30s", runMs: 120_000 } : { ttl: "10s", runMs: 30_000 };
-if (!FULL) console.log("pki e2e: the rotation test runs 30 s with a 10 s certificate; STOWAWAY_PKI_FULL=1 runs 2 minutes with a 30 s one");
+const ROTATION = FULL ? { ttl: "30s", runMs: 120_000 } : { ttl: "10s", runMs: 20_000 };
+if (!FULL) console.log("pki e2e: the rotation test runs 20 s with a 10 s certificate; STOWAWAY_PKI_FULL=1 runs 2 minutes with a 30 s one");
 
 const serialOf = (certFile: string) => new X509Certificate(readFileSync(certFile)).serialNumber;
 const SERVER = fileURLToPath(new URL("./fixtures/tls-server.mjs", import.meta.url));
