@@ -27,6 +27,8 @@ describe("classifyName", () => {
     "SECRET_KEY_BASE", "GITHUB_TOKEN", "NPM_TOKEN", "NODE_AUTH_TOKEN", "ghToken", "TOKEN_2", "SSH_PRIVATE_KEY",
     "PRIVATE_KEY", "PRIVATE_KEY_PEM", "GPG_PASSPHRASE", "AZURE_STORAGE_SAS", "GITHUB_PAT", "DB_CREDENTIALS",
     "ENCRYPTION_KEY", "APP_KEY", "LICENSE_KEY", "db.password", "_authToken", "SESSION_SECRET", "SIGNING_KEY",
+    // Issue #13: shared secrets under other words.
+    "RABBITMQ_ERLANG_COOKIE", "ERLANG_COOKIE", "SALT", "HASH_SALT", "WALLET_SEED", "SEED_PHRASE",
   ])("%s is secret", (name) => {
     expect(classifyName(name)).toBe("secret");
   });
@@ -38,6 +40,9 @@ describe("classifyName", () => {
     "KEY_FILE", "KEYFILE", "KEY_ALIAS", "SECRET_NAME", "SECRETS_DIR", "PASSWORD_MIN_LENGTH", "TOKEN_TTL", "TOKEN_EXPIRY",
     "SSH_AUTH_SOCK", "AUTH_TYPE", "PASSWORD_HASH", "DB_USER", "KEY_TYPE", "CACHE_KEY", "SORT_KEY", "STRIPE_PUBLISHABLE_KEY",
     "GOLANG_SHA256", "PYTHON_SHA256", "PASSWORD_RESET_URL", "VAULT_TOKEN_FILE", "SECRET_ARN", "KEYSERVER", "PATH", "KEYRING", "GIT_CONFIG_KEY_0", "SUPABASE_ANON_KEY",
+    // Issue #13: public by design, and salt/cookie/seed settings that are not the secret.
+    "RECAPTCHA_SITE_KEY", "TURNSTILE_SITE_KEY", "HCAPTCHA_SITE_KEY", "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "public_token", "MAPBOX_PUBLIC_TOKEN",
+    "SALT_ROUNDS", "COOKIE_NAME", "SESSION_COOKIE_DOMAIN_X_NAME", "javax.net.ssl.trustStorePassword", "TRUSTSTORE_PASSWORD",
   ])("%s is allowlisted", (name) => {
     expect(classifyName(name)).toBe("allowlisted");
   });
@@ -45,6 +50,7 @@ describe("classifyName", () => {
   it.each([
     "HOME", "PWD", "LANG", "PYTHON_VERSION_X", "TOKENIZERS_PARALLELISM", "PASS_THROUGH", "GIT_ASKPASS",
     "PASSENGER_APP_ROOT", "KEY_VAULT", "PRIVATE_REGISTRY", "DEBIAN_FRONTEND", "SENTRY_DSN", "SECRETARY_NAME_X",
+    "RANDOM_SEED", "FAKER_SEED", "COOKIE_SECURE", "COOKIE_DOMAIN",
   ])("%s is neutral", (name) => {
     expect(classifyName(name)).toBe("neutral");
   });

@@ -88,6 +88,8 @@ ruleTester(rule, { kind: "compose", parse: parseCompose }, {
       errors: [{ ruleId: rule.id, line: 3, column: 17 }],
     },
     { name: "placeholder is info", code: svc("      DB_PASSWORD: <your-password>\n"), errors: [{ ruleId: rule.id, line: 5, column: 20, severity: "info" }] },
+    { name: "a literal beside an interpolation is a literal", code: svc("      SECRET_KEY: k2#9x!v0q${X}wz7m@p3r8t&y5u1i6o4a0s2d\n"), errors: [{ ruleId: rule.id, line: 5, column: 19, severity: "error" }] },
+    { name: "escaped dollars in a Django key", code: svc("      SECRET_KEY: 'k2#9x!v0q$$wz7m@p3r8t&y5u1$$i6o4a0s2d'\n"), errors: [{ ruleId: rule.id, line: 5, column: 20, severity: "error" }] },
     { name: "demo password is weak: warning", code: svc("      MYSQL_ROOT_PASSWORD: example\n"), errors: [{ ruleId: rule.id, line: 5, column: 28, severity: "warning", weak: true }] },
     {
       name: "team secret word from settings",

@@ -5,6 +5,8 @@ const id = "dockerfile/secret-build-arg";
 
 testDockerfileRule(rule, {
   valid: [
+    // Issue #13: a public token is public.
+    "FROM node:22\nARG public_token\nARG NEXT_PUBLIC_MAPBOX_TOKEN\nARG RECAPTCHA_SITE_KEY\n",
     "FROM alpine\nARG VERSION=1.2.3\nARG TARGETPLATFORM\n",
     "FROM alpine\nARG NPM_TOKEN_FILE=/run/secrets/npm\n",
     // A literal default is secret-in-env's finding, not this rule's.
