@@ -93,7 +93,7 @@ export function discoverTargets(paths: readonly string[], opts: DiscoverOptions)
       missing.push(p);
       continue;
     }
-    if (st.isDirectory()) walk(p.replace(/\/+$/, "") || p, abs);
+    if (st.isDirectory()) walk(p.replace(/(?<!\/)\/+$/, "") || p, abs);
     else add(p, abs, kindOfExplicit(p));
   }
   return { targets, missing };

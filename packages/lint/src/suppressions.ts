@@ -20,7 +20,7 @@ export interface Suppression {
   inert?: boolean;
 }
 
-const DIRECTIVE = /#\s*stowaway-disable(-next-line|-line)?(?=\s|$)([^\n]*)$/;
+const DIRECTIVE = /#\s*stowaway-disable(-next-line|-line)?(?=\s|$)([^\n]*)/;
 
 export function parseSuppressions(source: string, allowTrailing: boolean): Suppression[] {
   const out: Suppression[] = [];

@@ -363,7 +363,8 @@ const ASSIGNMENT_RE = /^([A-Za-z_][A-Za-z0-9_]*)=/;
 /** `-Dspring.datasource.password=…` (JVM system properties). */
 const SYSTEM_PROPERTY_RE = /^-D([A-Za-z_][A-Za-z0-9_.-]*)=/;
 /** `"key": "value"` / `key: 'value'` pairs inside one shell word (JSON bodies, JS snippets). */
-const JSON_PAIR_RE = /["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*:\s*(["'])((?:(?!\2).){1,200})\2/g;
+// The name starts at a word boundary, so a long run of name characters is scanned once, not from every position.
+const JSON_PAIR_RE = /["']?(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*:\s*(["'])((?:(?!\2).){1,200})\2/g;
 /** `db.password=x`, `auth.token=x` (helm `--set`, `vault kv put`, `key=value` CLIs). */
 const DOTTED_ASSIGNMENT_RE = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+=/;
 const LONG_FLAG_VALUE_RE = /^--([A-Za-z][A-Za-z0-9_.-]*)=/;
@@ -378,7 +379,7 @@ const NPM_AUTH_HINT_RE = /_auth|_password|npmauth/i;
 const SQL_HINT_RE = /identified|password/i;
 const SQL_PASSWORD_RES = [
   /\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+(?:PASSWORD\s+)?(['"])((?:(?!\1).){0,300})\1/gi,
-  /\b(?:CREATE|ALTER)\s+(?:USER|ROLE|LOGIN)\b[^;]{0,300}?\bPASSWORD\s*=?\s*(['"])((?:(?!\1).){0,300})\1/gi,
+  /\b(?:CREATE|ALTER)\s+(?:USER|ROLE|LOGIN)\b[^;]{0,300}?\bPASSWORD\s*(?:=\s*)?(['"])((?:(?!\1).){0,300})\1/gi,
 ];
 
 /** Flags whose `=value` is a secret even though their name doesn't say so. */

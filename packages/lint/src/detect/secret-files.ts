@@ -23,7 +23,7 @@ export function secretFileInfo(path: string): { label: string; certain: boolean 
 }
 
 function classify(path: string): string | undefined {
-  const normalized = path.replace(/\\/g, "/").replace(/\/+$/, "");
+  const normalized = path.replace(/\\/g, "/").replace(/(?<!\/)\/+$/, "");
   const segments = normalized.split("/").filter((s) => s !== "" && s !== ".");
   const base = segments[segments.length - 1] ?? "";
   const parent = (segments[segments.length - 2] ?? "").toLowerCase();

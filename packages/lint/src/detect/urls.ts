@@ -62,7 +62,9 @@ export function findUrlCredentials(text: string): CredentialMatch[] {
  * query parameters (`?user=app&password=…`). The key must sit in a `;`- or `&`-separated list,
  * so that a lone `PASSWORD=x` (a shell or env assignment, handled elsewhere) does not match here.
  */
-const CONNECTION_KEY_RE = /(^|[;?&"'\s])\s*(password|pwd|accountkey|sharedaccesskey|sharedaccesssignature)\s*=\s*('[^']*'|"[^"]*"|\{[^}]*\}|[^;&"'\s]*)/gi;
+// The lead is `^`, a separator, or the *first* blank of a run: starting inside a run of blanks would
+// rescan the run from every position (quadratic on a line of tabs).
+const CONNECTION_KEY_RE = /(^|[;?&"']|(?<!\s)\s)\s*(password|pwd|accountkey|sharedaccesskey|sharedaccesssignature)\s*=\s*('[^']*'|"[^"]*"|\{[^}]*\}|[^;&"'\s]*)/gi;
 
 export function findConnectionStringPasswords(text: string): CredentialMatch[] {
   const out: CredentialMatch[] = [];

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from "yaml";
 import type { Alias, Document, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import type { LintTarget, ParseProblem, ParseResult, SourceRange } from "../types.js";
 import { lineIndex, mappedRange, sliceMapped, type LineIndex, type MappedText } from "./offsets.js";
@@ -143,7 +143,9 @@ export function parseCompose(source: string, file: string, options: ComposeParse
 
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(source, { lineCounter: new LineCounter(), merge: true, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+    // yaml's own duplicate-key check compares each key with every earlier one (quadratic in the
+    // keys of one mapping); duplicateKeys() below does it with a set.
+    docs = parseAllDocuments(source, { lineCounter: new LineCounter(), merge: true, prettyErrors: false, uniqueKeys: false }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [];
   } catch {
     return fail(problem(0, "COMPOSE_YAML", "The YAML parser failed on this file"));
@@ -155,6 +157,7 @@ export function parseCompose(source: string, file: string, options: ComposeParse
       errors.push(problem(e.pos[0], `YAML_${e.code}`, YAML_MESSAGES[e.code] ?? `Invalid YAML (${e.code.toLowerCase().replace(/_/g, " ")})`));
     }
   }
+  for (const d of docs) for (const offset of duplicateKeys(d)) errors.push(problem(offset, "YAML_DUPLICATE_KEY", YAML_MESSAGES.DUPLICATE_KEY));
   if (errors.length) return { ok: false, errors: dedupeProblems(errors) };
 
   const contentDocs = docs.filter((d) => d.contents !== null);
@@ -200,6 +203,23 @@ export function parseCompose(source: string, file: string, options: ComposeParse
   if (servicesNode) builder.readServices(servicesNode, doc);
   builder.readIncludes(top.get("include")?.value ?? null, doc);
   return { ok: true, doc };
+}
+
+/** Offsets of keys that repeat an earlier scalar key of the same mapping (yaml's `uniqueKeys` rule). */
+function duplicateKeys(doc: Document.Parsed): number[] {
+  const out: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const value = pair.key.value;
+        if (seen.has(value)) out.push(pair.key.range?.[0] ?? 0);
+        else seen.add(value);
+      }
+    },
+  });
+  return out;
 }
 
 function multiLineStarts(scalars: readonly ComposeScalar[], lines: LineIndex): Map<number, number> {
@@ -648,11 +668,41 @@ export function scanInterpolation(input: MappedText): InterpolationScan {
   const refs: Interpolation[] = [];
   let text = "";
   const offsets: number[] = [];
-  const scan = (from: number, to: number, collect: boolean): void => {
-    let i = from;
-    while (i < to) {
-      const c = s[i];
-      if (c !== "$") {
+  const closeOf = matchBraces(s);
+  // An explicit stack instead of recursion: `${A:-${A:-…` nests as deep as the value is long.
+  const frames: Array<{ to: number; collect: boolean; resume: number }> = [];
+  let i = 0;
+  let to = s.length;
+  let collect = true;
+  for (;;) {
+    if (i >= to) {
+      const frame = frames.pop();
+      if (!frame) break;
+      ({ to, collect } = frame);
+      i = frame.resume;
+      continue;
+    }
+    const c = s[i];
+    if (c !== "$") {
+      if (collect) {
+        text += c;
+        offsets.push(input.offsets[i]);
+      }
+      i++;
+      continue;
+    }
+    const next = s[i + 1];
+    if (next === "$") {
+      if (collect) {
+        text += "$";
+        offsets.push(input.offsets[i]);
+      }
+      i += 2;
+      continue;
+    }
+    if (next === "{") {
+      const close = closeOf[i + 1];
+      if (close === -1 || close >= to) {
         if (collect) {
           text += c;
           offsets.push(input.offsets[i]);
@@ -660,66 +710,59 @@ export function scanInterpolation(input: MappedText): InterpolationScan {
         i++;
         continue;
       }
-      const next = s[i + 1];
-      if (next === "$") {
-        if (collect) {
-          text += "$";
-          offsets.push(input.offsets[i]);
-        }
-        i += 2;
-        continue;
-      }
-      if (next === "{") {
-        const close = matchBrace(s, i + 1, to);
-        if (close === -1) {
-          if (collect) {
-            text += c;
-            offsets.push(input.offsets[i]);
-          }
-          i++;
-          continue;
-        }
-        const inner = i + 2;
-        let k = inner;
-        while (k < close && NAME_CHAR_RE.test(s[k])) k++;
-        const name = s.slice(inner, k);
-        const opMatch = /^(:-|:\?|:\+|-|\?|\+)/.exec(s.slice(k, close));
-        const op = (opMatch?.[1] ?? "") as Interpolation["op"];
-        const ref: Interpolation = { name, op, start: i, end: close + 1 };
-        if (op) {
-          ref.arg = { start: k + op.length, end: close };
-          refs.push(ref);
-          scan(k + op.length, close, false);
-        } else refs.push(ref);
-        i = close + 1;
-        continue;
-      }
-      if (next !== undefined && NAME_START.test(next)) {
-        let k = i + 1;
-        while (k < to && NAME_CHAR_RE.test(s[k])) k++;
-        refs.push({ name: s.slice(i + 1, k), op: "", start: i, end: k });
-        i = k;
-        continue;
-      }
-      if (collect) {
-        text += c;
-        offsets.push(input.offsets[i]);
-      }
-      i++;
+      const inner = i + 2;
+      let k = inner;
+      while (k < close && NAME_CHAR_RE.test(s[k])) k++;
+      const name = s.slice(inner, k);
+      const op = interpolationOp(s, k, close);
+      const ref: Interpolation = { name, op, start: i, end: close + 1 };
+      refs.push(ref);
+      if (op) {
+        ref.arg = { start: k + op.length, end: close };
+        frames.push({ to, collect, resume: close + 1 });
+        i = k + op.length;
+        to = close;
+        collect = false;
+      } else i = close + 1;
+      continue;
     }
-  };
-  scan(0, s.length, true);
+    if (next !== undefined && NAME_START.test(next)) {
+      let k = i + 1;
+      while (k < to && NAME_CHAR_RE.test(s[k])) k++;
+      refs.push({ name: s.slice(i + 1, k), op: "", start: i, end: k });
+      i = k;
+      continue;
+    }
+    if (collect) {
+      text += c;
+      offsets.push(input.offsets[i]);
+    }
+    i++;
+  }
   refs.sort((a, b) => a.start - b.start);
   return { refs, interpolated: refs.length > 0, unescaped: { text, offsets, end: input.end } };
 }
 
-function matchBrace(s: string, open: number, to: number): number {
-  let depth = 0;
-  for (let i = open; i < to; i++) {
-    if (s[i] === "{") depth++;
-    else if (s[i] === "}" && --depth === 0) return i;
+const INTERPOLATION_OPS = [":-", ":?", ":+", "-", "?", "+"] as const;
+
+/** The modifier after a variable name (`:-`, `?`, …), read in place rather than from a slice to the brace. */
+function interpolationOp(s: string, k: number, close: number): Interpolation["op"] {
+  for (const op of INTERPOLATION_OPS) if (k + op.length <= close && s.startsWith(op, k)) return op;
+  return "";
+}
+
+/**
+ * For every `{`, the index of its matching `}` (or -1), in one pass: searching for each brace's
+ * match separately is quadratic on `${A:-${A:-…` with no closing braces.
+ */
+function matchBraces(s: string): Int32Array {
+  const closeOf = new Int32Array(s.length).fill(-1);
+  const open: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "{") open.push(i);
+    else if (s[i] === "}" && open.length > 0) closeOf[open.pop()!] = i;
   }
-  return -1;
+  return closeOf;
 }
 
 /** Paths we cannot resolve without the environment (`${VAR}`) are left out. */

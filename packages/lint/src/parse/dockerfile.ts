@@ -154,7 +154,8 @@ export interface Directives {
   syntax?: string;
 }
 
-const DIRECTIVE_RE = /^#[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=[ \t]*(.*?)[ \t]*$/;
+// The value is trimmed in code: `(.*?)[ \t]*$` rescans trailing blanks for every length of the value.
+const DIRECTIVE_RE = /^#[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=(.*)$/;
 const KNOWN_DIRECTIVES = new Set(["escape", "syntax", "check"]);
 
 /**
@@ -170,10 +171,20 @@ export function parseDirectives(source: string, lines = splitLines(source)): Dir
     const key = m?.[1].toLowerCase();
     if (!m || !key || !KNOWN_DIRECTIVES.has(key) || seen.has(key)) break;
     seen.add(key);
-    if (key === "escape" && (m[2] === "`" || m[2] === "\\")) out.escapeChar = m[2];
-    else if (key === "syntax") out.syntax = m[2];
+    const value = trimBlanks(m[2]);
+    if (key === "escape" && (value === "`" || value === "\\")) out.escapeChar = value;
+    else if (key === "syntax") out.syntax = value;
   }
   return out;
+}
+
+/** Spaces and tabs off both ends (what BuildKit trims around a directive's value). */
+function trimBlanks(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s[a] === " " || s[a] === "\t")) a++;
+  while (b > a && (s[b - 1] === " " || s[b - 1] === "\t")) b--;
+  return s.slice(a, b);
 }
 
 const BLANK_OR_COMMENT_RE = /^\s*(?:#|$)/;

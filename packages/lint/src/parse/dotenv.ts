@@ -152,6 +152,7 @@ export function parseDotenv(source: string, file: string): ParseResult<DotenvDoc
   }
 
   if (errors.length) return { ok: false, errors };
+  let starts: Map<number, number> | undefined;
   return {
     ok: true,
     doc: {
@@ -161,12 +162,20 @@ export function parseDotenv(source: string, file: string): ParseResult<DotenvDoc
       comments,
       lines,
       rangeOf: (v, s, e) => mappedRange(lines, v, s, e),
-      statementStart: (line) => {
-        const e = entries.find((x) => x.valueRange && x.valueRange.start.line < line && x.valueRange.end.line >= line);
-        return e ? e.nameRange.start.line : line;
-      },
+      // Built on first use, once: a search through every entry per finding was quadratic.
+      statementStart: (line) => (starts ??= multiLineStarts(entries)).get(line) ?? line,
     },
   };
+}
+
+/** For every continuation line of a multi-line value, the line its entry starts on (first entry wins). */
+function multiLineStarts(entries: readonly DotenvEntry[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const e of entries) {
+    if (!e.valueRange) continue;
+    for (let l = e.valueRange.start.line + 1; l <= e.valueRange.end.line; l++) if (!out.has(l)) out.set(l, e.nameRange.start.line);
+  }
+  return out;
 }
 
 function verbatimText(source: string, start: number, end: number): MappedText {

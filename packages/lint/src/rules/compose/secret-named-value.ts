@@ -41,5 +41,5 @@ export default defineRule<ComposeDoc>({
 });
 
 function envNameFor(key: string): string {
-  return key.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_+|_+$/g, "") || "SECRET";
+  return key.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_+|(?<!_)_+$/g, "") || "SECRET";
 }

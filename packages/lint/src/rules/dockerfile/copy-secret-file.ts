@@ -20,7 +20,7 @@ export default defineRule<DockerfileDoc>({
       const sources = ins.words.slice(0, -1).filter((w) => !w.text.startsWith("<<") && !/^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(w.text));
       const dest = ins.words[ins.words.length - 1]?.text ?? "";
       for (const src of sources) {
-        const base = src.text.replace(/\/+$/, "").replace(/^.*\//, "") || src.text;
+        const base = src.text.replace(/(?<!\/)\/+$/, "").replace(/^.*\//, "") || src.text;
         let info = secretFileInfo(src.text) ?? mavenSettings(src.text, dest);
         if (!info) continue;
         // When the file is in the build context, its content decides: a CA certificate or an env

@@ -57,7 +57,7 @@ type Selector = { kind: "all" } | { kind: "dir"; prefix: string } | { kind: "glo
  */
 function sourceSelector(raw: string): Selector | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || raw.startsWith("git@") || raw.includes("$")) return undefined;
-  const clean = path.posix.normalize(`/${raw}`).replace(/^\/+/, "").replace(/\/+$/, "");
+  const clean = path.posix.normalize(`/${raw}`).replace(/^\/+/, "").replace(/(?<!\/)\/+$/, "");
   if (clean === "" || clean === ".") return { kind: "all" };
   if (GLOB_CHARS.test(clean)) {
     const re = goGlobToRegExp(clean);

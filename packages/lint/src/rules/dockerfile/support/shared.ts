@@ -193,7 +193,7 @@ export const ROTATE = "Rotate the secret: it is already in git history and in an
 
 /** A secret id derived from a name: `DB_PASSWORD` → `db_password`, `.npmrc` → `npmrc`. */
 export function secretId(name: string | undefined): string {
-  const id = (name ?? "").toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+  const id = (name ?? "").toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|(?<!_)_+$/g, "");
   return id || "build_secret";
 }
 
