@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { compileAllowList, type AllowEntry } from "./allow.js";
 import { loadHandler, type KindHandler } from "./kinds.js";
-import { redact, scrub } from "./redact.js";
+import { redact, redactTokenShapes, scrub } from "./redact.js";
 import { didYouMean, isKnownRuleId } from "./rule-ids.js";
 import { DEFAULT_NAME_SETTINGS, type NameSettings, type Report } from "./rule.js";
 import { isSuppressed, parseSuppressions } from "./suppressions.js";
@@ -26,6 +26,24 @@ export interface LintOptions {
   weakValues?: "warning" | "info" | "off";
   /** Report suppressions that silenced nothing (info). Default true. */
   reportUnusedSuppressions?: boolean;
+  /** Milliseconds one file may take before it is reported as an error ("took too long"). Default 30 000. */
+  timeBudgetMs?: number;
+}
+
+/**
+ * Per-file budget. Every parser, detector and regex is linear, so an ordinary 1 MiB file takes about
+ * a second; the budget is the backstop that turns anything we missed into exit 2, never a hung CI job.
+ */
+export const DEFAULT_TIME_BUDGET_MS = 30_000;
+
+class OverBudget extends Error {}
+
+/** Checked between phases and every few hundred steps of the engine's own loops. */
+function deadline(ms: number): () => void {
+  const until = performance.now() + ms;
+  return () => {
+    if (performance.now() > until) throw new OverBudget();
+  };
 }
 
 /** Lints every target and the files they pull in (env files, Dockerfiles of compose builds). */
@@ -108,6 +126,22 @@ export async function lintTarget(
   target: LintTarget,
   options: LintOptions,
 ): Promise<{ result?: FileResult; related: LintTarget[] }> {
+  const budget = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+  try {
+    return await lintWithin(target, options, deadline(budget));
+  } catch (err) {
+    if (!(err instanceof OverBudget)) throw err;
+    const result: FileResult = { file: target.file, kind: target.kind, findings: [], errors: [] };
+    result.errors.push({ file: target.file, code: "too-slow", message: `took too long: not linted within the ${budget} ms budget per file` });
+    return { result, related: [] };
+  }
+}
+
+async function lintWithin(
+  target: LintTarget,
+  options: LintOptions,
+  checkTime: () => void,
+): Promise<{ result?: FileResult; related: LintTarget[] }> {
   const read = readTarget(target, options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
   if ("skip" in read) return { related: [] };
   const result: FileResult = { file: target.file, kind: target.kind, findings: [], errors: [] };
@@ -133,6 +167,7 @@ export async function lintTarget(
     }
     return { result, related: [] };
   }
+  checkTime();
   const doc = parsed.doc;
   const reports: Array<Report & { ruleId: string; severity: Severity; docs: string }> = [];
   const names = options.names ?? DEFAULT_NAME_SETTINGS;
@@ -160,12 +195,16 @@ export async function lintTarget(
         message: `internal error in rule ${rule.id} (${(err as Error)?.name ?? "Error"}); please report it`,
       });
     }
+    checkTime();
   }
   const sups = parseSuppressions(source, handler.trailingComments);
-  const kept = dedupeOverlapping(reports).filter((r) => !isAllowed(r, options.allow));
+  const kept = dedupeOverlapping(reports, checkTime).filter((r) => !isAllowed(r, options.allow));
+  checkTime();
   for (const r of kept) {
-    const start = handler.statementStart?.(doc, r.range.start.line) ?? r.range.start.line;
-    if (isSuppressed(sups, r.ruleId, r.range.start.line, start)) continue;
+    if (sups.length > 0) {
+      const start = handler.statementStart?.(doc, r.range.start.line) ?? r.range.start.line;
+      if (isSuppressed(sups, r.ruleId, r.range.start.line, start)) continue;
+    }
     result.findings.push(toFinding(target.file, r));
   }
   if (options.rules?.[PARSE_WARNING_RULE] !== "off") {
@@ -266,12 +305,38 @@ function contains(a: Report["range"], b: Report["range"]): boolean {
 }
 
 /** One value, one finding: when two rules report overlapping spans, keep the most severe (then the first). */
-function dedupeOverlapping<T extends Report & { severity: Severity }>(reports: T[]): T[] {
+function dedupeOverlapping<T extends Report & { severity: Severity }>(reports: T[], checkTime: () => void = () => {}): T[] {
   const out: T[] = [];
-  for (const r of reports) {
-    const i = out.findIndex((o) => contains(o.range, r.range) || contains(r.range, o.range));
-    if (i < 0) out.push(r);
-    else if (RANK[r.severity] > RANK[out[i].severity]) out[i] = r;
+  // Candidates are looked up by line (ranges spanning lines are few and kept apart), so a file with
+  // tens of thousands of findings is not compared pair by pair. The first kept match wins, as before.
+  const byLine = new Map<number, number[]>();
+  const multiLine: number[] = [];
+  const index = (i: number) => {
+    const { start, end } = out[i].range;
+    if (start.line !== end.line) multiLine.push(i);
+    else {
+      const list = byLine.get(start.line);
+      if (list) list.push(i);
+      else byLine.set(start.line, [i]);
+    }
+  };
+  for (let n = 0; n < reports.length; n++) {
+    if ((n & 255) === 255) checkTime();
+    const r = reports[n];
+    let found = -1;
+    const consider = (i: number) => {
+      if ((found < 0 || i < found) && (contains(out[i].range, r.range) || contains(r.range, out[i].range))) found = i;
+    };
+    for (const i of multiLine) consider(i);
+    for (let line = r.range.start.line; line <= r.range.end.line; line++) for (const i of byLine.get(line) ?? []) consider(i);
+    if (found < 0) {
+      out.push(r);
+      index(out.length - 1);
+    } else if (RANK[r.severity] > RANK[out[found].severity]) {
+      out[found] = r;
+      // Stale entries for the old range stay harmless: candidates are checked against out[i] itself.
+      index(found);
+    }
   }
   return out;
 }
@@ -298,8 +363,10 @@ export function fingerprint(ruleId: string, file: string, value: string): string
   return createHash("sha256").update(`${ruleId}\0${file}\0${secretHash}`).digest("hex").slice(0, 32);
 }
 
-function toFinding(file: string, r: Report & { ruleId: string; severity: Severity }): Finding {
-  // Defence in depth: rules are told not to quote the value, and we scrub anyway.
+export function toFinding(file: string, r: Report & { ruleId: string; severity: Severity }): Finding {
+  // Defence in depth: rules are told not to quote the value, and we scrub anyway. A token can also
+  // sit where a rule quotes freely (`ENV TOKEN_ghp_…=x`: the name, and the `_FILE` name a fix
+  // derives from it), so token-shaped runs are redacted wherever they appear.
   const secrets = r.isSecret === false ? [] : [r.value];
   return {
     file,
@@ -309,9 +376,9 @@ function toFinding(file: string, r: Report & { ruleId: string; severity: Severit
     endColumn: r.range.end.column,
     ruleId: r.ruleId,
     severity: r.severity,
-    message: scrub(r.message, secrets),
+    message: redactTokenShapes(scrub(r.message, secrets)),
     secret: r.isSecret === false ? "" : redact(r.value),
-    ...(r.fix ? { fix: scrub(r.fix, secrets) } : {}),
+    ...(r.fix ? { fix: redactTokenShapes(scrub(r.fix, secrets)) } : {}),
     fingerprint: fingerprint(r.ruleId, file, r.value),
   };
 }

@@ -19,8 +19,11 @@ export default defineRule<ComposeDoc>({
       if (!scalar.text.text.includes("${")) continue;
       const entryName = keyOf.get(scalar.node);
       const scan = scanInterpolation(scalar.text);
-      for (const ref of scan.refs) {
+      for (const [i, ref] of scan.refs.entries()) {
         if ((ref.op !== ":-" && ref.op !== "-") || !ref.arg) continue;
+        // A nested reference (`${A:-${B}}`) is the next ref (they are sorted by start): skip without
+        // rescanning the default, which made deep nesting quadratic.
+        if ((scan.refs[i + 1]?.start ?? Infinity) < ref.arg.end) continue;
         const raw = sliceMapped(scalar.text, ref.arg.start, ref.arg.end);
         const inner = scanInterpolation(raw);
         if (inner.interpolated) continue; // `${A:-${B}}`: the nested reference is judged on its own.
