@@ -372,7 +372,8 @@ const LONG_FLAG_VALUE_RE = /^--([A-Za-z][A-Za-z0-9_.-]*)=/;
 const GPG_FINGERPRINT_RE = /^(?:0x)?(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})$/;
 const AUTHORIZATION_RE = /^\s*(?:proxy-)?authorization\s*:\s*((?:bearer|basic|token|bot|apikey|api-key|digest|sso-key|gitlab-token)\s+)?/i;
 const NPM_AUTH_RE = /(?:^|[:\s])(_authToken|_auth|_password|npmAuthToken|npmAuthIdent)\s*[= ]\s*/g;
-const NETRC_RE = /\bmachine\s+\S+\s+(?:login\s+\S+\s+)?password\s+([^\s"'\\]+)/g;
+// Host and login are bounded, so a run of `machine x machine x …` is not rescanned from each `machine`.
+const NETRC_RE = /\bmachine\s+\S{1,255}\s+(?:login\s+\S{1,255}\s+)?password\s+([^\s"'\\]+)/g;
 /** Flags whose value is itself `NAME=value`. */
 const ASSIGNMENT_FLAGS = new Set(["from-literal", "build-arg", "env", "set", "set-string", "set-literal", "var", "extra-vars"]);
 const NPM_AUTH_HINT_RE = /_auth|_password|npmauth/i;

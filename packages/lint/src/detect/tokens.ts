@@ -179,7 +179,8 @@ const PATTERNS: TokenPattern[] = [
   {
     kind: "jwt", label: "JSON Web Token",
     hints: ["eyJ"],
-    re: new RegExp(B + String.raw`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
+    // The boundary includes `-`, so `eyJ-eyJ-…` is not rescanned from every `eyJ` inside one run.
+    re: new RegExp(String.raw`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
     body: (s) => s.split(".")[2],
     accept: (s) => isJsonSegment(s.split(".")[0]),
   },

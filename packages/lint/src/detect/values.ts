@@ -226,7 +226,7 @@ export function isWeakValue(value: string, related: readonly string[] = []): boo
   if (/^0x?0+$/i.test(v)) return true;
   const context = related.map((r) => r.toLowerCase().replace(/[^a-z0-9]+/g, "")).filter((r) => r.length >= 2);
   // `example_123`, `Password1!`, `admin2024`: the word that matters, without separators and a numeric tail.
-  const core = lower.replace(/[^a-z0-9@]+/g, "").replace(/\d+$/, "").replace(/@$/, "");
+  const core = lower.replace(/[^a-z0-9@]+/g, "").replace(/(?<!\d)\d+$/, "").replace(/@$/, "");
   if (core.length === 0) return isTrivialDigits(lower.replace(/\D+/g, ""));
   if (WEAK_VALUES.has(core) || context.includes(core)) return true;
   if (segmentsInto(core, context)) return true;

@@ -145,22 +145,8 @@ describe("parseDockerfile", () => {
     expect(parseDockerfile("# only a comment\n", "x")).toMatchObject({ ok: true });
   });
 
-  it("parses many stages with many comments in linear time", () => {
-    // dockerfile-ast is quadratic here (stages × comments); the own scanner is not.
-    const source = "FROM a\n# c\n".repeat(20000);
-    const t0 = performance.now();
-    const r = parseDockerfile(source, "x");
-    expect(r.ok && r.doc.stages.length).toBe(20000);
-    expect(performance.now() - t0).toBeLessThan(1500);
-  });
-
-  it("parses a 40 000-line continuation quickly", () => {
-    const source = "FROM a\nRUN " + "echo hello world && \\\n  ".repeat(40000) + "true\n";
-    const t0 = performance.now();
-    const r = parseDockerfile(source, "x");
-    expect(r.ok && r.doc.instructions[1].command?.text.endsWith("true")).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(1500);
-  });
+  // Timing of many stages and of one long continuation: test/faults/lint-linear-time.test.ts, relative
+  // to an ordinary file of the same size (absolute bounds here failed on a loaded machine).
 
   it("treats a line ending in an escaped escape character as a continuation, like BuildKit", () => {
     const doc = parse("FROM a\nRUN echo a\\\\\n  b\nENV X=1\n");

@@ -53,7 +53,7 @@ function destination(ins: DfInstruction, base: string): string {
 
 /** `COPY settings.xml /root/.m2/`: Maven's settings hold repository passwords, like `.npmrc` holds tokens. */
 function mavenSettings(src: string, dest: string): { label: string; certain: boolean } | undefined {
-  const base = src.replace(/\/+$/, "").replace(/^.*\//, "").toLowerCase();
+  const base = src.replace(/(?<!\/)\/+$/, "").replace(/^.*\//, "").toLowerCase();
   if (base !== "settings.xml" && base !== "settings-security.xml") return undefined;
   if (!/(?:^|\/)\.m2(?:\/|$)/.test(src) && !/(?:^|\/)\.m2(?:\/|$)/.test(dest) && !/maven/i.test(dest)) return undefined;
   return { label: "Maven settings (may hold repository passwords)", certain: false };
