@@ -7,6 +7,8 @@ export type SidecarErrorCode =
   | "TLS_FILE"
   | "AUTH_FILE"
   | "LOGIN_FAILED"
+  | "UNWRAP_FAILED"
+  | "TOKEN_STOPPED_WORKING"
   | "LISTEN_FAILED"
   | "VAULT_AUTH"
   | "VAULT_NOT_FOUND"

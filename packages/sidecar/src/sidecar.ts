@@ -209,8 +209,9 @@ export class Sidecar implements Reloadable {
     const now = this.clock.now();
     let pending = 0;
     for (const r of this.runs.values()) pending += r.source.outputs.filter((o) => !o.written).length;
+    // The login's trouble first: it is why nothing renders.
+    if (this.conn?.tokens.isLost) return this.conn.tokens.lostReason ?? "vault token lost";
     if (pending > 0) return `${pending} file(s) not rendered yet`;
-    if (this.conn?.tokens.isLost) return "vault token lost";
     for (const r of this.runs.values()) {
       // A certificate keeps serving while Vault is away: unready only once it expired.
       if (r.source.readyUntilExpiry && r.lease && r.failingSince !== undefined) {

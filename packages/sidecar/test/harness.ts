@@ -82,7 +82,7 @@ export function harness(opts: { config?: SidecarConfig; refreshMs?: number } = {
     lookup: () => undefined,
     revoke: () => undefined,
   };
-  const tokens = { generation: 1, isLost: false, login: async () => {}, checkAfterDenied: async () => {} };
+  const tokens = { generation: 1, isLost: false, denied: new Set<string>(), login: async () => {}, checkAfterDenied: async () => {}, deniedByPolicy: async () => true };
   const result = <T>(r: T | Error): T => {
     if (r instanceof Error) throw r;
     return r;

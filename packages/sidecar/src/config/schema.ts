@@ -126,7 +126,10 @@ const AppRoleAuth = z.strictObject({
   roleId: z.string().min(1).optional(),
   roleIdFile: z.string().optional(),
   secretIdFile: z.string().optional(),
+  /** secretIdFile holds a response-wrapping token (Vault's recommended delivery); it is unwrapped once. Default false. */
+  secretIdWrapped: z.boolean().optional(),
 }).superRefine((a, ctx) => {
+  if (a.secretIdWrapped && !a.secretIdFile) ctx.addIssue({ code: "custom", message: "secretIdWrapped needs secretIdFile (the file holding the wrapping token)", path: ["secretIdWrapped"] });
   if (!a.roleId && !a.roleIdFile) ctx.addIssue({ code: "custom", message: "roleIdFile (or roleId) is required for approle", path: ["roleIdFile"] });
   if (a.roleId && a.roleIdFile) ctx.addIssue({ code: "custom", message: "set roleIdFile or roleId, not both", path: ["roleId"] });
 });

@@ -87,9 +87,10 @@ export class LeaseKeeper {
     // Floored: a server granting 1 ms TTLs must not turn this timer into a request loop.
     const at = floorDelay(due, clock.random);
     const check = floorDelay(jitter(run.source.refreshMs, 0.1, clock.random), clock.random);
+    const denied = this.rt.conn().tokens.denied;
     // A lease revoked out of band is noticed within refreshInterval, not at its renewal.
-    if (lease.id && run.leaseLookup !== false && check < at) timers.schedule(key, check, () => this.check(run));
-    else if (lease.id && lease.renewable) timers.schedule(key, at, () => this.renew(run));
+    if (lease.id && run.leaseLookup !== false && !denied.has("lease-lookup") && check < at) timers.schedule(key, check, () => this.check(run));
+    else if (lease.id && lease.renewable && !denied.has("lease-renew")) timers.schedule(key, at, () => this.renew(run));
     else timers.schedule(key, at, () => this.refetch(run));
     return true;
   }
@@ -114,13 +115,14 @@ export class LeaseKeeper {
         run.leaseLookup = false;
         rt.log.info(where, "sys/leases/lookup unavailable; the lease is checked at renewal only");
       } else if (err instanceof VaultAuthError) {
-        // The token may be gone (then a new login re-fetches every lease), or the policy denies lookups.
+        // The token may be gone (then a new login re-fetches every lease), or the policy denies
+        // lookups: then no lease is looked up again on this connection, whatever token it holds.
         const generation = conn.tokens.generation;
-        await conn.tokens.checkAfterDenied().catch(() => {});
+        const policy = await conn.tokens.deniedByPolicy().catch(() => false);
         if (!rt.isCurrent(run) || run.lease !== lease || conn.tokens.generation !== generation) return;
-        if (!conn.tokens.isLost) {
-          run.leaseLookup = false;
-          rt.log.info(where, "sys/leases/lookup denied; the lease is checked at renewal only");
+        if (policy && !conn.tokens.denied.has("lease-lookup")) {
+          conn.tokens.denied.add("lease-lookup");
+          rt.log.info(where, "sys/leases/lookup denied by policy; leases are checked at renewal only");
         }
       } else {
         rt.log.debug({ ...where, err }, "lease lookup failed");
@@ -148,6 +150,15 @@ export class LeaseKeeper {
       this.schedule(run);
     } catch (err) {
       rt.metrics.leaseRenewals.inc({ outcome: "error" });
+      if (err instanceof VaultAuthError) {
+        const tokens = rt.conn().tokens;
+        const generation = tokens.generation;
+        if (!(await tokens.deniedByPolicy().catch(() => false)) || tokens.generation !== generation) return; // a new login re-fetches every lease
+        if (!tokens.denied.has("lease-renew")) {
+          tokens.denied.add("lease-renew");
+          rt.log.warn(where, "sys/leases/renew denied by policy; leases are replaced at 2/3 of their TTL instead of renewed");
+        }
+      }
       rt.log.warn({ ...where, err }, "lease renewal failed; fetching new credentials");
       await this.refetch(run);
     }
@@ -172,13 +183,10 @@ export class LeaseKeeper {
         this.created.delete(leaseId);
         rt.log.info({ lease: leaseName(leaseId) }, "old lease revoked");
       } catch (err) {
-        if (err instanceof VaultAuthError && generation !== conn.tokens.generation) {
-          // Leases are children of the token that created them; Vault revokes them with it.
-          this.created.delete(leaseId);
-          rt.log.info({ lease: leaseName(leaseId) }, "old lease belongs to the previous token; Vault revokes it when that token expires");
-          return;
-        }
-        rt.log.warn({ lease: leaseName(leaseId), err }, "old lease revoke failed");
+        // No ownership rule applies (Vault's policy on sys/leases/revoke decides); a lease that
+        // is not revoked ends at its TTL, or with the token that created it.
+        if (err instanceof VaultAuthError) this.created.delete(leaseId);
+        rt.log.warn({ lease: leaseName(leaseId), err, generation }, "old lease revoke failed; it ends at its TTL");
       }
     });
   }

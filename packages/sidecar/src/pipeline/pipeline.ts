@@ -30,7 +30,13 @@ export class Pipeline {
   }
 
   fetchContext(): FetchContext {
-    return { client: this.rt.conn().client, revokeUnused: (id) => this.leases.revokeNow(id) };
+    const tokens = this.rt.conn().tokens;
+    return {
+      client: this.rt.conn().client,
+      revokeUnused: (id) => this.leases.revokeNow(id),
+      generation: tokens.generation,
+      deniedByPolicy: () => tokens.deniedByPolicy(),
+    };
   }
 
   /** Refreshes the run now (on its timer, so a reload or stop cancels it). */
@@ -144,7 +150,9 @@ export class Pipeline {
     const validFor = left === undefined ? {} : { validForSec: Math.max(0, left) };
     const msg = left === undefined ? "secret refresh failed; files left as they were" : left > 0 ? `refresh failed; the current files stay valid for ${left}s` : "refresh failed; the current files have expired";
     rt.log.error({ path: run.source.label, file: files(run), err, retryInMs: delay, ...validFor }, msg);
-    if (err instanceof VaultAuthError) rt.conn().tokens.checkAfterDenied().catch((e) => rt.log.error({ err: e }, "token check failed"));
+    // A 403 on a path that rendered before is the token, not the policy: deniedByPolicy then logs in again.
+    const workedBefore = run.source.outputs.some((o) => o.written);
+    if (err instanceof VaultAuthError) rt.conn().tokens.deniedByPolicy({ workedBefore }).catch((e) => rt.log.error({ err: e }, "token check failed"));
     rt.stateChanged();
     rt.timers.schedule(`source:${run.source.id}`, delay, () => this.refresh(run, { forceFetch: true }));
   }

@@ -51,6 +51,10 @@ export interface FetchContext {
   client: VaultClient;
   /** Best-effort revoke of a lease nobody will use (logged, never thrown). */
   revokeUnused(leaseId: string): void;
+  /** The token's login count (TokenManager.generation): policy answers are re-asked after a new login. */
+  generation?: number;
+  /** After a 403: true when the policy said no (the token is alive); see TokenManager.deniedByPolicy. */
+  deniedByPolicy?(): Promise<boolean>;
 }
 
 /** One output of a source: a file today. */

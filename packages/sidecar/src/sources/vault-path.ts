@@ -19,6 +19,8 @@ export class VaultPathSource implements Source {
   kind: Fetched["kind"] | undefined;
   private version: number | undefined;
   private metadataPath: string | null | undefined;
+  /** Metadata refused by policy with the token of this generation; asked again after a new login. */
+  private metadataDenied: { path: string; generation: number } | undefined;
 
   constructor(
     readonly id: string,
@@ -79,12 +81,26 @@ export class VaultPathSource implements Source {
   }
 
   /** KV v2 only: the metadata's current_version still equals the version we rendered. */
-  async unchanged({ client }: FetchContext): Promise<boolean> {
+  async unchanged({ client, generation, deniedByPolicy }: FetchContext): Promise<boolean> {
+    // Metadata was denied with an earlier token: a new token may be allowed (or the old one was dead).
+    if (this.metadataDenied && generation !== undefined && generation !== this.metadataDenied.generation) {
+      this.metadataPath = this.metadataDenied.path;
+      this.metadataDenied = undefined;
+    }
     if (this.kind !== "kv2" || !this.metadataPath) return false;
-    const meta = await client.read(this.metadataPath, "read_metadata").catch((err) => {
-      // A policy without metadata access: fall back to re-reading data every interval.
-      if (err instanceof VaultAuthError || err instanceof VaultNotFoundError) {
+    const path = this.metadataPath;
+    const meta = await client.read(path, "read_metadata").catch(async (err) => {
+      // A policy without metadata access: fall back to re-reading data every interval. A 403 is
+      // the policy's answer only when the token is known alive; else the data read decides.
+      if (err instanceof VaultNotFoundError) {
         this.metadataPath = null;
+        return undefined;
+      }
+      if (err instanceof VaultAuthError) {
+        if ((await deniedByPolicy?.()) ?? true) {
+          this.metadataPath = null;
+          this.metadataDenied = { path, generation: generation ?? 0 };
+        }
         return undefined;
       }
       throw err;

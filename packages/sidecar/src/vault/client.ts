@@ -3,7 +3,7 @@ import https from "node:https";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type NodeVault from "node-vault";
-import { TlsFileError, VaultRequestError } from "../errors.js";
+import { TlsFileError, VaultNotFoundError, VaultRequestError } from "../errors.js";
 import { systemClock, type Clock } from "../schedule/clock.js";
 import { Limiter } from "./limiter.js";
 import { parseRetryAfter, toVaultError } from "./errors.js";
@@ -139,6 +139,8 @@ export class VaultClient {
     // node-vault falls back to $VAULT_TOKEN on its own; we decide which token is used.
     this.nv.token = undefined as unknown as string;
     this.loginNv.token = undefined as unknown as string;
+    // node-vault also prepends $VAULT_PREFIX to every path on its own: paths are ours alone.
+    for (const c of [this.nv, this.loginNv]) (c as unknown as { pathPrefix: string }).pathPrefix = "";
     // node-vault drops response headers, so Retry-After is read where the response arrives.
     for (const agent of [this.httpAgent, this.httpsAgent]) onResponse(agent, (res) => this.noteRetryAfter(res));
   }
@@ -193,7 +195,12 @@ export class VaultClient {
       } catch (err) {
         this.opts.onRequest?.(op, (performance.now() - started) / 1000, "error");
         const retryAfter = this.pauseUntil - this.clock.now();
-        throw toVaultError(err, op, path, [...this.scrubList], retryAfter > 0 ? retryAfter : undefined);
+        const e = toVaultError(err, op, path, [...this.scrubList], retryAfter > 0 ? retryAfter : undefined);
+        // OpenBao answers 404 for an unknown namespace: that is a configuration error, not a missing secret.
+        if (e instanceof VaultNotFoundError && /namespace not found/.test(e.message)) {
+          throw new VaultRequestError(`${op} ${path}: Vault namespace ${JSON.stringify(this.opts.namespace ?? "")} not found (HTTP 404); check vault.namespace or VAULT_NAMESPACE`, { status: 404, path });
+        }
+        throw e;
       }
     });
   }
@@ -226,6 +233,15 @@ export class VaultClient {
     }
     this.token = auth.client_token;
     return { token: auth.client_token, ttl: Number(auth.lease_duration) || 0, renewable: auth.renewable === true };
+  }
+
+  /** POST sys/wrapping/unwrap with the (single-use) wrapping token itself as X-Vault-Token: the wrapped data. */
+  async unwrap(wrappingToken: string): Promise<Body> {
+    this.addScrub(wrappingToken);
+    const body = await this.call("unwrap", "sys/wrapping/unwrap", () =>
+      this.loginNv.request({ path: "/sys/wrapping/unwrap", method: "POST", json: {}, ...this.requestOptions(), headers: { "X-Vault-Request": "true", "X-Vault-Token": wrappingToken } }),
+    );
+    return body?.data ?? {};
   }
 
   /** GET auth/token/lookup-self: the current token's remaining TTL. */
@@ -270,7 +286,8 @@ export class VaultClient {
       const body = await this.read(`sys/internal/ui/mounts/${path}`, "mounts");
       const d = body?.data;
       if (!d || typeof d.path !== "string") return undefined;
-      return { path: d.path, type: String(d.type ?? ""), version: d.options?.version };
+      // A bare `kv` mount reports options: null; it is version 1.
+      return { path: d.path, type: String(d.type ?? ""), version: d.options?.version ?? (d.type === "kv" ? "1" : undefined) };
     } catch {
       // Optional hint only: older servers or tight policies refuse it.
       return undefined;

@@ -62,6 +62,7 @@ describe("token timing", () => {
     await s.clock.advance(60_000);
     expect(s.events).toEqual([
       ["login", 0],
+      ["lookup-self", 0], // the probe after the first login: may this token look itself up?
       ["renew(30)", 20_000],
       ["renew(30)", 40_000],
       ["renew(30)", 60_000],
@@ -76,6 +77,7 @@ describe("token timing", () => {
     await s.clock.advance(30_000);
     expect(s.events).toEqual([
       ["login", 0],
+      ["lookup-self", 0], // the probe after the first login: may this token look itself up?
       ["renew(30)", 20_000],
       ["login", 30_000],
     ]);
@@ -90,6 +92,7 @@ describe("token timing", () => {
     await s.clock.advance(40_000);
     expect(s.events).toEqual([
       ["login", 0],
+      ["lookup-self", 0], // the probe after the first login: may this token look itself up?
       ["login", 20_000],
       ["login", 40_000],
     ]);
@@ -104,14 +107,53 @@ describe("token timing", () => {
     // 10 s left; backoffDelay(1) with initial 1 s is 2 s × 3/4 = 1.5 s, under 10/3 s.
     expect(s.clock.pending()).toEqual([{ in: 1_500, delay: 1_500 }]);
     s.behaviour.renew = () => new VaultAuthError("renew: HTTP 403", { status: 403, path: "auth/token/renew-self" });
+    s.behaviour.lookup = () => new VaultAuthError("lookup-self: HTTP 403", { status: 403, path: "auth/token/lookup-self" });
     await s.clock.advance(1_500);
     expect(s.events).toEqual([
       ["login", 0],
+      ["lookup-self", 0], // the probe after the first login: may this token look itself up?
       ["renew(30)", 20_000],
       ["renew(30)", 21_500],
+      ["lookup-self", 21_500], // refused, and lookup-self (which worked before) refuses too: the token is gone
       ["login", 21_500],
     ]);
     expect(s.relogins).toEqual([21_500]);
+    s.tokens.stop();
+  });
+
+  it("renew-self denied by policy (the token is alive): no more renewals, one new login just before it expires", async () => {
+    const s = setup();
+    await s.tokens.login();
+    s.behaviour.renew = () => new VaultAuthError("renew: HTTP 403", { status: 403, path: "auth/token/renew-self" });
+    await s.clock.advance(20_000);
+    // lookup-self still works: the 403 was the policy's. 10 s left, re-login 1 s (10%) before the end.
+    await s.clock.advance(9_500);
+    expect(s.events).toEqual([
+      ["login", 0],
+      ["lookup-self", 0],
+      ["renew(30)", 20_000],
+      ["lookup-self", 20_000],
+      ["login", 29_000],
+    ]);
+    expect(s.relogins).toEqual([29_000]);
+    // The new token is not renewed either: renew-self stays denied for this connection.
+    await s.clock.advance(27_000);
+    expect(s.events.filter((e) => e[0].startsWith("renew"))).toHaveLength(1);
+    expect(s.relogins).toEqual([29_000, 56_000]);
+    s.tokens.stop();
+  });
+
+  it("without lookup-self (policy without default), a 403 on a read is the policy while the token is in its TTL; on a path that worked before, it logs in again", async () => {
+    const s = setup();
+    s.behaviour.lookup = () => new VaultAuthError("lookup-self: HTTP 403", { status: 403, path: "auth/token/lookup-self" });
+    await s.tokens.login();
+    expect(s.tokens.denied.has("lookup-self")).toBe(true);
+    expect(await s.tokens.deniedByPolicy()).toBe(true);
+    expect(await s.tokens.deniedByPolicy()).toBe(true);
+    expect(s.events.filter((e) => e[0] === "lookup-self")).toHaveLength(1); // asked once, at the first login
+    expect(s.relogins).toEqual([]);
+    expect(await s.tokens.deniedByPolicy({ workedBefore: true })).toBe(false);
+    expect(s.relogins).toEqual([0]);
     s.tokens.stop();
   });
 
@@ -121,7 +163,7 @@ describe("token timing", () => {
     const done = s.tokens.login();
     await s.clock.advance(30_000);
     await done;
-    expect(s.events.map((e) => e[1])).toEqual([0, 1_125, 2_625, 5_625, 11_625, 17_625]);
+    expect(s.events.filter((e) => e[0] === "login").map((e) => e[1])).toEqual([0, 1_125, 2_625, 5_625, 11_625, 17_625]);
     expect(s.tokens.isLost).toBe(false);
     s.tokens.stop();
   });
@@ -134,6 +176,7 @@ describe("token timing", () => {
     await s.tokens.checkAfterDenied();
     expect(s.events).toEqual([
       ["login", 0],
+      ["lookup-self", 0], // the probe after the first login: may this token look itself up?
       ["lookup-self", 5_000],
       ["login", 5_000],
     ]);
@@ -148,6 +191,7 @@ describe("token timing", () => {
     await s.tokens.checkAfterDenied();
     expect(s.events).toEqual([
       ["login", 0],
+      ["lookup-self", 0], // the probe after the first login: may this token look itself up?
       ["lookup-self", 5_000],
     ]);
     expect(s.relogins).toEqual([]);
