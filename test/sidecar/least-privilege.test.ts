@@ -120,6 +120,7 @@ path "sys/leases/renew" { capabilities = ["update"] }
     it(`${name}: renders KV and a database credential, keeps them current, one lease per max TTL, no notify storm`, async () => {
       const { file, out, notifications } = config(await auth(), secrets());
       const before = new Set(await leaseIds());
+      const spawned = Date.now();
       const p = spawnSidecar(["--config", file]);
       try {
         await until("first render", () => fileText(path.join(out, "pw")) === first && (isReal || fileText(path.join(out, "db.env")) !== undefined), 10_000);
@@ -133,10 +134,12 @@ path "sys/leases/renew" { capabilities = ["update"] }
         const created = (await leaseIds()).filter((id) => !before.has(id));
         const issued = (p.output().match(/"path":"database\/creds\/app","file":"db.env".*?"msg":"rendered"/g) ?? []).length;
         if (!isReal) {
-          // 12.5 s at one lease per 6 s max TTL: the first, then at most two replacements.
+          // One lease per max TTL (6 s): each is replaced when a renewal comes back capped, in its
+          // last 2 s, so a lease lives at least 4 s. Churn would be one per refresh interval (1 s).
+          const most = 1 + Math.floor((Date.now() - spawned) / 4000);
           expect(issued, p.output().slice(-3000)).toBeGreaterThanOrEqual(2);
-          expect(issued).toBeLessThanOrEqual(3);
-          expect(created.length).toBeLessThanOrEqual(3);
+          expect(issued).toBeLessThanOrEqual(most);
+          expect(created.length).toBeLessThanOrEqual(most);
         }
         expect(fileText(path.join(out, "pw"))).toBe(second);
         // One notification per real change (a new credential, the KV update), debounced: no storm.
@@ -155,9 +158,10 @@ path "sys/leases/renew" { capabilities = ["update"] }
   devIt("a Kubernetes login failing with 403 for 3 s: --once still renders within its timeout", async () => {
     const jwtFile = write(path.join(etc, "sa-token"), signServiceAccountJwt({ serviceAccount: "app", projected: true, expiresIn: 600 }));
     const { file, out } = config(`    method: kubernetes\n    role: app\n    jwtFile: ${jwtFile}\n`, kvOnly());
+    // The outage starts as the process starts (node takes a moment to boot), so its first login meets it.
+    const p = spawnSidecar(["--config", file, "--once", "--once-timeout", "20s"]);
     const outage = await fetch(`${addr}/__dev/auth-outage`, { method: "POST", headers: { "X-Vault-Token": root }, body: JSON.stringify({ mount: "kubernetes", seconds: 3 }) });
     expect(outage.status).toBe(200);
-    const p = spawnSidecar(["--config", file, "--once", "--once-timeout", "20s"]);
     const r = await p.exited;
     expect(r.code, p.output().slice(-2000)).toBe(0);
     expect(readFileSync(path.join(out, "pw"), "utf8")).toBe(first);
@@ -193,14 +197,14 @@ path "sys/leases/renew" { capabilities = ["update"] }
     expect((await p.exited).code, p.output().slice(-2000)).toBe(0);
     expect(readFileSync(path.join(out, "pw"), "utf8")).toBe(first);
     // Single use: a second run with the same (now spent) wrapping token cannot unwrap it.
-    const again = spawnSidecar(["--config", file, "--once", "--once-timeout", "1s"]);
+    const again = spawnSidecar(["--config", file, "--once", "--once-timeout", "3s"]);
     expect((await again.exited).code).toBe(1);
     expect(again.output()).toMatch(/cannot unwrap the secret id/);
   });
 
   devIt("an unknown namespace is an error naming the namespace, not a missing secret", async () => {
     const { file } = config(approle(), kvOnly(), "  namespace: team-nope\n");
-    const p = spawnSidecar(["--config", file, "--once", "--once-timeout", "1s"]);
+    const p = spawnSidecar(["--config", file, "--once", "--once-timeout", "3s"]);
     expect((await p.exited).code).toBe(1);
     expect(p.output()).toMatch(/namespace \\"team-nope\\" not found/);
     expect(p.output()).not.toMatch(/no secret at this path/);
