@@ -207,8 +207,11 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
   if (opts.seed !== undefined) applySeedTo(opts.seed);
 
   let faults = NO_FAULTS();
-  /** Auth mounts whose logins fail until a time (ms, server clock), keyed `namespace|auth/mount/`. */
-  const authOutages = new Map<string, number>();
+  /**
+   * Auth mounts whose logins fail until a time (ms, server clock), keyed `namespace|auth/mount/`;
+   * `until: null` starts the clock at the next login attempt (`fromNextLogin`).
+   */
+  const authOutages = new Map<string, { until: number | null; ms: number }>();
   /** Standby mode: every /v1/ request is redirected here with 307, as a standby Vault does. */
   let standbyRedirect: string | null = opts.standby?.redirect ?? null;
   const stats = {
@@ -312,7 +315,8 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     }
     const outage = authOutages.get(`${ns.name}|${mount?.path ?? ""}`);
     if (mount && outage !== undefined && inMount.replace(/\/+$/, "") === "login") {
-      if (outage > state.now()) return outageReply(mount);
+      outage.until ??= state.now() + outage.ms;
+      if (outage.until > state.now()) return outageReply(mount);
       authOutages.delete(`${ns.name}|${mount.path}`);
     }
     let ttl: number | null;
@@ -426,8 +430,10 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
         const mountKey = "auth/" + mountName.replace(/^\/+|\/+$/g, "").replace(/^auth\//, "") + "/";
         if (!ns?.mounts.has(mountKey)) return errorReply(400, `no auth mount ${mountKey} in namespace ${JSON.stringify(nsName)}`);
         const seconds = body.seconds === undefined ? 0 : parseDuration(body.seconds);
-        authOutages.set(`${nsName}|${mountKey}`, state.now() + seconds * 1000);
-        return okJson({ mount: mountKey, namespace: nsName, until: new Date(state.now() + seconds * 1000).toISOString() });
+        const fromNextLogin = body.fromNextLogin === true;
+        const until = fromNextLogin ? null : state.now() + seconds * 1000;
+        authOutages.set(`${nsName}|${mountKey}`, { until, ms: seconds * 1000 });
+        return okJson({ mount: mountKey, namespace: nsName, until: until === null ? null : new Date(until).toISOString(), fromNextLogin });
       }
       case "DELETE /auth-outage":
         authOutages.clear();
