@@ -23,7 +23,7 @@ describe("lint.Dockerfile", () => {
   });
 
   it("copies only files that exist and that .dockerignore lets through", () => {
-    const dockerignore = ignore().add(readFileSync(join(REPO_ROOT, ".dockerignore"), "utf8"));
+    const dockerignore = ignore.default().add(readFileSync(join(REPO_ROOT, ".dockerignore"), "utf8"));
     const sources = instructions
       .filter((i) => i.keyword === "COPY" && !/--from=/.test(i.args))
       .flatMap((i) => i.args.split(/\s+/).filter((w) => !w.startsWith("--")).slice(0, -1));
