@@ -83,7 +83,7 @@ export function findConnectionStringPasswords(text: string): CredentialMatch[] {
     }
     if (isNotASecret(value)) continue;
     const lower = key.toLowerCase();
-    const user = /(?:^|[;\s])\s*(?:user\s*id|uid|user(?:name)?)\s*=\s*([^;&"'\s]*)/i.exec(text.slice(Math.max(0, m.index - 200), m.index))?.[1];
+    const user = /(?:^|[;\s])(?:user\s?id|uid|user(?:name)?)\s*=\s*([^;&"'\s]*)/i.exec(text.slice(Math.max(0, m.index - 200), m.index))?.[1];
     const label = lower === "accountkey" ? "storage account key in connection string"
       : lower.startsWith("sharedaccess") ? "shared access key in connection string"
       : "password in connection string";
