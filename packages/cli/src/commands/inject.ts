@@ -5,6 +5,7 @@ import type { CommandIO } from "../io.js";
 import { injectCompose } from "../inject/compose.js";
 import { DEFAULT_IMAGE, readSidecarConfig } from "../inject/config.js";
 import { InjectError } from "../inject/errors.js";
+import { looksLikeDockerfile, yamlProblem } from "../inject/input-check.js";
 import { injectKubernetes, isKubernetesDoc } from "../inject/kubernetes.js";
 import { deepEqual, detectStyle } from "../inject/yaml-edit.js";
 
@@ -56,13 +57,17 @@ function inject(opts: InjectCommandOptions, cwd: string): { text: string; warnin
   } catch (err) {
     throw new InjectError(`cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+  if (looksLikeDockerfile(file, src)) throw new InjectError(`${opts.file}: this is a Dockerfile; inject takes compose or Kubernetes YAML`);
   const lineCounter = new LineCounter();
   // merge: compose files share settings through `<<: *anchor`, and inherited keys matter here.
   const docs = parseAllDocuments(src, { prettyErrors: false, lineCounter, merge: true });
   if (!Array.isArray(docs) || docs.length === 0) throw new InjectError(`${opts.file} is empty: expected a compose file or Kubernetes YAML`);
   for (const doc of docs) {
     const e = doc.errors[0];
-    if (e) throw new InjectError(`${opts.file}:${lineCounter.linePos(e.pos[0]).line}: YAML ${e.code}: ${e.message.split("\n")[0]}`);
+    if (e) {
+      const { line, col } = lineCounter.linePos(e.pos[0]);
+      throw new InjectError(`${opts.file}:${line}:${col}: invalid YAML (${e.code}): ${yamlProblem(e.code)}`);
+    }
   }
 
   const kubernetes = docs.some(isKubernetesDoc);
