@@ -23,6 +23,7 @@ export interface StatusServerLimits {
 }
 
 const WILDCARD = new Set(["0.0.0.0", "::", ""]);
+const isLoopbackName = (h: string) => h === "localhost" || h === "::1" || (isIP(h) === 4 && h.startsWith("127."));
 
 /**
  * Which Host headers name this server. A browser tricked by DNS rebinding sends the attacker's
@@ -35,7 +36,8 @@ export function hostAllowed(header: string | undefined, listenHost: string, port
   if (!m || Number(m[2] ?? 80) !== port) return false;
   const host = m[1].replace(/^\[|\]$/g, "");
   if (host === listenHost.toLowerCase()) return true;
-  if (host === "localhost") return listenHost === "localhost" || listenHost.startsWith("127.") || listenHost === "::1";
+  // Names and addresses of loopback are one thing when bound to loopback.
+  if (isLoopbackName(host) && isLoopbackName(listenHost.toLowerCase())) return true;
   return WILDCARD.has(listenHost) && isIP(host) !== 0;
 }
 

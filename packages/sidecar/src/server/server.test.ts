@@ -77,6 +77,9 @@ describe("status server", () => {
   it("hostAllowed", () => {
     expect(hostAllowed("127.0.0.1:8099", "127.0.0.1", 8099)).toBe(true);
     expect(hostAllowed("LOCALHOST:8099", "127.0.0.1", 8099)).toBe(true);
+    expect(hostAllowed("127.0.0.1:8099", "localhost", 8099)).toBe(true);
+    expect(hostAllowed("[::1]:8099", "127.0.0.1", 8099)).toBe(true);
+    expect(hostAllowed("127.evil.example:8099", "127.0.0.1", 8099)).toBe(false);
     expect(hostAllowed("[::1]:8099", "::1", 8099)).toBe(true);
     expect(hostAllowed("10.1.2.3:8099", "0.0.0.0", 8099)).toBe(true); // a kubelet probe to the pod IP
     expect(hostAllowed("10.1.2.3:8099", "127.0.0.1", 8099)).toBe(false);
