@@ -77,7 +77,7 @@ function checkPod(file: Obj[], workload: Obj, pod: Obj, once: boolean) {
   } else {
     expect(sidecar.args).not.toContain("--once");
     expect(sidecar.restartPolicy).toBe("Always");
-    const port = String(config.listen).split(":").at(-1);
+    const port = String((config.listen as { address: string }).address).split(":").at(-1);
     expect(sidecar.startupProbe.exec.command.join(" ")).toContain(`127.0.0.1:${port}/readyz`);
     expect(pod.shareProcessNamespace).toBe(config.notify?.signal !== undefined);
   }
@@ -116,7 +116,7 @@ describe("examples/kubernetes", () => {
 
   it("the sidecar config in the ConfigMap is valid for the sidecar", () => {
     expect(config.output.dir).toBe("/run/secrets/app");
-    expect(config.listen).toMatch(/^127\.0\.0\.1:/);
+    expect(config.listen).toMatchObject({ address: expect.stringMatching(/^127\.0\.0\.1:/), quit: false });
   });
 
   it("what inject emits for every workload kind matches the schema", async () => {
