@@ -16,6 +16,7 @@ describe.skipIf(!isRoot)(`a disk bind-mounted below a tmpfs output.dir${skipNote
   let disk: string;
   let root: string;
   let env: Awaited<ReturnType<typeof faultEnv>>;
+  let bound = false;
   const password = fixture("bind");
 
   beforeAll(async () => {
@@ -25,18 +26,24 @@ describe.skipIf(!isRoot)(`a disk bind-mounted below a tmpfs output.dir${skipNote
     // /var/tmp is on the root disk here; the test is pointless when it is not.
     disk = mkdtempSync("/var/tmp/stowaway-bind-disk-");
     execFileSync("mount", ["--bind", disk, path.join(root, "disk")], { stdio: "ignore" });
+    bound = true;
     env = await faultEnv({ kv2: { "app/db": { password } } });
   });
   afterAll(async () => {
-    if (!tmpfs) return;
     try {
-      execFileSync("umount", [path.join(root, "disk")], { stdio: "ignore" });
-    } catch {
-      execFileSync("umount", ["-l", path.join(root, "disk")], { stdio: "ignore" });
+      if (bound) {
+        try {
+          execFileSync("umount", [path.join(root, "disk")], { stdio: "ignore" });
+        } catch {
+          execFileSync("umount", ["-l", path.join(root, "disk")], { stdio: "ignore" });
+        }
+      }
+    } finally {
+      // Only once nothing is mounted on it: never delete through a live bind mount.
+      if (disk) rmSync(disk, { recursive: true, force: true });
+      tmpfs?.cleanup();
+      await env?.close();
     }
-    rmSync(disk, { recursive: true, force: true });
-    tmpfs.cleanup();
-    await env?.close();
     expect(leaks.check()).toEqual([]);
   });
 
