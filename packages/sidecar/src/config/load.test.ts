@@ -182,4 +182,17 @@ describe("relative paths in the config file", () => {
     if (!res.ok) throw new Error(JSON.stringify(res.errors));
     expect(res.config.vault.tls.caCert).toBe("ca.pem");
   });
+
+  it("vault.followRedirects takes origins only, normalised; maxResponseBytes has a floor (issue 19)", () => {
+    const withVault = (extra: string) => parseConfigText(base.replace("  address: http://127.0.0.1:8200\n", `  address: http://127.0.0.1:8200\n${extra}`), {});
+    const ok = withVault("  followRedirects: [\"HTTPS://Standby.Example:443\", \"http://10.0.0.2:8200/\"]\n");
+    expect(ok.ok && ok.config.vault.followRedirects).toEqual(["https://standby.example", "http://10.0.0.2:8200"]);
+    const none = withVault("");
+    expect(none.ok && [none.config.vault.followRedirects, none.config.vault.maxResponseBytes]).toEqual([[], 4 * 1024 * 1024]);
+    for (const bad of ["https://x:8200/v1", "https://x?a=1", "https://u:p@x", "ftp://x", "x:8200"]) {
+      const r = withVault(`  followRedirects: ["${bad}"]\n`);
+      expect(!r.ok && r.errors.map((e) => e.key), bad).toEqual(["vault.followRedirects[0]"]);
+    }
+    expect(withVault("  maxResponseBytes: 10\n").ok).toBe(false);
+  });
 });
