@@ -69,19 +69,24 @@ describe("the linter on generated bad input", () => {
   it("survives very long lines, deep nesting and alias bombs", async () => {
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"];
     for (let i = 0; i < 9; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
-    const cases: Array<[FileKind, string]> = [
-      ["dockerfile", `FROM alpine\nRUN ${"x".repeat(500_000)}\n`],
-      ["dockerfile", `FROM alpine\nRUN ${"a \\\n".repeat(50_000)}true\n`],
-      ["dockerfile", `FROM alpine\nRUN <<EOF\n${"line\\\n".repeat(10_000)}`],
-      ["compose", `services:\n  app:\n    command: ${"[".repeat(50_000)}\n`],
-      ["compose", `services:\n${Array.from({ length: 3000 }, (_, i) => `${" ".repeat(i + 2)}k${i}:`).join("\n")}\n`],
-      ["compose", `${bomb.join("\n")}\nservices:\n  app:\n    environment: *j\n`],
-      ["env", `A="${"x".repeat(500_000)}`],
+    // Each case ends in the one outcome it should: linted clean, or a named error, never a crash.
+    const cases: Array<[FileKind, string, { errors: string[]; rules: string[] }]> = [
+      ["dockerfile", `FROM alpine\nRUN ${"x".repeat(500_000)}\n`, { errors: [], rules: [] }],
+      ["dockerfile", `FROM alpine\nRUN ${"a \\\n".repeat(50_000)}true\n`, { errors: [], rules: [] }],
+      ["dockerfile", `FROM alpine\nRUN <<EOF\n${"line\\\n".repeat(10_000)}`, { errors: [], rules: ["stowaway/parse-warning"] }],
+      ["compose", `services:\n  app:\n    command: ${"[".repeat(50_000)}\n`, { errors: ["YAML_RESOURCE_EXHAUSTION", "YAML_BAD_INDENT"], rules: [] }],
+      ["compose", `services:\n${Array.from({ length: 3000 }, (_, i) => `${" ".repeat(i + 2)}k${i}:`).join("\n")}\n`, { errors: ["too-large"], rules: [] }],
+      ["compose", `${bomb.join("\n")}\nservices:\n  app:\n    environment: *j\n`, { errors: ["COMPOSE_ALIAS_BOMB"], rules: [] }],
+      ["env", `A="${"x".repeat(500_000)}`, { errors: ["ENV_UNTERMINATED_QUOTE"], rules: [] }],
     ];
-    for (const [kind, src] of cases) {
+    for (const [kind, src, want] of cases) {
       const r = await lintOne(kind, src);
       expect(r.files).toHaveLength(1);
+      expect({ errors: r.errors.map((e) => e.code), rules: r.findings.map((f) => f.ruleId) }).toEqual(want);
+      for (const e of r.errors) expect(e.message.length).toBeLessThan(200);
     }
+    const bombed = await lintOne("compose", `${bomb.join("\n")}\nservices:\n  app:\n    environment: *j\n`);
+    expect(bombed.errors[0]).toMatchObject({ line: 6, message: expect.stringMatching(/alias bomb/) });
   });
 });
 
