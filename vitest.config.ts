@@ -14,7 +14,8 @@ export default defineConfig({
   },
   test: {
     // One logged fast-check seed per run, fixed unless FC_SEED says otherwise (see test/setup/seed.ts).
-    globalSetup: ["test/setup/seed.ts"],
+    // and one scratch directory per run for cross-worker records (test/setup/run-dir.ts).
+    globalSetup: ["test/setup/seed.ts", "test/setup/run-dir.ts"],
     setupFiles: ["test/setup/fast-check.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],
     testTimeout: 30_000,

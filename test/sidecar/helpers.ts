@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -17,18 +17,15 @@ export function fixture(label: string): string {
 }
 
 /**
- * Every byte the spawned sidecars print, and every fixture value and token, go to a shared
- * directory; each file's afterAll checks all outputs so far against all values so far, so
- * the last file to finish has checked the whole suite.
+ * Every byte the spawned sidecars print, and every fixture value and token, go to a directory of
+ * this test run (test/setup/run-dir.ts); each file's afterAll checks all outputs so far against all
+ * values so far, so the last file to finish has checked the whole suite. Another run on the same
+ * machine has its own directory.
  */
-const LEAK_DIR = path.join(os.tmpdir(), "stowaway-sidecar-e2e-leaks");
+const RUN_DIR = process.env.STOWAWAY_TEST_RUN_DIR;
+if (!RUN_DIR) throw new Error("STOWAWAY_TEST_RUN_DIR is unset: run the tests through vitest (test/setup/run-dir.ts sets it)");
+const LEAK_DIR = path.join(RUN_DIR, "sidecar-leaks");
 mkdirSync(LEAK_DIR, { recursive: true });
-for (const f of readdirSync(LEAK_DIR)) {
-  const p = path.join(LEAK_DIR, f);
-  // Another test file's worker may be removing the same stale file right now.
-  const st = statSync(p, { throwIfNoEntry: false });
-  if (st && Date.now() - st.mtimeMs > 30 * 60_000) rmSync(p, { force: true });
-}
 const readIfThere = (p: string) => {
   try {
     return readFileSync(p, "utf8");
