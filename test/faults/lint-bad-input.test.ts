@@ -1,8 +1,8 @@
 import fc from "fast-check";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { lintTargets, type FileKind } from "@stowaway/lint";
 import { runCli } from "../helpers/cli.js";
 
@@ -93,6 +93,7 @@ describe("the linter on generated bad input", () => {
 describe("the CLI on bad files", () => {
   it("says which file is bad, exits 2, and still lints the good ones", () => {
     const dir = mkdtempSync(join(tmpdir(), "stowaway-badinput-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"];
     for (let i = 0; i < 9; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
     writeFileSync(join(dir, "bomb.compose.yaml"), `${bomb.join("\n")}\nservices:\n  app:\n    environment: *j\n`);
@@ -122,6 +123,7 @@ describe("the CLI on bad files", () => {
 
   it("never prints a secret from a malformed file in its error message", () => {
     const dir = mkdtempSync(join(tmpdir(), "stowaway-badinput-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const secrets = ["MalformedLeakCheckPw11", "ghp_MalformedLeak0123456789abcdefABCDEFgh"];
     writeFileSync(join(dir, "compose.yaml"), `services:\n  db:\n    environment:\n      PASSWORD: ${secrets[0]}\n     bad: [${secrets[1]}\n`);
     writeFileSync(join(dir, ".env"), `TOKEN="${secrets[1]}\nPASSWORD=${secrets[0]}'\n`);

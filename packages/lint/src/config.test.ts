@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { ConfigError } from "./config-error.js";
 import { parseConfig, stowawayConfigSchema } from "./config.js";
 import { DEFAULT_CONFIG, findConfigFile } from "./find-config.js";
@@ -96,6 +96,7 @@ describe(".stowaway.yaml", () => {
 
   it("is found by walking up from the working directory", () => {
     const dir = mkdtempSync(join(tmpdir(), "stowaway-config-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     mkdirSync(join(dir, "a/b"), { recursive: true });
     writeFileSync(join(dir, ".stowaway.yaml"), "lint: {}\n");
     expect(findConfigFile(join(dir, "a/b"))).toBe(join(dir, ".stowaway.yaml"));

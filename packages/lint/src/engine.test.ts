@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { lintTargets } from "./engine.js";
 import type { FileKind, LintTarget } from "./types.js";
 
@@ -61,10 +61,11 @@ describe("lintTargets", () => {
   });
 
   it("lints a compose file's env files at their own lines, and skips a missing optional one", async () => {
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
     const dir = mkdtempSync(join(tmpdir(), "stowaway-engine-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "compose.yaml"), "services:\n  app:\n    image: x\n    env_file:\n      - app.env\n      - path: missing.env\n        required: false\n");
     writeFileSync(join(dir, "app.env"), "# app settings\nLOG_LEVEL=info\nSTRIPE_SECRET_KEY=sk_live_EngineEnvFixture0123456789ab\n");
     const report = await lintTargets([{ file: "compose.yaml", absPath: join(dir, "compose.yaml"), kind: "compose" }]);
