@@ -1,7 +1,9 @@
 import http from "node:http";
 import https from "node:https";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+// Before node-vault loads (imports run in this order): its `debug` output prints login bodies.
+import "./quiet-first.js";
+import nodeVault from "node-vault";
 import type NodeVault from "node-vault";
 import { TlsFileError, VaultNotFoundError, VaultRequestError } from "../errors.js";
 import { systemClock, type Clock } from "../schedule/clock.js";
@@ -9,8 +11,6 @@ import { Limiter } from "./limiter.js";
 import { parseRetryAfter, toVaultError } from "./errors.js";
 import { createTransport } from "./transport.js";
 import { silenceDebug } from "./quiet.js";
-
-const require = createRequire(import.meta.url);
 
 export interface VaultTlsOptions {
   caCert?: string;
@@ -102,7 +102,7 @@ export class VaultClient {
     this.clock = opts.clock ?? systemClock;
     // Before node-vault loads: its `debug` output (and follow-redirects') prints login bodies.
     silenceDebug();
-    const factory = require("node-vault") as typeof NodeVault;
+    const factory = nodeVault as typeof NodeVault;
     this.limiter = new Limiter(opts.maxConcurrency);
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: opts.maxConcurrency });
     const { tls } = opts;

@@ -18,6 +18,8 @@ interface DebugModule {
  * Called before node-vault is loaded; harmless to call again.
  */
 export function silenceDebug(env: NodeJS.ProcessEnv = process.env): void {
+  // Without DEBUG, `debug` enables nothing; loading it only to disable it costs memory.
+  if (!env.DEBUG) return;
   // A copy of `debug` loaded later reads DEBUG when it loads.
   if (env.DEBUG && !env.DEBUG.includes(SKIPS[0])) env.DEBUG = [env.DEBUG, ...SKIPS].join(",");
   // The copies these modules resolve (one, or several when npm did not dedupe them).

@@ -1,10 +1,6 @@
-import type http from "node:http";
-import type https from "node:https";
-import { createRequire } from "node:module";
-import type { AxiosInstance, AxiosResponse } from "axios";
+import http from "node:http";
+import https from "node:https";
 import { VaultError } from "../errors.js";
-
-const require = createRequire(import.meta.url);
 
 /** A redirect the sidecar did not follow: the location's origin is all it names. */
 export class VaultRedirectError extends VaultError {
@@ -64,31 +60,30 @@ export function originOf(url: string, base?: string): string | undefined {
   }
 }
 
+/** A response as the request layer reads it: status, headers, and the body parsed when it is JSON. */
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  data: unknown;
+}
+
 /**
- * The request layer under node-vault (its `request-promise` option). It replaces node-vault's
- * axios call, which follows up to 21 redirects through follow-redirects and carries the
- * X-Vault-Token header and login bodies to wherever they point. Here axios runs with
- * `maxRedirects: 0`; a redirect is followed only once, only to a listed origin, and never from
- * https to http, as Vault's own client does. Responses are capped at `maxResponseBytes`.
+ * The request layer under node-vault (its `request-promise` option), on node:http directly.
+ * node-vault's own call goes through axios, which follows up to 21 redirects through
+ * follow-redirects and carries the X-Vault-Token header and login bodies to wherever they point,
+ * and keeps a few MB of modules (mime-types, form-data, proxy agents) in every sidecar. Here a
+ * redirect is followed only once, only to a listed origin, and never from https to http, as
+ * Vault's own client does. Responses are capped at `maxResponseBytes`; no proxy is read from the
+ * environment; the timeout covers the whole exchange.
  */
 export function createTransport(opts: TransportOptions): { defaults(): (options: NodeVaultRequest) => Promise<unknown> } {
-  const axios = (require("axios") as { default: { create(c: object): AxiosInstance } }).default;
-  const instance = axios.create({
-    validateStatus: () => true,
-    maxRedirects: 0,
-    maxContentLength: opts.maxResponseBytes,
-    timeout: opts.timeoutMs,
-    httpAgent: opts.httpAgent,
-    httpsAgent: opts.httpsAgent,
-    // Never read proxy settings from the environment behind the operator's back.
-    proxy: false,
-  });
   const allowed = new Set(opts.followRedirects.map((o) => originOf(o)).filter((o): o is string => o !== undefined));
 
-  const send = async (method: string, url: string, headers: Record<string, string>, data: unknown, timeout: number): Promise<AxiosResponse> => {
+  const send = async (method: string, url: string, headers: Record<string, string>, data: unknown, timeout: number): Promise<RawResponse> => {
     try {
-      return await instance.request({ method, url, headers, data, timeout });
+      return await exchange(method, url, headers, data, timeout, opts);
     } catch (err) {
+      if (err instanceof VaultError) throw err;
       throw transportError(err, url, opts);
     }
   };
@@ -120,7 +115,7 @@ export function createTransport(opts: TransportOptions): { defaults(): (options:
 }
 
 /** The URL to follow, or a VaultRedirectError naming the location's origin and how to allow it. */
-function checkRedirect(from: string, res: AxiosResponse, allowed: Set<string>, path: string): string {
+function checkRedirect(from: string, res: RawResponse, allowed: Set<string>, path: string): string {
   const location = res.headers.location;
   const origin = typeof location === "string" ? originOf(location, from) : undefined;
   const opts = { status: res.status, path };
@@ -143,9 +138,6 @@ function pathOf(uri: string): string {
 /** A fresh error, nothing of the request config (headers, token, body) carried over. */
 function transportError(err: unknown, url: string, opts: TransportOptions): Error {
   const e = err as { code?: string; message?: string };
-  if (typeof e?.message === "string" && e.message.startsWith("maxContentLength size of")) {
-    return new VaultResponseTooLargeError(`response larger than vault.maxResponseBytes (${opts.maxResponseBytes} bytes); reading stopped there`, { path: pathOf(url) });
-  }
   const code = typeof e?.code === "string" ? e.code : "ERR_NETWORK";
   let where = "";
   try {
@@ -160,4 +152,59 @@ function transportError(err: unknown, url: string, opts: TransportOptions): Erro
   const words = /^E[A-Z]+$/.test(code) ? "" : `: ${String(e?.message ?? "").split("\n")[0].slice(0, 160)}`;
   const what = code === "ECONNABORTED" || code === "ETIMEDOUT" ? "timed out" : `${code}${words}`;
   return new VaultConnectionError(code, `${what}${where}${opts.addressSource ? ` (${opts.addressSource})` : ""}`);
+}
+
+/** One HTTP exchange: JSON body out, JSON (or text) back, at most maxResponseBytes read. */
+function exchange(method: string, url: string, headers: Record<string, string>, data: unknown, timeout: number, opts: TransportOptions): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const secure = target.protocol === "https:";
+    const payload = data === undefined ? undefined : Buffer.from(JSON.stringify(data));
+    const sendHeaders: Record<string, string> = { Accept: "application/json", ...headers };
+    if (payload) {
+      sendHeaders["Content-Type"] = "application/json";
+      sendHeaders["Content-Length"] = String(payload.length);
+    }
+    const tooLarge = () =>
+      new VaultResponseTooLargeError(`response larger than vault.maxResponseBytes (${opts.maxResponseBytes} bytes); reading stopped there`, { path: pathOf(url) });
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(err);
+    };
+    const req = (secure ? https : http).request(target, { method, headers: sendHeaders, agent: secure ? opts.httpsAgent : opts.httpAgent }, (res) => {
+      const declared = Number(res.headers["content-length"]);
+      if (declared > opts.maxResponseBytes) return fail(tooLarge());
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > opts.maxResponseBytes) fail(tooLarge());
+        else chunks.push(chunk);
+      });
+      res.on("error", fail);
+      res.on("end", () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, data: parseBody(Buffer.concat(chunks, size).toString("utf8")) });
+      });
+    });
+    const timer = setTimeout(() => fail(Object.assign(new Error(`timeout of ${timeout}ms exceeded`), { code: "ECONNABORTED" })), timeout);
+    req.on("error", fail);
+    req.end(payload);
+  });
+}
+
+/** JSON when it parses, else the text as it came (an HTML error page from a proxy, an empty 204). */
+function parseBody(text: string): unknown {
+  if (!text) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
