@@ -3,12 +3,13 @@
 //  - main.js: commander, the lint command, the engine, and the Dockerfile and env kinds, in ONE
 //    file (each extra ESM module costs about a millisecond to load);
 //  - lint-compose.js (yaml), lint-config.js (zod + yaml), inject.js and exec.js: loaded only when needed;
-//  - sidecar.js: the sidecar with node-vault, pino, prom-client and chokidar, loaded by `sidecar`,
+//  - sidecar.js: the sidecar with node-vault (without axios), pino, prom-client and chokidar, loaded by `sidecar`,
 //    `exec` and `inject` only.
 // The bundle is the whole published `stowaway` package: it needs no dependency at run time.
 // vault-dev is a separate package and no command of the CLI imports it.
 import { build } from "esbuild";
 import { readFileSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -40,6 +41,21 @@ const splitPlugin = {
     b.onResolve({ filter: /^node:child_process$/ }, (args) =>
       args.importer.includes("/commander/") ? { path: "lazy-child-process", namespace: "stowaway" } : undefined,
     );
+    // node-vault's own request path (axios and its follow-redirects, mime-types, form-data, proxy
+    // agents: about 3 MB of heap in every sidecar) is never taken: the sidecar gives it its request
+    // layer (vault/transport.ts). Its `debug` output stays off (it would print login bodies).
+    b.onResolve({ filter: /^(axios|debug)$/ }, (args) => (args.importer.includes("/node-vault/") ? { path: args.path, namespace: "stowaway-stub" } : undefined));
+    b.onLoad({ filter: /^axios$/, namespace: "stowaway-stub" }, () => ({
+      contents: 'module.exports = { create() { throw new Error("node-vault without request-promise: not bundled in stowaway"); } };',
+      loader: "js",
+    }));
+    b.onLoad({ filter: /^debug$/, namespace: "stowaway-stub" }, () => ({ contents: "module.exports = () => Object.assign(() => {}, { enabled: false });", loader: "js" }));
+    // zod's namespace exports every locale (about 300 kB of source, kept in memory by V8 in every
+    // process that loads the config schema); its messages are English, the only one it configures.
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes("/node_modules/zod/") ? { path: `${args.resolveDir}/${args.path}`, namespace: "zod-locales" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({ contents: 'export { default as en } from "./en.js";', resolveDir: dirname(args.path), loader: "js" }));
     b.onLoad({ filter: /^lazy-child-process$/, namespace: "stowaway" }, () => ({
       contents: 'let m; const load = () => (m ??= require("node:child_process")); module.exports = new Proxy({}, { get: (_, k) => load()[k] });',
       loader: "js",
@@ -58,6 +74,11 @@ const common = {
   define: { STOWAWAY_VERSION: JSON.stringify(version) },
   logLevel: "warning",
   legalComments: "none",
+  // No comments and no indentation: V8 keeps every loaded module's source in memory for its whole
+  // life, and one non-ASCII character in a comment (zod's locales, our own "→") makes it two bytes a
+  // character. Names are kept, so stack traces and error class names read as before.
+  minifyWhitespace: true,
+  charset: "ascii",
   plugins: [splitPlugin],
 };
 

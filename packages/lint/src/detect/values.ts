@@ -37,7 +37,7 @@ const PLACEHOLDERS = new Set([
  */
 const PLACEHOLDER_RE = new RegExp(
   [
-    String.raw`^(?:<[^<>]*>|\[[^[\]]*\]|\{[^{}]*\}|x{3,}|\*{3,}|\.{3,}|…|-{3,}|#{3,}|_{3,}|\?{2,}|•{3,})$`,
+    String.raw`^(?:<[^<>]*>|\[[^[\]]*\]|\{[^{}]*\}|x{3,}|\*{3,}|\.{3,}|\u2026|-{3,}|#{3,}|_{3,}|\?{2,}|\u2022{3,})$`,
     // `your_secret_key_base`, `your-token`: real secrets do not start with "your".
     String.raw`^yours?[-_ .]?[a-z]`,
     String.raw`^(?:insert|enter|put|add|set|paste|fill)[-_ ](?:in[-_ ])?(?:your|the|a|real)[-_ ]`,
