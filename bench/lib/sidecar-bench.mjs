@@ -5,12 +5,23 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writ
 import { createServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { hrms, mean, median, percentile, sleep, startChild } from "./util.mjs";
 
 const SECRETS = 1000;
+
+/**
+ * The V8 flags the sidecar image runs node with, read from its ENTRYPOINT so that the bench and
+ * the image cannot drift apart: ["--max-semi-space-size=1", …].
+ */
+export function imageNodeFlags(root) {
+  const dockerfile = readFileSync(join(root, "packages/sidecar/Dockerfile"), "utf8");
+  const m = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile);
+  const args = m ? JSON.parse(m[1]) : [];
+  return args[0] === "node" ? args.filter((a) => a.startsWith("--")) : [];
+}
 
 export async function benchSidecar({ root, quick, log }) {
   const cli = join(root, "packages/cli/bin/stowaway.js");
@@ -38,7 +49,10 @@ export async function benchSidecar({ root, quick, log }) {
   const env = { ...process.env, VAULT_TOKEN: vault.rootToken, VAULT_ADDR: vault.url };
   let configN = 0;
 
-  const sidecar = (cfg, label) => {
+  const nodeFlags = imageNodeFlags(root);
+  const memHook = join(dirname(new URL(import.meta.url).pathname), "mem-hook.cjs");
+  const floorScript = join(dirname(new URL(import.meta.url).pathname), "render-floor.mjs");
+  const sidecar = (cfg, label, { flags = nodeFlags, memReport } = {}) => {
     const out = mkdtempSync(join(shmRoot, `stowaway-bench-${label}-`));
     outDirs.push(out);
     const config = {
@@ -52,7 +66,8 @@ export async function benchSidecar({ root, quick, log }) {
     const file = join(work, `sidecar-${configN++}.yaml`);
     writeFileSync(file, JSON.stringify(config, null, 2)); // JSON is YAML
     const t0 = hrms();
-    const h = startChild(process.execPath, [cli, "sidecar", "--config", file], { env });
+    const pre = memReport ? ["-r", memHook] : [];
+    const h = startChild(process.execPath, [...pre, ...flags, cli, "sidecar", "--config", file], { env: memReport ? { ...env, STOWAWAY_BENCH_MEM_REPORT: memReport } : env });
     children.push(h);
     return { ...h, dir: out, t0, config };
   };
@@ -91,14 +106,28 @@ export async function benchSidecar({ root, quick, log }) {
     results.initialRender = [];
     for (const maxConcurrency of [8, 16]) {
       const samples = [];
+      const floors = [];
       for (let run = 0; run < (quick ? 1 : 3); run++) {
+        // The floor first, then the sidecar, in the same run: the same reads and atomic writes
+        // from a plain node script (render-floor.mjs), so the ratio is what the sidecar adds.
+        const floorDir = mkdtempSync(join(shmRoot, `stowaway-bench-floor${maxConcurrency}-`));
+        outDirs.push(floorDir);
+        const f0 = hrms();
+        const fh = startChild(process.execPath, [floorScript, vault.url, floorDir, String(SECRETS), String(maxConcurrency)], { env });
+        children.push(fh);
+        await waitFiles({ ...fh, dir: floorDir }, SECRETS, 120_000);
+        const floorMs = hrms() - f0;
+        const fexit = await fh.exited;
+        if (fexit.code !== 0) throw new Error(`render-floor.mjs exited ${fexit.code}${tail(fh)}`);
+        floors.push({ ms: floorMs, cpuMs: JSON.parse(fh.out.stdout.trim().split("\n").at(-1)).cpuMs });
         vault.resetStats();
         const h = sidecar({ maxConcurrency, secrets: kvSecrets(SECRETS) }, `render${maxConcurrency}`);
         const firstAt = await waitFiles(h, 1, 60_000);
         const doneAt = await waitFiles(h, SECRETS, 120_000);
+        const cpuMs = (cpuTicks(h.child.pid) / clockTicks()) * 1000;
         const stats = vault.stats();
         await stop(h);
-        samples.push({ spawnToDone: doneAt - h.t0, firstToDone: doneAt - firstAt, peakInFlight: stats.peakInFlight, requests: stats.total });
+        samples.push({ spawnToDone: doneAt - h.t0, firstToDone: doneAt - firstAt, cpuMs, peakInFlight: stats.peakInFlight, requests: stats.total });
       }
       const ms = median(samples.map((s) => s.spawnToDone));
       results.initialRender.push({
@@ -110,8 +139,14 @@ export async function benchSidecar({ root, quick, log }) {
         secretsPerSecond: SECRETS / (ms / 1000),
         peakInFlight: Math.max(...samples.map((s) => s.peakInFlight)),
         vaultRequests: median(samples.map((s) => s.requests)),
+        cpuMs: median(samples.map((s) => s.cpuMs)),
+        nodeFlags,
+        floor: { ms: median(floors.map((f) => f.ms)), cpuMs: median(floors.map((f) => f.cpuMs)) },
+        ratioToFloor: ms / median(floors.map((f) => f.ms)),
+        cpuRatioToFloor: median(samples.map((s) => s.cpuMs)) / median(floors.map((f) => f.cpuMs)),
       });
-      log(`initial render, maxConcurrency ${maxConcurrency}: ${ms.toFixed(0)} ms from spawn (${median(samples.map((s) => s.firstToDone)).toFixed(0)} ms first→last file), peak in flight ${Math.max(...samples.map((s) => s.peakInFlight))}`);
+      const R = results.initialRender.at(-1);
+      log(`initial render, maxConcurrency ${maxConcurrency}: ${ms.toFixed(0)} ms from spawn (${median(samples.map((s) => s.firstToDone)).toFixed(0)} ms first→last file), peak in flight ${Math.max(...samples.map((s) => s.peakInFlight))}; floor ${R.floor.ms.toFixed(0)} ms → ${R.ratioToFloor.toFixed(2)}× wall, ${R.cpuRatioToFloor.toFixed(2)}× CPU`);
     }
 
     // ---- maxConcurrency honoured: with a 5 ms delay on every Vault answer, requests overlap
@@ -223,33 +258,59 @@ export async function benchSidecar({ root, quick, log }) {
       log(`steady state: ${meanRps.toFixed(1)} req/s mean, peak ${peak}/s (${(peak / meanRps).toFixed(2)}× mean)`);
     }
 
-    // ---- footprint: idle sidecars with 10, 100, 1,000 secrets, measured side by side
+    // ---- footprint: a bare node process and idle sidecars with 10, 100, 1,000 secrets (with the
+    // image's V8 flags) and 10, 1,000 (without), measured side by side over the same window.
     {
       const windowMs = quick ? 5000 : 60_000;
       const hz = clockTicks();
-      const hs = [10, 100, SECRETS].map((n) => ({ n, h: sidecar({ secrets: kvSecrets(n) }, `idle${n}`) }));
+      const memFile = (label) => join(work, `mem-${label}.json`);
+      const bareLabel = "bare";
+      const bare = startChild(process.execPath, ["-r", memHook, "-e", "setInterval(() => {}, 2 ** 30)"], { env: { ...process.env, STOWAWAY_BENCH_MEM_REPORT: memFile(bareLabel) } });
+      children.push(bare);
+      const variants = [
+        ...[10, 100, SECRETS].map((n) => ({ n, flags: nodeFlags, label: `idle${n}` })),
+        ...(nodeFlags.length ? [10, SECRETS].map((n) => ({ n, flags: [], label: `idle${n}-noflags` })) : []),
+      ];
+      const hs = variants.map((v) => ({ ...v, h: sidecar({ secrets: kvSecrets(v.n) }, v.label, { flags: v.flags, memReport: memFile(v.label) }) }));
       for (const { n, h } of hs) await waitFiles(h, n, 120_000);
       await sleep(quick ? 1000 : 5000); // let start-up garbage settle
-      const start = hs.map(({ h }) => cpuTicks(h.child.pid));
-      const rss = hs.map(() => []);
+      const procs = [{ label: bareLabel, h: bare }, ...hs];
+      const start = procs.map(({ h }) => cpuTicks(h.child.pid));
+      const rss = procs.map(() => []);
       const t0 = hrms();
       while (hrms() - t0 < windowMs) {
-        hs.forEach(({ h }, i) => {
+        procs.forEach(({ h }, i) => {
           rss[i].push(rssKb(h.child.pid));
         });
         await sleep(1000);
       }
       const elapsed = hrms() - t0;
-      const end = hs.map(({ h }) => cpuTicks(h.child.pid));
-      results.footprint = hs.map(({ n }, i) => ({
-        secrets: n,
+      const end = procs.map(({ h }) => cpuTicks(h.child.pid));
+      for (const { h } of procs) h.child.kill("SIGUSR2");
+      await sleep(500);
+      const mem = procs.map(({ label }) => {
+        try {
+          return JSON.parse(readFileSync(memFile(label), "utf8"));
+        } catch {
+          return undefined;
+        }
+      });
+      const bareRssKb = Math.max(...rss[0]);
+      const row = (i) => ({
         windowMs: elapsed,
         rssKb: Math.max(...rss[i]),
         rssMeanKb: mean(rss[i]),
+        heapUsedKb: mem[i] ? mem[i].heapUsed / 1024 : NaN,
+        heapTotalKb: mem[i] ? mem[i].heapTotal / 1024 : NaN,
+        externalKb: mem[i] ? mem[i].external / 1024 : NaN,
         cpuPercent: (((end[i] - start[i]) / hz) * 1000 * 100) / elapsed,
-      }));
+      });
+      results.bareNode = row(0);
+      results.footprint = hs.map(({ n, flags }, k) => ({ secrets: n, nodeFlags: flags, ...row(k + 1), ratioToBareNode: Math.max(...rss[k + 1]) / bareRssKb }));
       for (const { h } of hs) await stop(h);
-      log(`footprint: ${results.footprint.map((f) => `${f.secrets} → ${(f.rssKb / 1024).toFixed(0)} MB, ${f.cpuPercent.toFixed(2)}% CPU`).join("; ")}`);
+      await stop(bare);
+      const mbs = (kb) => `${(kb / 1024).toFixed(0)} MB`;
+      log(`footprint: bare node ${mbs(bareRssKb)}; ${results.footprint.map((f) => `${f.secrets}${f.nodeFlags.length ? "" : " (no flags)"} → ${mbs(f.rssKb)} = ${f.ratioToBareNode.toFixed(2)}× (heap ${mbs(f.heapUsedKb)} used of ${mbs(f.heapTotalKb)}), ${f.cpuPercent.toFixed(2)}% CPU`).join("; ")}`);
     }
 
     // ---- atomicity: readers hammer a file that rotates every ~100 ms; count torn reads
