@@ -43,7 +43,14 @@ describe("packages/sidecar/Dockerfile", () => {
     const user = last.filter((i) => i.keyword === "USER").at(-1)?.args;
     expect(user).toBe("65532:65532");
     expect(last.find((i) => i.keyword === "HEALTHCHECK")?.args).toMatch(/CMD \["node", "-e", .*\/healthz/);
-    expect(JSON.parse(last.find((i) => i.keyword === "ENTRYPOINT")!.args)).toEqual(["stowaway"]);
+    // node runs the CLI with the V8 memory flags that NODE_OPTIONS cannot carry (issue 16).
+    expect(JSON.parse(last.find((i) => i.keyword === "ENTRYPOINT")!.args)).toEqual([
+      "node",
+      "--max-semi-space-size=1",
+      "--optimize-for-size",
+      "--no-opt",
+      "/opt/stowaway/node_modules/.bin/stowaway",
+    ]);
     expect(JSON.parse(last.find((i) => i.keyword === "CMD")!.args)).toEqual(["sidecar", "--config", "/etc/stowaway/sidecar.yaml"]);
     // Production dependencies only in the stage the runtime copies from.
     expect(dockerfile).toMatch(/npm install --omit=dev/);
