@@ -193,7 +193,8 @@ path "sys/leases/renew" { capabilities = ["update"] }
     leaks.secret(wrapToken);
     const wrapFile = write(path.join(etc, "wrapped-secret-id"), wrapToken);
     const { file, out } = config(`    method: approle\n    mount: ${approleMount}\n    roleIdFile: ${etc}/role-id\n    secretIdFile: ${wrapFile}\n    secretIdWrapped: true\n`, kvOnly());
-    const p = spawnSidecar(["--config", file, "--once"]);
+    // VAULT_PREFIX would make node-vault prepend "/nope" to every path; the sidecar ignores it.
+    const p = spawnSidecar(["--config", file, "--once", "--once-timeout", "15s"], { VAULT_PREFIX: "/nope" });
     expect((await p.exited).code, p.output().slice(-2000)).toBe(0);
     expect(readFileSync(path.join(out, "pw"), "utf8")).toBe(first);
     // Single use: a second run with the same (now spent) wrapping token cannot unwrap it.
