@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { skipBecause } from "../../../test/helpers/skip.js";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "bin.js");
 const built = existsSync(BIN);
-if (!built) console.log(`vault-dev bin test: skipped, ${BIN} is not built (run npx tsc -b packages/vault-dev)`);
 
 function start(args: string[]) {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -30,7 +30,7 @@ function start(args: string[]) {
   return { child, url, exited, output: () => ({ out, err }) };
 }
 
-describe.skipIf(!built)("vault-dev CLI", () => {
+describe.skipIf(skipBecause(!built, `vault-dev is not built (${BIN} is missing): run npm run build`))("vault-dev CLI", () => {
   it("serves with the given root token and seed, logs requests, and stops on SIGTERM", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vault-dev-cli-"));
     const seed = join(dir, "seed.yaml");

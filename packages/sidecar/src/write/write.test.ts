@@ -5,6 +5,7 @@ import path from "node:path";
 import { WriteError } from "../errors.js";
 import { parseMountInfo, fsTypeOf } from "./tmpfs.js";
 import { prepareOutputDir, writeAtomic, TEMP_PREFIX } from "./index.js";
+import { skipBecause } from "../../../../test/helpers/skip.js";
 
 const MOUNTINFO = `22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
 30 22 0:26 / /dev/shm rw,nosuid,nodev shared:3 - tmpfs tmpfs rw
@@ -114,10 +115,10 @@ describe.skipIf(!shmIsTmpfs)("atomic write on tmpfs", () => {
 });
 
 describe("prepareOutputDir on disk", () => {
-  it("refuses a non-tmpfs dir unless allowed", async () => {
+  it("refuses a non-tmpfs dir unless allowed", async (ctx) => {
     const base = mkdtempSync(path.join(os.tmpdir(), "stowaway-disk-"));
     try {
-      if (fsTypeOf(base) === "tmpfs") return; // /tmp is tmpfs here: nothing to prove.
+      if (skipBecause(fsTypeOf(base) === "tmpfs", "TMPDIR is tmpfs, so there is no disk directory to refuse")) return ctx.skip();
       await expect(prepareOutputDir({ dir: path.join(base, "o"), allowNonTmpfs: false })).rejects.toMatchObject({ code: "NOT_TMPFS" });
       const ok = await prepareOutputDir({ dir: path.join(base, "o"), allowNonTmpfs: true });
       expect(ok.warning).toMatch(/not tmpfs/);
