@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VaultRateLimitedError, VaultRequestError, VaultUnavailableError } from "../errors.js";
+import { VaultAuthError, VaultRateLimitedError, VaultRequestError, VaultUnavailableError } from "../errors.js";
 import { harness, testConfig } from "../../test/harness.js";
 
 // Fake clock, fake Vault: every assertion is an exact schedule in ms. With random() = 0.5 the
@@ -128,6 +128,34 @@ describe("lease keeper: schedule", () => {
       ["lookup", 15_000],
       ["fetch", 15_000],
     ]);
+  });
+
+  it("sys/leases/lookup denied by policy (token alive): never looked up again, even after a re-login; renewal goes on", async () => {
+    const h = harness({ refreshMs: 5_000 });
+    const t0 = h.clock.now();
+    await h.pipeline.refresh(h.run);
+    h.vault.lookup = () => new VaultAuthError("lookup: HTTP 403: permission denied", { status: 403, path: "sys/leases/lookup" });
+    await h.clock.advance(5_000);
+    expect(h.tokens.denied.has("lease-lookup")).toBe(true);
+    // A new login (new token generation) does not bring the lookups back: the policy is the same.
+    h.tokens.generation = 2;
+    h.leases.onRelogin(h.runs.values());
+    await h.clock.advance(60_000);
+    expect(h.ops(t0, "lookup")).toEqual([["lookup", 5_000]]);
+    expect(h.ops(t0, "fetch")).toEqual([
+      ["fetch", 0],
+      ["fetch", 5_000],
+    ]);
+    expect(h.ops(t0, "renew").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a 403 on a lease lookup from a token that is gone is not taken as the policy", async () => {
+    const h = harness({ refreshMs: 5_000 });
+    h.tokens.deniedByPolicy = async () => false;
+    await h.pipeline.refresh(h.run);
+    h.vault.lookup = () => new VaultAuthError("lookup: HTTP 403: permission denied", { status: 403, path: "sys/leases/lookup" });
+    await h.clock.advance(5_000);
+    expect(h.tokens.denied.has("lease-lookup")).toBe(false);
   });
 
   it("after a re-login every lease is fetched again at once (they belong to the old token)", async () => {
