@@ -70,11 +70,12 @@ describe("the linter on generated bad input", () => {
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"];
     for (let i = 0; i < 9; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
     // Each case ends in the one outcome it should: linted clean, or a named error, never a crash.
-    const cases: Array<[FileKind, string, { errors: string[]; rules: string[] }]> = [
+    // (How many errors the parser stacks up after exhausting its resources depends on the stack size.)
+    const cases: Array<[FileKind, string, { errors: unknown; rules: string[] }]> = [
       ["dockerfile", `FROM alpine\nRUN ${"x".repeat(500_000)}\n`, { errors: [], rules: [] }],
       ["dockerfile", `FROM alpine\nRUN ${"a \\\n".repeat(50_000)}true\n`, { errors: [], rules: [] }],
       ["dockerfile", `FROM alpine\nRUN <<EOF\n${"line\\\n".repeat(10_000)}`, { errors: [], rules: ["stowaway/parse-warning"] }],
-      ["compose", `services:\n  app:\n    command: ${"[".repeat(50_000)}\n`, { errors: ["YAML_RESOURCE_EXHAUSTION", "YAML_BAD_INDENT"], rules: [] }],
+      ["compose", `services:\n  app:\n    command: ${"[".repeat(50_000)}\n`, { errors: expect.arrayContaining(["YAML_RESOURCE_EXHAUSTION"]), rules: [] }],
       ["compose", `services:\n${Array.from({ length: 3000 }, (_, i) => `${" ".repeat(i + 2)}k${i}:`).join("\n")}\n`, { errors: ["too-large"], rules: [] }],
       ["compose", `${bomb.join("\n")}\nservices:\n  app:\n    environment: *j\n`, { errors: ["COMPOSE_ALIAS_BOMB"], rules: [] }],
       ["env", `A="${"x".repeat(500_000)}`, { errors: ["ENV_UNTERMINATED_QUOTE"], rules: [] }],
