@@ -239,7 +239,11 @@ describe("stowaway sidecar rotation (end to end)", () => {
 
   it("token method: a non-renewable token is replaced by re-reading tokenFile before it expires", async () => {
     const tokenFile = path.join(etc, "token");
-    const t1 = vault.createToken({ policies: ["root"], ttl: "3s", renewable: false });
+    // 8 s, not 3: the sidecar must read t1 and schedule its replacement (at 2/3 of what is left,
+    // never sooner than 1 s) before t1 runs out, and a loaded machine can take seconds to start it.
+    const t1Ttl = 8_000;
+    const t1 = vault.createToken({ policies: ["root"], ttl: "8s", renewable: false });
+    const t1Expires = Date.now() + t1Ttl;
     leaks.secret(t1);
     write(tokenFile, t1);
     const { file, out } = config(`  - path: secret/data/app/static\n    file: s.json\n    format: json\n`, { extra: "defaults:\n  refreshInterval: 500ms\n" });
@@ -251,8 +255,8 @@ describe("stowaway sidecar rotation (end to end)", () => {
       const t2 = vault.createToken({ policies: ["root"], ttl: "1h" });
       leaks.secret(t2);
       write(tokenFile, t2); // what a token-refreshing agent would do
-      await p.waitFor(/"msg":"logged in again"/, 5000);
-      await sleep(2500); // t1 has expired by now
+      await p.waitFor(/"msg":"logged in again"/, t1Ttl);
+      await sleep(Math.max(0, t1Expires - Date.now()) + 1000); // t1 has expired by now
       expect(await status(`${base}/readyz`)).toBe(200);
       expect(p.output()).not.toMatch(/secret refresh failed/);
       expect(existsSync(path.join(out, "s.json"))).toBe(true);
