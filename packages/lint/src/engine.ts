@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { compileAllowList, type AllowEntry } from "./allow.js";
 import { loadHandler, type KindHandler } from "./kinds.js";
 import { redact, redactTokenShapes, scrub } from "./redact.js";
-import { didYouMean, isKnownRuleId } from "./rule-ids.js";
+import { fileRules } from "./rules/stowaway/index.js";
 import { DEFAULT_NAME_SETTINGS, type NameSettings, type Report } from "./rule.js";
 import { isSuppressed, parseSuppressions } from "./suppressions.js";
 import type { FileResult, Finding, LintError, LintReport, LintTarget, Severity } from "./types.js";
@@ -207,80 +207,20 @@ async function lintWithin(
     }
     result.findings.push(toFinding(target.file, r));
   }
-  if (options.rules?.[PARSE_WARNING_RULE] !== "off") {
-    for (const w of handler.warnings?.(doc) ?? []) {
-      const line = w.line ?? 1;
-      result.findings.push({
-        file: target.file,
-        line,
-        column: w.column ?? 1,
-        endLine: line,
-        endColumn: (w.column ?? 1) + 1,
-        ruleId: PARSE_WARNING_RULE,
-        severity: "info",
-        message: w.message,
-        secret: "",
-        fingerprint: fingerprint(PARSE_WARNING_RULE, target.file, w.code),
-      });
-    }
-  }
-  const reportUnknown = options.rules?.[UNKNOWN_RULE] !== "off";
-  for (const s of sups) {
-    const unknown = s.rules.filter((id) => !isKnownRuleId(id));
-    if (unknown.length === 0 || !reportUnknown) continue;
-    s.used = true; // reported as unknown, not again as unused
-    for (const id of unknown) {
-      result.findings.push({
-        ...suppressionFinding(target.file, s, UNKNOWN_RULE, (options.rules?.[UNKNOWN_RULE] as Severity | undefined) ?? "warning"),
-        message: scrub(`Unknown rule id \`${id}\` in a stowaway-disable comment${didYouMean(id)}; it silences nothing`, []),
-        fix: "Use a rule id from `stowaway rules`, or leave the id out to silence every rule on that line.",
-        fingerprint: fingerprint(UNKNOWN_RULE, target.file, id),
-      });
-    }
-  }
-  if (options.reportUnusedSuppressions !== false && options.rules?.[UNUSED_SUPPRESSION_RULE] !== "off") {
-    for (const s of sups) {
-      if (s.inert) {
-        result.findings.push({
-          ...suppressionFinding(target.file, s, UNUSED_SUPPRESSION_RULE, "warning"),
-          message: "A trailing `# stowaway-disable-line` in a Dockerfile is part of the instruction's arguments, not a comment: it silences nothing",
-          fix: "Put `# stowaway-disable-next-line <rule-id> -- <reason>` on its own line above the instruction, and remove the trailing text (Docker passes it to the command).",
-        });
-        continue;
-      }
-      if (s.used) continue;
-      result.findings.push({
-        file: target.file,
-        line: s.line,
-        column: s.column,
-        endLine: s.line,
-        endColumn: s.column + 1,
-        ruleId: UNUSED_SUPPRESSION_RULE,
-        severity: "info",
-        message: `suppression${s.rules.length ? ` for ${s.rules.join(", ")}` : ""} silences nothing; remove it`,
-        secret: "",
-        fingerprint: fingerprint(UNUSED_SUPPRESSION_RULE, target.file, `${s.rules.join(",")}`),
-      });
-    }
+  const fileContext = { file: target.file, kind: target.kind, warnings: handler.warnings?.(doc) ?? [], suppressions: sups };
+  for (const rule of fileRules) {
+    const configured = options.rules?.[rule.id];
+    if (configured === "off") continue;
+    if (rule.id === UNUSED_SUPPRESSION_RULE && options.reportUnusedSuppressions === false) continue;
+    const severity = configured ?? rule.severity;
+    rule.check({
+      ...fileContext,
+      report: (r) => result.findings.push(toFinding(target.file, { ...r, ruleId: rule.id, severity: findingSeverity(r, severity, configured, undefined) })),
+    });
   }
   result.findings.sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
   const related = handler.related?.(doc, target) ?? [];
   return { result, related };
-}
-
-function suppressionFinding(file: string, s: { line: number; column: number; rules: string[] }, ruleId: string, severity: Severity): Finding {
-  return {
-    file,
-    line: s.line,
-    column: s.column,
-    endLine: s.line,
-    endColumn: s.column + 1,
-    ruleId,
-    severity,
-    message: "",
-    secret: "",
-    fingerprint: fingerprint(ruleId, file, s.rules.join(",")),
-  };
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };

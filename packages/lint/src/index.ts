@@ -25,12 +25,10 @@ import { DEFAULT_CONFIG } from "./find-config.js";
 
 /** Every rule's metadata (loads every file kind; for SARIF and docs, not the hot path). */
 export async function ruleCatalog(): Promise<RuleMeta[]> {
-  const { UNUSED_SUPPRESSION_RULE, PARSE_WARNING_RULE, UNKNOWN_RULE } = await import("./engine.js");
+  const { fileRules } = await import("./rules/stowaway/index.js");
   const handlers = await Promise.all((["dockerfile", "compose", "env"] as const).map(loadHandler));
   const metas: RuleMeta[] = handlers.flatMap((h) => h.rules.map((r) => ({ id: r.id, severity: r.severity, description: r.description, docs: r.docs })));
-  metas.push({ id: UNUSED_SUPPRESSION_RULE, severity: "info", description: "A stowaway-disable comment that silences nothing", docs: `docs/rules/${UNUSED_SUPPRESSION_RULE}.md` });
-  metas.push({ id: UNKNOWN_RULE, severity: "warning", description: "A stowaway-disable comment names a rule id that does not exist", docs: `docs/rules/${UNKNOWN_RULE}.md` });
-  metas.push({ id: PARSE_WARNING_RULE, severity: "info", description: "The file parsed, but part of it may not mean what it seems (e.g. an unterminated heredoc)", docs: `docs/rules/${PARSE_WARNING_RULE}.md` });
+  for (const r of fileRules) metas.push({ id: r.id, severity: r.severity, description: r.description, docs: r.docs });
   return metas;
 }
 

@@ -1,4 +1,5 @@
-import type { FileKind, LintTarget, Severity, SourceRange } from "./types.js";
+import type { Suppression } from "./suppressions.js";
+import type { FileKind, LintTarget, ParseProblem, Severity, SourceRange } from "./types.js";
 
 /** Team-specific vocabulary from `.stowaway.yaml` `lint.secretNames`. */
 export interface NameSettings {
@@ -60,4 +61,40 @@ export interface Rule<D = unknown> {
 
 export function defineRule<D>(rule: Omit<Rule<D>, "docs">): Rule<D> {
   return { ...rule, docs: `docs/rules/${rule.id}.md` };
+}
+
+/**
+ * What a file rule (`stowaway/*`) sees: not a parsed document but what the engine learnt about the
+ * whole file. File rules run after the kind's rules and the suppression pass, in registry order.
+ */
+export interface FileRuleContext {
+  /** Display path. */
+  file: string;
+  kind: FileKind;
+  /** Problems that did not stop parsing (an unterminated heredoc). */
+  warnings: readonly ParseProblem[];
+  /** The file's suppression comments; `used` is true for those that silenced a finding. */
+  suppressions: readonly Suppression[];
+  report(report: Report): void;
+}
+
+/** A rule about the file and its stowaway comments rather than its content; applies to every kind. */
+export interface FileRule {
+  /** `stowaway/<name>`, which is also the rule's path under src/rules/. */
+  id: string;
+  severity: Severity;
+  /** One line: what the rule finds. */
+  description: string;
+  /** The docs page, relative to packages/lint: `docs/rules/<id>.md`. */
+  docs: string;
+  check(ctx: FileRuleContext): void;
+}
+
+export function defineFileRule(rule: Omit<FileRule, "docs">): FileRule {
+  return { ...rule, docs: `docs/rules/${rule.id}.md` };
+}
+
+/** The one-character range at a line and column, for findings about a comment or a position. */
+export function pointRange(line: number, column: number): SourceRange {
+  return { start: { line, column }, end: { line, column: column + 1 } };
 }

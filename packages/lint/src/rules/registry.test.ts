@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadHandler } from "../kinds.js";
+import { fileRules } from "./stowaway/index.js";
 
 // Meta-tests keep the registry honest: every rule file is registered, its id is its path,
 // and it has a docs page and a test beside it.
@@ -29,8 +30,19 @@ describe("rule registry", () => {
     }
   });
 
+  // stowaway/* rules look at the file and its comments, not at one kind's document.
+  it("registers every stowaway file rule, with ids matching paths, a docs page, a test and a description", () => {
+    expect(fileRules.map((r) => r.id).sort()).toEqual(ruleFiles("stowaway").map((f) => `stowaway/${f.replace(/\.ts$/, "")}`).sort());
+    for (const r of fileRules) {
+      expect(existsSync(DOCS_DIR + r.docs), r.docs).toBe(true);
+      expect(existsSync(`${RULES_DIR}/${r.id}.test.ts`), `${r.id}.test.ts`).toBe(true);
+      expect(r.description).not.toMatch(/\n/);
+      expect(r.description.length).toBeGreaterThan(10);
+    }
+  });
+
   it("has unique ids across kinds", async () => {
-    const ids = (await Promise.all(KINDS.map(loadHandler))).flatMap((h) => h.rules.map((r) => r.id));
+    const ids = [...(await Promise.all(KINDS.map(loadHandler))).flatMap((h) => h.rules.map((r) => r.id)), ...fileRules.map((r) => r.id)];
     expect(new Set(ids).size).toBe(ids.length);
   });
 });
