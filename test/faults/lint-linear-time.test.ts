@@ -40,6 +40,7 @@ const ORDINARY: Record<FileKind, string> = {
 const SHAPES: Array<[string, FileKind, () => string]> = [
   ["RUN echo \"password + a line of tabs", "dockerfile", () => fill('FROM alpine\nRUN echo "password', "\t", 'x"\n')],
   ["RUN echo \" + a line of spaces", "dockerfile", () => fill('FROM alpine\nRUN echo "', " ", 'x"\n')],
+  ["a run of A- (scheme characters, no ://)", "dockerfile", () => fill("FROM alpine\nRUN echo ", "A-", "\n")],
   ["COPY + a run of slashes", "dockerfile", () => fill("FROM alpine\nCOPY ", "/", "x /dst\n")],
   ["a parser directive padded with blanks", "dockerfile", () => fill("# escape=", " ", "x\nFROM alpine\n")],
   ["a suppression comment padded with blanks", "dockerfile", () => fill("FROM alpine\n# stowaway-disable-next-line", " ", "x\nRUN true\n")],
