@@ -1,7 +1,7 @@
 // Every regex in the linter's sources that can see input is checked with recheck (a ReDoS checker):
 // none may be exponential or polynomial. Regex literals are read from the sources with the
-// TypeScript parser. Regexes built with `new RegExp` (token formats, placeholders) are not covered
-// here yet.
+// TypeScript parser; regexes built with `new RegExp` when a module loads (token formats,
+// placeholders) are captured by wrapping the RegExp constructor while those modules load.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +42,26 @@ function literals(): Found[] {
   return out;
 }
 
+async function builtAtLoad(): Promise<Found[]> {
+  const out: Found[] = [];
+  const Original = globalThis.RegExp;
+  globalThis.RegExp = new Proxy(Original, {
+    construct(target, args: [string | RegExp, string?]) {
+      const re = Reflect.construct(target, args) as RegExp;
+      out.push({ where: "new RegExp", source: re.source, flags: re.flags });
+      return re;
+    },
+  });
+  try {
+    for (const file of sources(SRC)) {
+      if (readFileSync(file, "utf8").includes("new RegExp(")) await import(/* @vite-ignore */ `${file}?regex-scan`);
+    }
+  } finally {
+    globalThis.RegExp = Original;
+  }
+  return [...new Map(out.map((f) => [`${f.source}/${f.flags}`, f])).values()];
+}
+
 /**
  * Polynomial regexes whose input is cut to a fixed length before they run, so their worst case is a
  * constant. Keyed by the regex source (line numbers move); each names the bound.
@@ -76,5 +96,12 @@ describe("every linter regex is linear (recheck)", () => {
     const r = await check(f.source, f.flags.replace(/[gy]/g, ""), DETERMINISTIC);
     expect(r.status === "vulnerable" ? `${r.complexity.type}: /${f.source}/ e.g. ${r.attack.pattern}` : r.status).toBe("safe");
   }, 60_000);
+
+  it("regexes built when the modules load", async () => {
+    const built = await builtAtLoad();
+    expect(built.length).toBeGreaterThan(10);
+    const verdicts = await Promise.all(built.map(async (f) => ({ f, r: await check(f.source, f.flags.replace(/[gy]/g, ""), DETERMINISTIC) })));
+    expect(verdicts.filter(({ r }) => r.status !== "safe").map(({ f, r }) => `${r.status}: /${f.source}/`)).toEqual([]);
+  }, 300_000);
 
 });
