@@ -36,7 +36,10 @@ const S = r.sidecar;
 if (S && !S.error) {
   out.push("", `**Sidecar**, ${S.date.slice(0, 16).replace("T", " ")} UTC${S.quick ? " (quick mode)" : ""}:`, "");
   out.push("| figure | result | notes |", "|---|---|---|");
-  for (const x of S.initialRender) out.push(`| initial render, 1,000 secrets, maxConcurrency ${x.maxConcurrency} | ${ms(x.ms)} | ${n(x.secretsPerSecond, 0)} secrets/s from spawn; ${ms(x.renderOnlyMs)} first→last file; ${x.vaultRequests} Vault requests |`);
+  for (const x of S.initialRender) {
+    const floor = x.floor ? `; **${n(x.ratioToFloor, 2)}×** the floor (${ms(x.floor.ms)}), CPU ${ms(x.cpuMs)} = ${n(x.cpuRatioToFloor, 2)}× the floor's; target ≤ 1.2× ${x.ratioToFloor <= 1.2 ? "✓" : "✗"}` : "";
+    out.push(`| initial render, 1,000 secrets, maxConcurrency ${x.maxConcurrency} | ${ms(x.ms)} | ${n(x.secretsPerSecond, 0)} secrets/s from spawn; ${ms(x.renderOnlyMs)} first→last file; ${x.vaultRequests} Vault requests${floor} |`);
+  }
   for (const x of S.concurrencyCheck ?? []) out.push(`| maxConcurrency ${x.maxConcurrency} honoured | peak ${x.peakInFlight} in flight | ${x.secrets} secrets, ${x.delayMs} ms delay on each answer |`);
   const R = S.rotation;
   out.push(`| rotation, beyond the 1 s refresh | p50 ${ms(R.beyondRefresh.p50)}, p95 ${ms(R.beyondRefresh.p95)}, p99 ${ms(R.beyondRefresh.p99)} | poll that saw the change → notification; ${R.samples} bumps, ${R.missed} missed |`);
@@ -44,7 +47,14 @@ if (S && !S.error) {
   out.push(`| rotation, write → notification | p50 ${ms(R.writeToNotify.p50)}, p95 ${ms(R.writeToNotify.p95)}, p99 ${ms(R.writeToNotify.p99)} | debounce ${R.debounce} |`);
   const T = S.steadyState;
   out.push(`| steady state, 1,000 secrets @ ${T.intervalMs / 1000} s | ${n(T.meanRps, 1)} req/s mean, peak ${T.peakPerSecond} in one second | peak/mean **${n(T.peakToMean, 2)}** over ${ms(T.windowMs)}; target < 2 ${T.peakToMean < 2 ? "✓" : "✗"} |`);
-  for (const f of S.footprint) out.push(`| idle, ${f.secrets} secrets | ${mb(f.rssKb)} RSS, ${n(f.cpuPercent, 2)}% CPU | over ${ms(f.windowMs)} |`);
+  if (S.bareNode) out.push(`| idle, bare node process | ${mb(S.bareNode.rssKb)} RSS | heap ${mb(S.bareNode.heapUsedKb)} used of ${mb(S.bareNode.heapTotalKb)} |`);
+  for (const f of S.footprint) {
+    const flags = f.nodeFlags ? (f.nodeFlags.length ? " (image flags)" : " (no V8 flags)") : "";
+    const target = f.nodeFlags?.length && f.ratioToBareNode ? (f.secrets <= 10 ? 1.3 : f.secrets >= 1000 ? 1.6 : undefined) : undefined;
+    const ratio = f.ratioToBareNode ? ` = **${n(f.ratioToBareNode, 2)}×** bare node` : "";
+    const heap = Number.isFinite(f.heapUsedKb) ? `heap ${mb(f.heapUsedKb)} used of ${mb(f.heapTotalKb)}; ` : "";
+    out.push(`| idle, ${f.secrets} secrets${flags} | ${mb(f.rssKb)} RSS${ratio}, ${n(f.cpuPercent, 2)}% CPU | ${heap}over ${ms(f.windowMs)}${target ? `; target ≤ ${target}× ${f.ratioToBareNode <= target ? "✓" : "✗"}` : ""} |`);
+  }
   const A = S.atomicity;
   out.push(`| torn reads | **${A.tornReads}** | ${A.reads} reads by ${A.readers} readers during ${A.rotations} rotations of a ${Math.round(A.fileBytes / 1024)} kB file; ${A.missingReads} found no file |`);
 }
