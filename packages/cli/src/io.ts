@@ -11,7 +11,4 @@ export interface CommandIO {
 /** 0 clean, 1 findings at or above the threshold, 2 usage, config or parse error. */
 export type ExitCode = 0 | 1 | 2;
 
-/** A bad flag or argument: exit 2 with the message. */
-export class UsageError extends Error {
-  readonly code = "usage";
-}
+export { UsageError } from "./errors.js";

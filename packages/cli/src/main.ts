@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
-import { UsageError, type CommandIO, type ExitCode } from "./io.js";
+import { isStowawayError } from "./errors.js";
+import type { CommandIO, ExitCode } from "./io.js";
 import { VERSION } from "./version.js";
 
 /**
@@ -97,17 +98,14 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
       // --help and --version are "errors" to commander; they are successes to the user.
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof UsageError || isNamedError(err)) {
-      io.stderr.write(`stowaway: ${(err as Error).message}\n`);
-      return 2;
-    }
-    io.stderr.write(`stowaway: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
+    io.stderr.write(`${describeFailure(err)}\n`);
     return 2;
   }
   return exit;
 }
 
-// Typed errors from our packages carry a stable `code` and a message written for people.
-function isNamedError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === "string";
+/** Ours print their message; anything else (Node's ENOENT, a bug) is an unexpected error, with its message. */
+export function describeFailure(err: unknown): string {
+  if (isStowawayError(err)) return `stowaway: ${err.message}`;
+  return `stowaway: unexpected error: ${(err as Error)?.message ?? String(err)}`;
 }

@@ -1,5 +1,6 @@
 import type { Finding, LintReport } from "./types.js";
 import { buildReport } from "./engine.js";
+import { StowawayLintError } from "./errors.js";
 
 /**
  * A baseline records accepted findings by fingerprint (rule, file and a hash of the secret) and
@@ -10,11 +11,12 @@ export interface Baseline {
   findings: Array<{ ruleId: string; file: string; fingerprint: string }>;
 }
 
-export class BaselineError extends Error {
-  readonly code = "baseline-invalid";
-  constructor(readonly file: string, detail: string) {
-    super(`${file}: ${detail}`);
-    this.name = "BaselineError";
+export class BaselineError extends StowawayLintError {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super("baseline-invalid", `${file}: ${detail}`);
   }
 }
 

@@ -46,3 +46,4 @@ export async function loadLintConfig(opts: { cwd: string; configPath?: string; f
 }
 
 export { ConfigError } from "./config-error.js";
+export { STOWAWAY_ERROR, StowawayLintError, type LintErrorCode } from "./errors.js";

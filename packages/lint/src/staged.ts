@@ -1,9 +1,12 @@
 import { resolve } from "node:path";
 import { kindOfName } from "./discover.js";
+import { StowawayLintError } from "./errors.js";
 import type { LintTarget } from "./types.js";
 
-export class GitError extends Error {
-  readonly code = "git-failed";
+export class GitError extends StowawayLintError {
+  constructor(message: string) {
+    super("git-failed", message);
+  }
 }
 
 function git(cwd: string, args: string[]): Buffer {

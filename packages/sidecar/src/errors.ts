@@ -26,8 +26,12 @@ export type SidecarErrorCode =
   | "WRITE_FAILED"
   | "ONCE_FAILED";
 
+// The same registered symbol as @stowaway/lint's STOWAWAY_ERROR: the CLI tells ours from Node's by it.
+const STOWAWAY_ERROR = Symbol.for("stowaway.error");
+
 /** Base class: every sidecar error has a stable `code` and says whether retrying could help. */
 export class SidecarError extends Error {
+  readonly [STOWAWAY_ERROR] = true;
   readonly code: SidecarErrorCode;
   readonly retryable: boolean;
   constructor(code: SidecarErrorCode, message: string, retryable = false) {
