@@ -259,7 +259,7 @@ services:
     ["several services and no --service", {}, COMPOSE, /the compose file has 2 services \(db, app\); name the app with --service/],
     ["--container on a compose file", { service: "app", container: "app" }, COMPOSE, /--container is for Kubernetes files; for compose use --service/],
     ["a file that is neither", { service: "app" }, "just: a mapping\n", /is neither a compose file \(top-level services:\) nor Kubernetes YAML/],
-    ["a YAML syntax error", { service: "app" }, "services:\n  app: [\n", /compose\.yaml:\d+: YAML /],
+    ["a YAML syntax error", { service: "app" }, "services:\n  app: [\n", /compose\.yaml:\d+:\d+: invalid YAML /],
     ["another mount at output.dir", { service: "app" }, "services:\n  app:\n    volumes: [./x:/run/secrets/app]\n", /already mounts something else at \/run\/secrets\/app/],
     ["a conflicting pid", { service: "app" }, "services:\n  app:\n    pid: host\n", /sets pid: host; the sidecar's notify.signal needs pid: "service:app-sidecar"/],
   ])("refuses %s with exit 2 and writes nothing", async (_name, extra, compose, message) => {
