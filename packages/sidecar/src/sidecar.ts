@@ -65,6 +65,7 @@ export class Sidecar implements Reloadable {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log;
     this.timers = new Timers(this.clock, (key, err) => this.log.error({ err, timer: key }, "timer task failed"));
+    this.metrics.isReady = () => this.notReadyReason() === null;
     const rt: Runtime = {
       clock: this.clock,
       log: this.log,
@@ -73,7 +74,6 @@ export class Sidecar implements Reloadable {
       config: () => this.config,
       conn: () => this.conn,
       isCurrent: (run) => !this.stopped && this.runs.get(run.source.id) === run,
-      stateChanged: () => this.metrics.ready.set(this.notReadyReason() === null ? 1 : 0),
     };
     const files = new FileSink(() => ({ output: this.config.output, dirMode: this.dirMode }), this.log);
     this.sink = deps.sink ?? deps.wrapSink?.(files) ?? files;
@@ -157,7 +157,6 @@ export class Sidecar implements Reloadable {
       });
       this.log.info({ address: `${this.server.address.host}:${this.server.address.port}` }, "listening");
     }
-    this.updateReadyGauge();
   }
 
   onQuit(handler: () => void): void {
@@ -197,7 +196,6 @@ export class Sidecar implements Reloadable {
       if (run.source.kind !== undefined && run.source.outputs.every((o) => o.written)) this.pipeline.scheduleNext(run);
       else this.pipeline.refreshSoon(run, true);
     }
-    this.updateReadyGauge();
     this.log.info({ reason: next.reason, secrets: next.config.secrets.length }, "config reloaded");
   }
 
@@ -223,10 +221,6 @@ export class Sidecar implements Reloadable {
       }
     }
     return null;
-  }
-
-  private updateReadyGauge(): void {
-    this.metrics.ready.set(this.notReadyReason() === null ? 1 : 0);
   }
 
   /** Stops everything once; later calls get the same promise. */

@@ -123,7 +123,6 @@ export function harness(opts: { config?: SidecarConfig; refreshMs?: number } = {
     config: () => config,
     conn: () => conn,
     isCurrent: (r) => runs.get(r.source.id) === r,
-    stateChanged: () => {},
   };
   const leases: LeaseKeeper = new LeaseKeeper(rt, (r) => pipeline.refresh(r, { forceFetch: true }));
   const pipeline: Pipeline = new Pipeline(rt, leases, sink);

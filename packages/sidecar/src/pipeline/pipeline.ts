@@ -132,7 +132,6 @@ export class Pipeline {
     run.failingSince = undefined;
     run.attempt = 0;
     for (const o of run.source.outputs) rt.metrics.lastSuccess.set({ file: o.cfg.file, path: run.source.label }, rt.clock.now() / 1000);
-    rt.stateChanged();
     this.scheduleNext(run);
   }
 
@@ -153,7 +152,6 @@ export class Pipeline {
     // A 403 on a path that rendered before is the token, not the policy: deniedByPolicy then logs in again.
     const workedBefore = run.source.outputs.some((o) => o.written);
     if (err instanceof VaultAuthError) rt.conn().tokens.deniedByPolicy({ workedBefore }).catch((e) => rt.log.error({ err: e }, "token check failed"));
-    rt.stateChanged();
     rt.timers.schedule(`source:${run.source.id}`, delay, () => this.refresh(run, { forceFetch: true }));
   }
 

@@ -18,8 +18,6 @@ export interface Runtime {
   conn(): Connection;
   /** False once the run was replaced by a reload or the sidecar stopped: its work is dropped. */
   isCurrent(run: Run): boolean;
-  /** Readiness may have changed. */
-  stateChanged(): void;
 }
 
 /** A source while the daemon keeps it current: its lease and failure state. */

@@ -16,7 +16,17 @@ export class SidecarMetrics {
   readonly relogins = new Counter({ name: "stowaway_relogins_total", help: "Logins after the first (token lost, expired or capped)", registers: [this.registry] });
   readonly logins = new Counter({ name: "stowaway_logins_total", help: "Vault logins (first and re-logins)", labelNames: ["outcome"], registers: [this.registry] });
   readonly notifications = new Counter({ name: "stowaway_notifications_total", help: "Notifications sent", labelNames: ["kind", "outcome"], registers: [this.registry] });
-  readonly ready = new Gauge({ name: "stowaway_ready", help: "1 when every secret is rendered and fresh", registers: [this.registry] });
+  /** Whether the sidecar is ready; set by the sidecar, read when the gauge is (a scrape), not on every render. */
+  isReady: (() => boolean) | undefined;
+  readonly ready = new Gauge({
+    name: "stowaway_ready",
+    help: "1 when every secret is rendered and fresh",
+    registers: [this.registry],
+    // Readiness walks every source: computed per scrape, not after each of 1,000 first renders (O(n²)).
+    collect: () => {
+      if (this.isReady) this.ready.set(this.isReady() ? 1 : 0);
+    },
+  });
   readonly vaultLatency = new Histogram({
     name: "stowaway_vault_request_duration_seconds",
     help: "Vault request latency",

@@ -15,6 +15,20 @@ async function raw(port: number, request: string): Promise<number> {
 }
 
 describe("status server", () => {
+  it("computes stowaway_ready when it is scraped, from the sidecar's readiness at that moment", async () => {
+    let ready = false;
+    let asked = 0;
+    const metrics = new SidecarMetrics();
+    metrics.isReady = () => {
+      asked++;
+      return ready;
+    };
+    expect(await metrics.registry.metrics()).toMatch(/^stowaway_ready 0$/m);
+    ready = true;
+    expect(await metrics.registry.metrics()).toMatch(/^stowaway_ready 1$/m);
+    expect(asked).toBe(2);
+  });
+
   it("serves healthz, readyz, metrics and POST /quit", async () => {
     let reason: string | null = "1 secret(s) not rendered yet";
     let quits = 0;
