@@ -75,7 +75,7 @@ export class Sidecar implements Reloadable {
       conn: () => this.conn,
       isCurrent: (run) => !this.stopped && this.runs.get(run.source.id) === run,
     };
-    const files = new FileSink(() => ({ output: this.config.output, dirMode: this.dirMode }), this.log);
+    const files = new FileSink(() => ({ output: this.config.output, dirMode: this.dirMode }), this.log, this.clock);
     this.sink = deps.sink ?? deps.wrapSink?.(files) ?? files;
     this.leases = new LeaseKeeper(rt, (run) => this.pipeline.refresh(run, { forceFetch: true }));
     this.pipeline = new Pipeline(rt, this.leases, this.sink);

@@ -18,6 +18,8 @@ export class FakeClock implements Clock {
   private timers: Pending[] = [];
   /** Every delay ever passed to setTimeout, in call order. */
   readonly delays: number[] = [];
+  /** Whether each setTimeout asked for an unref'd timer, in call order. */
+  readonly unrefs: boolean[] = [];
   random: () => number = () => 0.5;
 
   constructor(start = 1_700_000_000_000) {
@@ -26,7 +28,8 @@ export class FakeClock implements Clock {
 
   now = (): number => this.t;
 
-  setTimeout = (fn: () => void, ms: number): unknown => {
+  setTimeout = (fn: () => void, ms: number, opts?: { unref?: boolean }): unknown => {
+    this.unrefs.push(opts?.unref === true);
     const delay = Math.max(0, ms);
     const id = ++this.seq;
     this.timers.push({ id, at: this.t + delay, delay, fn });

@@ -2,6 +2,7 @@ import { lstat, stat } from "node:fs/promises";
 import path from "node:path";
 import type { SidecarConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
+import type { Clock } from "../schedule/clock.js";
 import type { Output, RenderedFile } from "../sources/source.js";
 import { prepareOutputDir, writeAtomic } from "../write/index.js";
 import { writeUnit } from "../write/unit.js";
@@ -24,6 +25,7 @@ export class FileSink implements Sink {
   constructor(
     private readonly target: () => { output: SidecarConfig["output"]; dirMode: number },
     private readonly log: Logger,
+    private readonly clock?: Clock,
   ) {}
 
   private async ensureDir(): Promise<{ output: SidecarConfig["output"]; dirMode: number }> {
@@ -45,7 +47,7 @@ export class FileSink implements Sink {
     return writeUnit(
       out.dir,
       files.map(({ output, bytes }) => ({ name: output.cfg.file, bytes, mode: output.cfg.mode ?? out.mode })),
-      { unit, dirMode, uid: owner.uid ?? out.uid, gid: owner.gid ?? out.gid, requireTmpfs: !out.allowNonTmpfs },
+      { unit, dirMode, uid: owner.uid ?? out.uid, gid: owner.gid ?? out.gid, requireTmpfs: !out.allowNonTmpfs, clock: this.clock },
     );
   }
 

@@ -46,7 +46,7 @@ export class Reloader {
   /** Watches the file (and re-reads it periodically); SIGHUP calls `reload` directly. */
   watch(): { close(): Promise<void> } | undefined {
     if (!this.deps.file) return undefined;
-    return watchConfig(this.deps.file, (reason) => void this.reload(reason));
+    return watchConfig(this.deps.file, (reason) => void this.reload(reason), { clock: this.deps.clock });
   }
 
   reload(reason: string): Promise<void> {

@@ -1,14 +1,19 @@
 /** Time is injected so unit tests can use fake timers. */
 export interface Clock {
   now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
+  /** `unref`: the timer alone does not keep the process alive (a poll, a clean-up). */
+  setTimeout(fn: () => void, ms: number, opts?: { unref?: boolean }): unknown;
   clearTimeout(handle: unknown): void;
   random(): number;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, Math.min(ms, 2_147_483_647))),
+  setTimeout: (fn, ms, opts) => {
+    const t = setTimeout(fn, Math.max(0, Math.min(ms, 2_147_483_647)));
+    if (opts?.unref) t.unref();
+    return t;
+  },
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
   random: () => Math.random(),
 };

@@ -8,12 +8,14 @@ describe("429 backoff", () => {
   const sealed = new VaultSealedError("read p: HTTP 503", { status: 503, path: "p" });
 
   it("parses Retry-After seconds and HTTP dates", () => {
-    expect(parseRetryAfter("3")).toBe(3000);
-    expect(parseRetryAfter(["7"])).toBe(7000);
     const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(parseRetryAfter("3", now)).toBe(3000);
+    expect(parseRetryAfter(["7"], now)).toBe(7000);
+    // An HTTP date is measured from the caller's clock, not the system's.
     expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:05 GMT", now)).toBe(5000);
-    expect(parseRetryAfter("soon")).toBeUndefined();
-    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:05 GMT", now + 2000)).toBe(3000);
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 
   it("waits at least Retry-After, even past the configured max", () => {

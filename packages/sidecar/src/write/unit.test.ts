@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { lstatSync, mkdirSync, mkdtempSync, promises as fs, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeClock } from "../../test/fake-clock.js";
 import { WriteError } from "../errors.js";
 import { fsTypeOf } from "./tmpfs.js";
 import { removeStaleVersions, removeUnit, unitLayout, writeUnit, type UnitFile } from "./unit.js";
@@ -80,6 +81,20 @@ describe.skipIf(!shmIsTmpfs)("writeUnit on tmpfs", () => {
     expect(versions(dir)).toHaveLength(3);
     await new Promise((r) => setTimeout(r, 500));
     expect(versions(dir)).toEqual([readlinkSync(path.join(dir, "..data"))]);
+  });
+
+  it("times the grace period on the injected clock (an unref'd timer)", async () => {
+    const clock = new FakeClock();
+    await writeUnit(dir, pair(1), { dirMode: 0o700, graceMs: 2000, clock });
+    await writeUnit(dir, pair(2), { dirMode: 0o700, graceMs: 2000, clock });
+    expect(versions(dir)).toHaveLength(2);
+    expect(clock.pending()).toEqual([{ in: 2010, delay: 2010 }]);
+    expect(clock.unrefs).toEqual([true]);
+    // Real time passing does nothing; clock time past the grace period removes the replaced version.
+    await clock.advance(1000);
+    expect(versions(dir)).toHaveLength(2);
+    await clock.advance(1010);
+    await vi.waitFor(() => expect(versions(dir)).toEqual([readlinkSync(path.join(dir, "..data"))]));
   });
 
   it("named units share a directory without touching each other", async () => {

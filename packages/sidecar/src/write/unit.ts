@@ -22,6 +22,7 @@ import { constants, promises as fs } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { WriteError } from "../errors.js";
+import { type Clock, systemClock } from "../schedule/clock.js";
 import { dirOwner, safeDestination } from "./atomic.js";
 import { fsTypeOf, MEMORY_FS } from "./tmpfs.js";
 
@@ -50,6 +51,8 @@ export interface UnitOptions {
   graceMs?: number;
   /** For tests: /proc/self/mountinfo text. */
   mountinfo?: string;
+  /** Times the grace period and runs its clean-up timer. Default: the system clock. */
+  clock?: Clock;
 }
 
 const UNIT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -200,11 +203,12 @@ export async function writeUnit(root: string, files: UnitFile[], opts: UnitOptio
     }
   }
   const grace = opts.graceMs ?? 2000;
+  const clock = opts.clock ?? systemClock;
   if (previous && !previous.includes("/") && grace > 0) {
-    replacedAt.set(path.join(dir, previous), Date.now());
-    setTimeout(() => void removeOldVersions(dir, opts.unit, { graceMs: grace, replacedOnly: true }).catch(() => {}), grace + 10).unref();
+    replacedAt.set(path.join(dir, previous), clock.now());
+    clock.setTimeout(() => void removeOldVersions(dir, opts.unit, { graceMs: grace, replacedOnly: true, now: clock.now() }).catch(() => {}), grace + 10, { unref: true });
   }
-  await removeOldVersions(dir, opts.unit, { keep: [versionName], graceMs: grace });
+  await removeOldVersions(dir, opts.unit, { keep: [versionName], graceMs: grace, now: clock.now() });
   return true;
 }
 
@@ -222,12 +226,13 @@ interface Sweep {
   replacedOnly?: boolean;
   /** Also temp links a crash left (at start and removal only: another unit may be mid-swap). */
   temps?: boolean;
+  /** The time now (ms), from the writer's clock; needed with graceMs. */
+  now?: number;
 }
 
 /** Removes this unit's old version directories. */
 async function removeOldVersions(dir: string, unit: string | undefined, o: Sweep): Promise<void> {
   const pattern = versionPattern(unit);
-  const now = Date.now();
   for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const full = path.join(dir, e.name);
     if (o.temps && e.isSymbolicLink() && e.name.startsWith(TMP_LINK)) {
@@ -236,7 +241,7 @@ async function removeOldVersions(dir: string, unit: string | undefined, o: Sweep
     }
     if (!e.isDirectory() || !pattern.test(e.name) || o.keep?.includes(e.name) || writing.has(full)) continue;
     const since = replacedAt.get(full);
-    if (since !== undefined && now - since < (o.graceMs ?? 0)) continue;
+    if (since !== undefined && o.now !== undefined && o.now - since < (o.graceMs ?? 0)) continue;
     if (o.replacedOnly && since === undefined) continue;
     replacedAt.delete(full);
     await fs.rm(full, { recursive: true, force: true }).catch(() => {});
