@@ -1,4 +1,5 @@
 import { looksLikeDocStub, looksRandom } from "./entropy.js";
+import { removeOverlaps } from "./overlaps.js";
 
 /** A credential in a known vendor format. `index`/`length` locate the secret inside the searched text. */
 export interface TokenMatch {
@@ -250,18 +251,6 @@ function findPrivateKeys(text: string): TokenMatch[] {
     const label = m[1].includes("OPENSSH") ? "OpenSSH private key" : m[1].includes("PGP") ? "PGP private key" : "private key";
     out.push({ index: m.index, length: stop - m.index, kind: "private-key", label });
     PRIVATE_KEY_BEGIN_RE.lastIndex = stop;
-  }
-  return out;
-}
-
-function removeOverlaps(matches: TokenMatch[]): TokenMatch[] {
-  matches.sort((a, b) => a.index - b.index || b.length - a.length);
-  const out: TokenMatch[] = [];
-  let reach = -1;
-  for (const m of matches) {
-    if (m.index < reach) continue;
-    out.push(m);
-    reach = m.index + m.length;
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { classifyValue, isWeakValue } from "./values.js";
+import { removeOverlaps } from "./overlaps.js";
 
 /** A credential found by structure. `index`/`length` locate the secret (not the whole URL) in the text. */
 export interface CredentialMatch {
@@ -164,14 +165,5 @@ export function findHeaderCredentials(text: string): CredentialMatch[] {
 
 /** Every structural credential in a text: URL userinfo, connection strings, libpq strings, header lists; one per span. */
 export function findCredentialsInText(text: string): CredentialMatch[] {
-  const all = [...findUrlCredentials(text), ...findConnectionStringPasswords(text), ...findLibpqPasswords(text), ...findHeaderCredentials(text)];
-  all.sort((a, b) => a.index - b.index || b.length - a.length);
-  const out: CredentialMatch[] = [];
-  let reach = -1;
-  for (const m of all) {
-    if (m.index < reach) continue;
-    out.push(m);
-    reach = m.index + m.length;
-  }
-  return out;
+  return removeOverlaps([...findUrlCredentials(text), ...findConnectionStringPasswords(text), ...findLibpqPasswords(text), ...findHeaderCredentials(text)]);
 }
