@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
 
 interface Planted {
@@ -28,8 +28,15 @@ function plantedIn(set: string): Array<Planted & { file: string }> {
   return Object.entries(labels).flatMap(([file, list]) => list.map((p) => ({ ...p, file: join(set, file) })));
 }
 
+const tmpDirs: string[] = [];
+afterAll(() => {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
+
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), "stowaway-cli-"));
+  const dir = mkdtempSync(join(tmpdir(), "stowaway-cli-"));
+  tmpDirs.push(dir);
+  return dir;
 }
 
 describe("stowaway lint, end to end", () => {

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { yamlKindOf, discoverTargets, kindOfExplicit, kindOfName } from "./discover.js";
 
 describe("kindOfName", () => {
@@ -47,6 +47,7 @@ describe("kindOfName", () => {
 describe("discoverTargets", () => {
   it("searches directories, skips node_modules and .git, and reports missing paths", () => {
     const dir = mkdtempSync(join(tmpdir(), "stowaway-discover-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     for (const f of ["Dockerfile", "svc/compose.yaml", "svc/.env", "svc/.env.example", "node_modules/x/Dockerfile", ".git/Dockerfile", "notes.txt"]) {
       mkdirSync(join(dir, f, ".."), { recursive: true });
       writeFileSync(join(dir, f), "x");

@@ -1,12 +1,18 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { discoverTargets } from "./discover.js";
 import { createIgnoreMatcher } from "./ignore-paths.js";
 
+const trees: string[] = [];
+afterAll(() => {
+  for (const d of trees) rmSync(d, { recursive: true, force: true });
+});
+
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "stowaway-ignore-"));
+  trees.push(dir);
   for (const [f, body] of Object.entries(files)) {
     mkdirSync(join(dir, f, ".."), { recursive: true });
     writeFileSync(join(dir, f), body);
