@@ -1,7 +1,8 @@
 import { DockerfileParser, Keyword } from "dockerfile-ast";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseDirectives, parseDockerfile, type DockerfileDoc, type DfText } from "./dockerfile.js";
+import { parseDirectives, parseDockerfile, type DockerfileDoc } from "./dockerfile.js";
+import type { MappedText } from "./offsets.js";
 
 function parse(source: string): DockerfileDoc {
   const r = parseDockerfile(source, "Dockerfile");
@@ -10,7 +11,7 @@ function parse(source: string): DockerfileDoc {
 }
 
 /** Where `needle` (the first occurrence inside `text.text`) starts in the source, 1-based. */
-function at(doc: DockerfileDoc, text: DfText, needle: string) {
+function at(doc: DockerfileDoc, text: MappedText, needle: string) {
   const i = text.text.indexOf(needle);
   expect(i).toBeGreaterThanOrEqual(0);
   const r = doc.rangeOf(text, i, needle.length);

@@ -1,16 +1,10 @@
 import { tokenizeShell } from "../detect/shell-words.js";
-import { lineIndex } from "./offsets.js";
+import { lineIndex, type MappedText, mapped, sliceMapped } from "./offsets.js";
 import type { ParseProblem, ParseResult, Position, SourceRange } from "../types.js";
 
-/**
- * A piece of Dockerfile text as the builder sees it (continuations removed, quotes resolved where
- * stated), with `offsets[i]` = the index in the original source of `text[i]`. Every detector runs on
- * `text`; every finding maps back through `offsets`, so it lands on the physical line of the secret.
- */
-export interface DfText {
-  text: string;
-  offsets: number[];
-}
+// Dockerfile text is a MappedText as the builder sees it (continuations removed, quotes resolved
+// where stated): every detector runs on `text`; every finding maps back through `offsets`, so it
+// lands on the physical line of the secret.
 
 /** `--mount=type=secret,id=npm`: name `mount`, value `type=secret,id=npm`, options parsed. */
 export interface DfFlag {
@@ -22,15 +16,15 @@ export interface DfFlag {
 /** One `NAME=value` of ENV, ARG or LABEL (and the legacy `ENV NAME value`). */
 export interface DfPair {
   name: string;
-  nameText: DfText;
+  nameText: MappedText;
   /** null for `ARG NAME` without default; otherwise the unquoted value (possibly ""). */
-  value: DfText | null;
+  value: MappedText | null;
 }
 
 export interface DfHeredoc {
   name: string;
   /** The raw body (BuildKit reads bodies raw: no continuation or escape processing). */
-  body: DfText;
+  body: MappedText;
   /** 1-based line of the first body line. */
   startLine: number;
   terminated: boolean;
@@ -56,18 +50,18 @@ export interface DfInstruction {
   /** Leading `--flag[=value]` options. */
   flags: DfFlag[];
   /** Arguments after the flags, continuations and in-continuation comment lines removed. Quotes kept. */
-  args: DfText;
+  args: MappedText;
   /** ENV, ARG, LABEL: the pairs, unquoted. */
   pairs: DfPair[];
   /** JSON exec form (`CMD ["a", "b c"]`), decoded; undefined for shell form. */
-  exec?: DfText[];
+  exec?: MappedText[];
   /** Space-separated words (quotes removed) for COPY/ADD/FROM/USER…; exec form gives the JSON strings. */
-  words: DfText[];
+  words: MappedText[];
   /**
    * Shell text to scan for command-line secrets (RUN, CMD, ENTRYPOINT, HEALTHCHECK CMD): the shell
    * form itself, the script of an exec-form `sh -c`, or the exec argv re-quoted for a shell tokenizer.
    */
-  command?: DfText;
+  command?: MappedText;
   heredocs: DfHeredoc[];
   /** ONBUILD's trigger, unwrapped. */
   trigger?: DfInstruction;
@@ -75,7 +69,7 @@ export interface DfInstruction {
 
 export interface DfComment {
   /** Text after `#`, trimmed. */
-  text: DfText;
+  text: MappedText;
   line: number;
 }
 
@@ -88,13 +82,13 @@ export interface DockerfileDoc {
   comments: DfComment[];
   stages: DfStage[];
   /** Lines that are neither instructions nor comments (garbage, typos): still scanned for tokens. */
-  strayLines: DfText[];
+  strayLines: MappedText[];
   /** Problems that did not stop parsing (e.g. an unterminated heredoc, read to end of file). */
   warnings: ParseProblem[];
   /** 1-based position of a source offset (UTF-16 columns). */
   position(offset: number): Position;
   /** Source range of `text.text[index, index + length)`. */
-  rangeOf(text: DfText, index?: number, length?: number): SourceRange;
+  rangeOf(text: MappedText, index?: number, length?: number): SourceRange;
   /** The first line of the instruction holding `line` (continuations, heredoc bodies), or `line`. */
   statementStart(line: number): number;
 }
@@ -270,7 +264,7 @@ function scanStructure(source: string, lines: Line[], esc: string): Structure {
       const body = source.slice(bodyStart, bodyEnd);
       const offsets = new Array<number>(body.length);
       for (let k = 0; k < body.length; k++) offsets[k] = bodyStart + k;
-      raw.heredocs.push({ name: m.name, body: { text: body, offsets }, startLine: bodyStartLine + 1, terminated, stripTabs: m.stripTabs });
+      raw.heredocs.push({ name: m.name, body: mapped(body, offsets, bodyStart), startLine: bodyStartLine + 1, terminated, stripTabs: m.stripTabs });
       for (let l = bodyStartLine; l < Math.min(i + 1, lines.length); l++) bodyOwner.set(l, startLine);
       if (terminated) i++;
       else warnings.push({ line: startLine + 1, code: "unterminated-heredoc", message: `heredoc ${m.name} is never terminated: its body runs to the end of the file` });
@@ -302,7 +296,7 @@ function escapeRegExp(s: string): string {
  * end of a line (optionally followed by blanks) joins the next line, and comment or empty lines
  * inside a continuation are dropped.
  */
-function logicalText(source: string, from: number, to: number, esc: string): DfText {
+function logicalText(source: string, from: number, to: number, esc: string): MappedText {
   const parts: string[] = [];
   const offsets: number[] = [];
   let runStart = from;
@@ -337,14 +331,14 @@ function logicalText(source: string, from: number, to: number, esc: string): DfT
     runStart = k;
   }
   flush(Math.min(to, source.length));
-  return { text: parts.join(""), offsets };
+  return mapped(parts.join(""), offsets, from);
 }
 
 // ---------------------------------------------------------------------------------------------
 
 function build(source: string, lines: Line[], escapeChar: string, syntax: string | undefined, structure: Structure): ParseResult<DockerfileDoc> {
   const { position } = lineIndex(source);
-  const rangeOf = (text: DfText, index = 0, length = text.text.length - index): SourceRange => {
+  const rangeOf = (text: MappedText, index = 0, length = text.text.length - index): SourceRange => {
     if (text.offsets.length === 0) return { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
     const a = Math.max(0, Math.min(index, text.offsets.length - 1));
     const b = Math.max(a, Math.min(index + Math.max(length, 1), text.offsets.length) - 1);
@@ -353,7 +347,7 @@ function build(source: string, lines: Line[], escapeChar: string, syntax: string
 
   const instructions: DfInstruction[] = [];
   const stages: DfStage[] = [];
-  const strayLines: DfText[] = [];
+  const strayLines: MappedText[] = [];
   const statementLines: [number, number][] = [];
 
   for (const raw of structure.instructions) {
@@ -384,7 +378,7 @@ function build(source: string, lines: Line[], escapeChar: string, syntax: string
     const text = body.trim();
     const offsets = new Array<number>(text.length);
     for (let k = 0; k < text.length; k++) offsets[k] = bodyStart + lead + k;
-    comments.push({ line: l + 1, text: { text, offsets } });
+    comments.push({ line: l + 1, text: mapped(text, offsets, bodyStart + lead) });
   }
 
   if (instructions.length === 0 && strayLines.length > 0) {
@@ -458,7 +452,7 @@ function makeInstruction(source: string, start: number, end: number, esc: string
   return df;
 }
 
-function commandOf(args: DfText, exec: DfText[] | undefined): DfText {
+function commandOf(args: MappedText, exec: MappedText[] | undefined): MappedText {
   if (!exec) return args;
   const shell = exec[0] ? exec[0].text.replace(/^.*\//, "") : "";
   const c = exec.findIndex((x) => /^-[a-z]*c$/.test(x.text));
@@ -467,7 +461,7 @@ function commandOf(args: DfText, exec: DfText[] | undefined): DfText {
 }
 
 /** Re-quote an argv for the shell tokenizer: `'a' 'b c'`, each content character keeping its source offset. */
-function requote(argv: DfText[]): DfText {
+function requote(argv: MappedText[]): MappedText {
   let text = "";
   const offsets: number[] = [];
   argv.forEach((arg, n) => {
@@ -490,20 +484,20 @@ function requote(argv: DfText[]): DfText {
     text += "'";
     offsets.push(arg.offsets[arg.offsets.length - 1] ?? anchor);
   });
-  return { text, offsets };
+  return mapped(text, offsets, argv[0]?.offsets[0] ?? 0);
 }
 
-function sliceText(t: DfText, from: number, to = t.text.length): DfText {
-  return { text: t.text.slice(from, to), offsets: t.offsets.slice(from, to) };
+function sliceText(t: MappedText, from: number, to = t.text.length): MappedText {
+  return sliceMapped(t, from, to);
 }
 
-function trimStart(t: DfText): DfText {
+function trimStart(t: MappedText): MappedText {
   const lead = t.text.length - t.text.trimStart().length;
   return lead === 0 ? t : sliceText(t, lead);
 }
 
 /** Leading `--name[=value]` words; the rest is the arguments. */
-function parseFlags(rest: DfText, esc: string): { flags: DfFlag[]; after: DfText } {
+function parseFlags(rest: MappedText, esc: string): { flags: DfFlag[]; after: MappedText } {
   const flags: DfFlag[] = [];
   let t = trimStart(rest);
   while (t.text.startsWith("--")) {
@@ -524,13 +518,13 @@ function parseFlags(rest: DfText, esc: string): { flags: DfFlag[]; after: DfText
   return { flags, after: trimEnd(t) };
 }
 
-function trimEnd(t: DfText): DfText {
+function trimEnd(t: MappedText): MappedText {
   const length = t.text.trimEnd().length;
   return length === t.text.length ? t : sliceText(t, 0, length);
 }
 
 /** Word boundaries on unquoted whitespace, honouring quotes and the escape character. */
-function splitWords(t: DfText, esc: string): { from: number; to: number }[] {
+function splitWords(t: MappedText, esc: string): { from: number; to: number }[] {
   const out: { from: number; to: number }[] = [];
   const s = t.text;
   let k = 0;
@@ -561,7 +555,7 @@ function splitWords(t: DfText, esc: string): { from: number; to: number }[] {
 }
 
 /** Remove quotes and escapes from `t.text[from, to)`, keeping each remaining character's offset. */
-function unquote(t: DfText, from: number, to: number, esc: string): DfText {
+function unquote(t: MappedText, from: number, to: number, esc: string): MappedText {
   let text = "";
   const offsets: number[] = [];
   let quote = "";
@@ -584,11 +578,11 @@ function unquote(t: DfText, from: number, to: number, esc: string): DfText {
       offsets.push(t.offsets[k]);
     }
   }
-  return { text, offsets };
+  return mapped(text, offsets, t.offsets[from] ?? t.end);
 }
 
 /** `A=1 B="x y"` pairs; with `legacy`, `ENV NAME value with spaces` when the first word has no `=`. */
-function parsePairs(args: DfText, esc: string, legacy: boolean): DfPair[] {
+function parsePairs(args: MappedText, esc: string, legacy: boolean): DfPair[] {
   const words = splitWords(args, esc);
   if (words.length === 0) return [];
   const eqIn = (w: { from: number; to: number }) => {
@@ -619,7 +613,7 @@ function parsePairs(args: DfText, esc: string, legacy: boolean): DfPair[] {
 }
 
 /** A JSON array of strings (exec form), decoded with per-character offsets; undefined if not one. */
-function parseJsonArray(t: DfText): DfText[] | undefined {
+function parseJsonArray(t: MappedText): MappedText[] | undefined {
   const s = t.text;
   let k = 0;
   const ws = () => {
@@ -628,7 +622,7 @@ function parseJsonArray(t: DfText): DfText[] | undefined {
   ws();
   if (s[k] !== "[") return undefined;
   k++;
-  const out: DfText[] = [];
+  const out: MappedText[] = [];
   ws();
   if (s[k] === "]") {
     k++;
@@ -663,7 +657,7 @@ function parseJsonArray(t: DfText): DfText[] | undefined {
     }
     if (k >= s.length) return undefined;
     k++;
-    out.push({ text, offsets });
+    out.push(mapped(text, offsets, t.offsets[k - 1] ?? t.end));
     ws();
     if (s[k] === ",") {
       k++;

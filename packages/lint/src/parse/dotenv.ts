@@ -1,5 +1,5 @@
 import type { ParseProblem, ParseResult, SourceRange } from "../types.js";
-import { lineIndex, mappedRange, type LineIndex, type MappedText } from "./offsets.js";
+import { lineIndex, mappedRange, type LineIndex, type MappedText, verbatim } from "./offsets.js";
 
 /**
  * One `KEY=value` statement of an env file, in the dialect docker compose reads
@@ -57,7 +57,7 @@ export function parseDotenv(source: string, file: string): ParseResult<DotenvDoc
   const readComment = (hash: number) => {
     const end = restOfLine();
     const trimmedEnd = source[end - 1] === "\r" ? end - 1 : end;
-    comments.push({ text: verbatimText(source, hash + 1, trimmedEnd), range: lines.range(hash, trimmedEnd) });
+    comments.push({ text: verbatim(source, hash + 1, trimmedEnd), range: lines.range(hash, trimmedEnd) });
     i = end;
   };
   const fail = (at: number, code: string, message: string) => {
@@ -142,7 +142,7 @@ export function parseDotenv(source: string, file: string): ParseResult<DotenvDoc
     entries.push({
       name,
       nameRange,
-      value: verbatimText(source, i, valueEnd),
+      value: verbatim(source, i, valueEnd),
       valueRange: lines.range(i, valueEnd),
       quote: "none",
       exported,
@@ -178,12 +178,6 @@ function multiLineStarts(entries: readonly DotenvEntry[]): Map<number, number> {
   return out;
 }
 
-function verbatimText(source: string, start: number, end: number): MappedText {
-  const offsets: number[] = [];
-  for (let k = start; k < end; k++) offsets.push(k);
-  return { text: source.slice(start, end), offsets, end };
-}
-
 /**
  * Reads a quoted value starting at the opening quote. Like compose-go, a quote preceded by
  * a backslash does not close, and double-quoted values unescape `\n`, `\r` and `\<char>`.
@@ -197,7 +191,7 @@ function readQuoted(source: string, open: number, quote: string): { text: Mapped
     }
   }
   if (close === -1) return undefined;
-  if (quote === "'") return { text: verbatimText(source, open + 1, close), close };
+  if (quote === "'") return { text: verbatim(source, open + 1, close), close };
   let text = "";
   const offsets: number[] = [];
   for (let k = open + 1; k < close; k++) {

@@ -37,6 +37,11 @@ export interface MappedText {
   end: number;
 }
 
+/** A mapped text from its characters' offsets; `emptyAt` places it in the file when it is empty. */
+export function mapped(text: string, offsets: readonly number[], emptyAt: number): MappedText {
+  return { text, offsets, end: offsets.length > 0 ? offsets[offsets.length - 1] + 1 : emptyAt };
+}
+
 /** A slice of the file copied verbatim. */
 export function verbatim(source: string, start: number, end: number): MappedText {
   const offsets = new Array<number>(end - start);

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { listBuildContext, type BuildContextListing } from "../../context/build-context.js";
 import { secretFileKind } from "../../detect/index.js";
-import type { DfInstruction, DfText, DockerfileDoc } from "../../parse/dockerfile.js";
+import type { DfInstruction, DockerfileDoc } from "../../parse/dockerfile.js";
+import type { MappedText } from "../../parse/offsets.js";
 import { defineRule, type NameSettings, type RuleContext } from "../../rule.js";
 import { dotenvContent, namesCertificate, pemContent } from "./support/file-content.js";
 
@@ -136,7 +137,7 @@ function selected(file: string, selector: Selector): boolean {
 function report(
   ctx: RuleContext<DockerfileDoc>,
   ins: DfInstruction,
-  source: DfText,
+  source: MappedText,
   hits: readonly SweptSecret[],
   listing: BuildContextListing,
   inFinalStage: boolean,

@@ -2,7 +2,8 @@ import {
   classifyName, classifyValue, findCommandLineSecrets, findCredentialsInText, findKnownTokens,
   interpolationDefault, isLikelySecretValue, judgeSecretValue, splitNameWords, type CommandLineMatch, type CredentialMatch, type TokenMatch,
 } from "../../../detect/index.js";
-import type { DfInstruction, DfPair, DfText, DockerfileDoc } from "../../../parse/dockerfile.js";
+import type { DfInstruction, DfPair, DockerfileDoc } from "../../../parse/dockerfile.js";
+import { type MappedText, sliceMapped } from "../../../parse/offsets.js";
 import type { NameSettings } from "../../../rule.js";
 
 /**
@@ -25,7 +26,7 @@ export function* walkInstructions(doc: DockerfileDoc): Generator<{ ins: DfInstru
 }
 
 /** Texts scanned by the text-level rules: arguments, heredoc bodies, comments, stray lines. */
-export function* scannableTexts(doc: DockerfileDoc): Generator<{ text: DfText; where: string }> {
+export function* scannableTexts(doc: DockerfileDoc): Generator<{ text: MappedText; where: string }> {
   for (const ins of doc.instructions) {
     yield { text: ins.args, where: ins.keyword };
     for (const h of ins.heredocs) yield { text: h.body, where: `${ins.trigger?.keyword ?? ins.keyword} heredoc` };
@@ -39,7 +40,7 @@ export interface Span {
   end: number;
 }
 
-function spanOf(text: DfText, index: number, length: number): Span {
+function spanOf(text: MappedText, index: number, length: number): Span {
   return { start: text.offsets[index], end: text.offsets[Math.min(index + Math.max(length, 1), text.offsets.length) - 1] + 1 };
 }
 
@@ -50,7 +51,7 @@ export interface EnvCandidate {
   ins: DfInstruction;
   pair: DfPair;
   /** The secret value (or the `${VAR:-default}` default), as a slice of `pair.value`. */
-  value: DfText;
+  value: MappedText;
   placeholder: boolean;
   /** A well-known weak or demo value (`example`, `postgres`, the user name again). */
   weak: boolean;
@@ -62,7 +63,7 @@ export interface EnvCandidate {
 }
 
 export interface TextCandidate<M> {
-  text: DfText;
+  text: MappedText;
   match: M;
   span: Span;
   where: string;
@@ -91,8 +92,8 @@ export function analyze(doc: DockerfileDoc, names: NameSettings): Analysis {
 /** A value that looks like a list of command-line options. */
 const OPTION_LIST_RE = /(?:^|\s)--?[A-Za-z]/;
 
-function slice(text: DfText, from: number, to = text.text.length): DfText {
-  return { text: text.text.slice(from, to), offsets: text.offsets.slice(from, to) };
+function slice(text: MappedText, from: number, to = text.text.length): MappedText {
+  return sliceMapped(text, from, to);
 }
 
 function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
@@ -137,7 +138,7 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
 
   const commands: TextCandidate<CommandLineMatch>[] = [];
   for (const { ins } of walkInstructions(doc)) {
-    const texts: { text: DfText; where: string }[] = [];
+    const texts: { text: MappedText; where: string }[] = [];
     if (ins.command) texts.push({ text: ins.command, where: ins.keyword });
     // ONBUILD's heredocs belong to its trigger; list them once, on the trigger.
     if (!ins.trigger) for (const h of ins.heredocs) texts.push({ text: h.body, where: `${ins.keyword} heredoc` });
