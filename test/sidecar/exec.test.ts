@@ -227,6 +227,16 @@ describe("stowaway exec (end to end)", () => {
     expect((await k.exited).code).toBe(143);
   });
 
+  it("--log-format pretty gives one readable line per event, as for the sidecar", async () => {
+    const s = await setup();
+    const p = spawnSidecar(["--config", s.file, "--log-format", "pretty", "--", process.execPath, "-e", "process.exit(0)"], { EXPECTED_FILE: s.expectedFile }, "exec");
+    running.push(p);
+    expect((await p.exited).code).toBe(0);
+    const lines = p.output().split("\n").filter((l) => l.trim() !== "");
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.startsWith("{"), line).toBe(false);
+  });
+
   it("refuses what it cannot run: a missing command (127), no command (2), an env-only config under `sidecar` (2)", async () => {
     const s = await setup();
     const missing = exec(s.file, s.expectedFile, [path.join(etc, "no-such-app")]);

@@ -69,9 +69,10 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
     .usage("--config <file> -- <command> [args...]")
     .requiredOption("-c, --config <file>", "sidecar configuration (YAML) with env: and exec:")
     .option("--start-timeout <duration>", "give up if the first render has not succeeded after this long", "2m")
+    .addOption(new Option("--log-format <format>", "json lines, or one readable line per event (default: pretty on a terminal, else json)").choices(["json", "pretty"]))
     .argument("<command...>", "the command to run, after --")
     .passThroughOptions()
-    .action(async (command: string[], opts: { config: string; startTimeout?: string }) => {
+    .action(async (command: string[], opts: { config: string; startTimeout?: string; logFormat?: string }) => {
       const { execCommand } = await import("./commands/exec.js");
       // The child's exit code, which may be any number (128+N for a signal).
       exit = (await execCommand({ ...opts, command }, io)) as ExitCode;

@@ -1,6 +1,6 @@
 import { loadConfigFile, parseDuration } from "./config/index.js";
 import { ConfigError, errorFields, exitCodeFor } from "./errors.js";
-import { createLogger, resolveLogFormat, type Logger } from "./log.js";
+import { createLogger, resolveLogFormat, withCrashGuard, type Logger } from "./log.js";
 import { Sidecar } from "./sidecar.js";
 
 export { ConfigSchema, parseConfig, parseConfigText, loadConfigFile, type SidecarConfig, type SecretConfig } from "./config/index.js";
@@ -46,21 +46,7 @@ export interface SidecarIo {
 export async function sidecarCommand(opts: SidecarCommandOptions, io: SidecarIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   // Info and below to stdout, warnings and errors to stderr.
   const logger = createLogger(io.stdout, undefined, io.stderr, resolveLogFormat(opts.logFormat, io.stdout));
-  // Node prints an uncaught error with util.inspect, and an AxiosError would show its
-  // X-Vault-Token header: report anything that escapes as code and type only.
-  const onUncaught = (err: unknown) => {
-    logger.fatal({ err }, `unexpected error: ${errorFields(err).message}`);
-    process.exit(1);
-  };
-  const onRejection = (err: unknown) => logger.error({ err }, `unhandled rejection: ${errorFields(err).message}`);
-  process.on("uncaughtException", onUncaught);
-  process.on("unhandledRejection", onRejection);
-  try {
-    return await runSidecar(opts, logger);
-  } finally {
-    process.off("uncaughtException", onUncaught);
-    process.off("unhandledRejection", onRejection);
-  }
+  return withCrashGuard(logger, () => runSidecar(opts, logger));
 }
 
 async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<number> {

@@ -94,3 +94,24 @@ function prettyStream(out: NodeJS.WritableStream & { isTTY?: boolean }): pino.De
   const color = Boolean(out.isTTY) && !process.env.NO_COLOR;
   return { write: (chunk: string) => void out.write(prettyLine(chunk, color)) };
 }
+
+/**
+ * Runs a command with process-wide crash handlers that log through `logger`. Node prints an
+ * uncaught error with util.inspect, and a request error would show its X-Vault-Token header:
+ * anything that escapes is reported by code and message only.
+ */
+export async function withCrashGuard<T>(logger: Logger, run: () => Promise<T>): Promise<T> {
+  const onUncaught = (err: unknown) => {
+    logger.fatal({ err }, `unexpected error: ${errorFields(err).message}`);
+    process.exit(1);
+  };
+  const onRejection = (err: unknown) => logger.error({ err }, `unhandled rejection: ${errorFields(err).message}`);
+  process.on("uncaughtException", onUncaught);
+  process.on("unhandledRejection", onRejection);
+  try {
+    return await run();
+  } finally {
+    process.off("uncaughtException", onUncaught);
+    process.off("unhandledRejection", onRejection);
+  }
+}

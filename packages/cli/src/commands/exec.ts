@@ -4,6 +4,7 @@ import { UsageError, type CommandIO } from "../io.js";
 export interface ExecOptions {
   config: string;
   startTimeout?: string;
+  logFormat?: string;
   /** The command and its arguments, after `--`. */
   command: string[];
 }
@@ -12,5 +13,5 @@ export interface ExecOptions {
 export async function execCommand(opts: ExecOptions, io: CommandIO): Promise<number> {
   if (opts.command.length === 0) throw new UsageError("exec: no command given (usage: stowaway exec --config sidecar.yaml -- <command> [args…])");
   const [command, ...args] = opts.command;
-  return runExec({ config: opts.config, startTimeout: opts.startTimeout, command, args }, { stdout: io.stdout, stderr: io.stderr });
+  return runExec({ config: opts.config, startTimeout: opts.startTimeout, logFormat: opts.logFormat, command, args }, { stdout: io.stdout, stderr: io.stderr });
 }

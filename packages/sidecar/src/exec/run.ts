@@ -1,7 +1,7 @@
 import { constants as osConstants } from "node:os";
 import { loadConfigFile, parseDuration } from "../config/index.js";
 import { ConfigError, errorFields, exitCodeFor } from "../errors.js";
-import { createLogger, type Logger } from "../log.js";
+import { createLogger, resolveLogFormat, withCrashGuard, type Logger } from "../log.js";
 import { systemClock } from "../schedule/clock.js";
 import { Sidecar } from "../sidecar.js";
 import { ChangeDebouncer, type OnChange } from "./changes.js";
@@ -18,6 +18,8 @@ export interface ExecCommandOptions {
   args: string[];
   /** How long to keep retrying transient Vault failures before the first start. Default 2m. */
   startTimeout?: string;
+  /** `json` lines, or one readable line per event; default pretty on a terminal, else json. */
+  logFormat?: string;
 }
 
 export interface ExecIo {
@@ -36,21 +38,8 @@ const STOPPING: NodeJS.Signals[] = ["SIGTERM", "SIGINT"];
  * first render fails or the child crash-loops.
  */
 export async function execCommand(opts: ExecCommandOptions, io: ExecIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const logger = createLogger(io.stdout, undefined, io.stderr);
-  // As for the sidecar: an uncaught error must not be printed with util.inspect (tokens, values).
-  const onUncaught = (err: unknown) => {
-    logger.fatal({ err }, `unexpected error: ${errorFields(err).message}`);
-    process.exit(1);
-  };
-  const onRejection = (err: unknown) => logger.error({ err }, `unhandled rejection: ${errorFields(err).message}`);
-  process.on("uncaughtException", onUncaught);
-  process.on("unhandledRejection", onRejection);
-  try {
-    return await runExec(opts, logger);
-  } finally {
-    process.off("uncaughtException", onUncaught);
-    process.off("unhandledRejection", onRejection);
-  }
+  const logger = createLogger(io.stdout, undefined, io.stderr, resolveLogFormat(opts.logFormat, io.stdout));
+  return withCrashGuard(logger, () => runExec(opts, logger));
 }
 
 async function runExec(opts: ExecCommandOptions, logger: Logger): Promise<number> {
