@@ -84,18 +84,54 @@ function printTable(r) {
   const L = r.lint;
   if (L && !L.error && want("lint")) {
     const C = L.corpus;
-    sec(`linter (${C.scopeFiles ?? C.files} files, ${fmt.num(C.mb)} MB, ${C.scopeSecrets ?? C.secrets} planted secrets, ${C.scopeLookAlikes ?? C.decoys} look-alikes${L.quick ? "; quick: first shard and fixtures, scaling on all" : ""})`);
-    row("throughput", `${fmt.num(L.throughput.filesPerSecond, 0)} files/s, ${fmt.num(L.throughput.mbPerSecond, 2)} MB/s`, `whole corpus in ${fmt.ms(L.throughput.wallMs)} wall, ${fmt.ms(L.throughput.cpuMs)} CPU, one process`);
-    row("start-up (median of " + L.startup.runs + ")", `${fmt.ms(L.startup.medianMs)} = ${fmt.num(L.startup.ratio, 2)}× node -e ''`, `node -e '' ${fmt.ms(L.startup.nodeMedianMs)}; ${judge(L.startup.ratio <= L.startup.target, true, `target ≤ ${L.startup.target}×`)}`);
-    row("secretlint wall time", `${fmt.ms(L.secretlint.wallMs)} = ${fmt.num(L.secretlint.speedup, 1)}× ours`, `CPU time ${fmt.num(L.secretlint.cpuSpeedup, 1)}× ours; secretlint ${L.secretlint.version} + preset-recommend ${L.secretlint.preset}; ${judge(L.secretlint.speedup > 1, false, "target > 1×")}`);
+    sec(
+      `linter (${C.scopeFiles ?? C.files} files, ${fmt.num(C.mb)} MB, ${C.scopeSecrets ?? C.secrets} planted secrets, ${C.scopeLookAlikes ?? C.decoys} look-alikes${L.quick ? "; quick: first shard and fixtures, scaling on all" : ""})`,
+    );
+    row(
+      "throughput",
+      `${fmt.num(L.throughput.filesPerSecond, 0)} files/s, ${fmt.num(L.throughput.mbPerSecond, 2)} MB/s`,
+      `whole corpus in ${fmt.ms(L.throughput.wallMs)} wall, ${fmt.ms(L.throughput.cpuMs)} CPU, one process`,
+    );
+    row(
+      "start-up (median of " + L.startup.runs + ")",
+      `${fmt.ms(L.startup.medianMs)} = ${fmt.num(L.startup.ratio, 2)}× node -e ''`,
+      `node -e '' ${fmt.ms(L.startup.nodeMedianMs)}; ${judge(L.startup.ratio <= L.startup.target, true, `target ≤ ${L.startup.target}×`)}`,
+    );
+    row(
+      "secretlint wall time",
+      `${fmt.ms(L.secretlint.wallMs)} = ${fmt.num(L.secretlint.speedup, 1)}× ours`,
+      `CPU time ${fmt.num(L.secretlint.cpuSpeedup, 1)}× ours; secretlint ${L.secretlint.version} + preset-recommend ${L.secretlint.preset}; ${judge(L.secretlint.speedup > 1, false, "target > 1×")}`,
+    );
     const F = L.secretlint.withProfilerFix;
-    if (F) row("secretlint with its profiler fix", `${fmt.ms(F.wallMs)} = ${fmt.num(F.speedup, 2)}× ours`, `CPU time ${fmt.num(F.cpuSpeedup, 2)}× ours; upstream #1673 (needs Node 22) applied to ${L.secretlint.version}; same findings: ${F.sameFindings ? "yes" : "NO"}`);
+    if (F)
+      row(
+        "secretlint with its profiler fix",
+        `${fmt.ms(F.wallMs)} = ${fmt.num(F.speedup, 2)}× ours`,
+        `CPU time ${fmt.num(F.cpuSpeedup, 2)}× ours; upstream #1673 (needs Node 22) applied to ${L.secretlint.version}; same findings: ${F.sameFindings ? "yes" : "NO"}`,
+      );
     const P = L.precision;
-    row("precision stowaway / secretlint", `${fmt.pct(P.stowaway.precision)} / ${fmt.pct(P.secretlint.precision)}`, `TP ${P.stowaway.truePositives}/${P.secretlint.truePositives}, FP ${P.stowaway.falsePositives}/${P.secretlint.falsePositives}`);
-    row("recall stowaway / secretlint", `${fmt.pct(P.stowaway.recall)} / ${fmt.pct(P.secretlint.recall)}`, `of ${P.stowaway.secretsPlanted} planted secrets; info findings count as not reported`);
+    row(
+      "precision stowaway / secretlint",
+      `${fmt.pct(P.stowaway.precision)} / ${fmt.pct(P.secretlint.precision)}`,
+      `TP ${P.stowaway.truePositives}/${P.secretlint.truePositives}, FP ${P.stowaway.falsePositives}/${P.secretlint.falsePositives}`,
+    );
+    row(
+      "recall stowaway / secretlint",
+      `${fmt.pct(P.stowaway.recall)} / ${fmt.pct(P.secretlint.recall)}`,
+      `of ${P.stowaway.secretsPlanted} planted secrets; info findings count as not reported`,
+    );
     row("peak RSS (whole corpus)", `${fmt.mb(L.memory.peakRssKb)}`, `secretlint ${fmt.mb(L.secretlint.peakRssKb)}`);
-    for (const p of L.scaling.points) row(`scaling: ${p.files} files`, `${fmt.ms(p.cpuMs)} CPU`, `${fmt.ms(p.wallMs)} wall; ${fmt.num(p.mb)} MB; secretlint ${p.secretlint ? fmt.ms(p.secretlint.cpuMs) : "–"}, with its fix ${p.secretlintWithProfilerFix ? fmt.ms(p.secretlintWithProfilerFix.cpuMs) : "–"} CPU`);
-    row(`scaling fit (${L.scaling.measure} time)`, `R² ${fmt.num(L.scaling.fit.r2, 4)}`, `${fmt.num(L.scaling.fit.msPerFile, 2)} ms/file + ${fmt.ms(L.scaling.fit.interceptMs)}; marginal cost ratio ${fmt.num(L.scaling.marginalRatio, 2)}`);
+    for (const p of L.scaling.points)
+      row(
+        `scaling: ${p.files} files`,
+        `${fmt.ms(p.cpuMs)} CPU`,
+        `${fmt.ms(p.wallMs)} wall; ${fmt.num(p.mb)} MB; secretlint ${p.secretlint ? fmt.ms(p.secretlint.cpuMs) : "–"}, with its fix ${p.secretlintWithProfilerFix ? fmt.ms(p.secretlintWithProfilerFix.cpuMs) : "–"} CPU`,
+      );
+    row(
+      `scaling fit (${L.scaling.measure} time)`,
+      `R² ${fmt.num(L.scaling.fit.r2, 4)}`,
+      `${fmt.num(L.scaling.fit.msPerFile, 2)} ms/file + ${fmt.ms(L.scaling.fit.interceptMs)}; marginal cost ratio ${fmt.num(L.scaling.marginalRatio, 2)}`,
+    );
   } else if (L?.error && want("lint")) {
     sec("linter");
     row("error", L.error.slice(0, 100));
@@ -103,7 +139,12 @@ function printTable(r) {
   const S = r.sidecar;
   if (S && !S.error && want("sidecar")) {
     sec("sidecar (vault-dev on loopback, sidecar as a real process)");
-    for (const x of S.concurrencyCheck ?? []) row(`maxConcurrency ${x.maxConcurrency} honoured`, `peak ${x.peakInFlight} in flight`, `${x.secrets} secrets with a ${x.delayMs} ms delay on every Vault answer`);
+    for (const x of S.concurrencyCheck ?? [])
+      row(
+        `maxConcurrency ${x.maxConcurrency} honoured`,
+        `peak ${x.peakInFlight} in flight`,
+        `${x.secrets} secrets with a ${x.delayMs} ms delay on every Vault answer`,
+      );
     for (const x of S.initialRender ?? [])
       row(
         `initial render ${x.secrets} secrets, maxConcurrency ${x.maxConcurrency}`,
@@ -112,9 +153,20 @@ function printTable(r) {
           ? `floor ${fmt.ms(x.floor.ms)}; CPU ${fmt.ms(x.cpuMs)} = ${fmt.num(x.cpuRatioToFloor, 2)}× the floor's; ${judge(x.ratioToFloor <= 1.2, false, "target ≤ 1.2×")}`
           : `${fmt.num(x.secretsPerSecond, 0)} secrets/s`,
       );
-    if (S.rotation) row(`rotation latency beyond ${S.rotation.refreshIntervalMs} ms refresh`, `p50 ${fmt.ms(S.rotation.beyondRefresh.p50)} p95 ${fmt.ms(S.rotation.beyondRefresh.p95)} p99 ${fmt.ms(S.rotation.beyondRefresh.p99)}`, `write→notify, ${S.rotation.samples} bumps; write→file p50 ${fmt.ms(S.rotation.writeToFile.p50)}`);
-    if (S.steadyState) row(`steady state ${S.steadyState.secrets} secrets @ ${S.steadyState.intervalMs / 1000}s`, `${fmt.num(S.steadyState.meanRps, 1)} req/s mean, peak ${S.steadyState.peakPerSecond}/s`, `peak/mean ${fmt.num(S.steadyState.peakToMean, 2)}, ${judge(S.steadyState.peakToMean < 2, false, "target < 2")}; over ${fmt.ms(S.steadyState.windowMs)}`);
-    if (S.bareNode) row("idle bare node process", `${fmt.mb(S.bareNode.rssKb)} RSS`, `heap ${fmt.mb(S.bareNode.heapUsedKb)} used of ${fmt.mb(S.bareNode.heapTotalKb)}`);
+    if (S.rotation)
+      row(
+        `rotation latency beyond ${S.rotation.refreshIntervalMs} ms refresh`,
+        `p50 ${fmt.ms(S.rotation.beyondRefresh.p50)} p95 ${fmt.ms(S.rotation.beyondRefresh.p95)} p99 ${fmt.ms(S.rotation.beyondRefresh.p99)}`,
+        `write→notify, ${S.rotation.samples} bumps; write→file p50 ${fmt.ms(S.rotation.writeToFile.p50)}`,
+      );
+    if (S.steadyState)
+      row(
+        `steady state ${S.steadyState.secrets} secrets @ ${S.steadyState.intervalMs / 1000}s`,
+        `${fmt.num(S.steadyState.meanRps, 1)} req/s mean, peak ${S.steadyState.peakPerSecond}/s`,
+        `peak/mean ${fmt.num(S.steadyState.peakToMean, 2)}, ${judge(S.steadyState.peakToMean < 2, false, "target < 2")}; over ${fmt.ms(S.steadyState.windowMs)}`,
+      );
+    if (S.bareNode)
+      row("idle bare node process", `${fmt.mb(S.bareNode.rssKb)} RSS`, `heap ${fmt.mb(S.bareNode.heapUsedKb)} used of ${fmt.mb(S.bareNode.heapTotalKb)}`);
     for (const f of S.footprint ?? []) {
       const target = f.secrets <= 10 ? 1.3 : f.secrets >= 1000 ? 1.6 : undefined;
       const flags = f.nodeFlags ? (f.nodeFlags.length ? "image flags" : "no V8 flags") : "";
@@ -124,7 +176,12 @@ function printTable(r) {
         `heap ${fmt.mb(f.heapUsedKb)} used of ${fmt.mb(f.heapTotalKb)}; ${fmt.num(f.cpuPercent, 2)}% CPU over ${fmt.ms(f.windowMs)}${target && f.nodeFlags?.length && f.ratioToBareNode ? `; ${judge(f.ratioToBareNode <= target, false, `target ≤ ${target}×`)}` : ""}`,
       );
     }
-    if (S.atomicity) row("torn reads", String(S.atomicity.tornReads), `${S.atomicity.reads} reads during ${S.atomicity.rotations} rotations; ${judge(S.atomicity.tornReads === 0, true, "must be 0")}`);
+    if (S.atomicity)
+      row(
+        "torn reads",
+        String(S.atomicity.tornReads),
+        `${S.atomicity.reads} reads during ${S.atomicity.rotations} rotations; ${judge(S.atomicity.tornReads === 0, true, "must be 0")}`,
+      );
   } else if (S?.error && want("sidecar")) {
     sec("sidecar");
     row("error", S.error.slice(0, 100));

@@ -44,18 +44,27 @@ const splitPlugin = {
     // node-vault's own request path (axios and its follow-redirects, mime-types, form-data, proxy
     // agents: about 3 MB of heap in every sidecar) is never taken: the sidecar gives it its request
     // layer (vault/transport.ts). Its `debug` output stays off (it would print login bodies).
-    b.onResolve({ filter: /^(axios|debug)$/ }, (args) => (args.importer.includes("/node-vault/") ? { path: args.path, namespace: "stowaway-stub" } : undefined));
+    b.onResolve({ filter: /^(axios|debug)$/ }, (args) =>
+      args.importer.includes("/node-vault/") ? { path: args.path, namespace: "stowaway-stub" } : undefined,
+    );
     b.onLoad({ filter: /^axios$/, namespace: "stowaway-stub" }, () => ({
       contents: 'module.exports = { create() { throw new Error("node-vault without request-promise: not bundled in stowaway"); } };',
       loader: "js",
     }));
-    b.onLoad({ filter: /^debug$/, namespace: "stowaway-stub" }, () => ({ contents: "module.exports = () => Object.assign(() => {}, { enabled: false });", loader: "js" }));
+    b.onLoad({ filter: /^debug$/, namespace: "stowaway-stub" }, () => ({
+      contents: "module.exports = () => Object.assign(() => {}, { enabled: false });",
+      loader: "js",
+    }));
     // zod's namespace exports every locale (about 300 kB of source, kept in memory by V8 in every
     // process that loads the config schema); its messages are English, the only one it configures.
     b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
       args.importer.includes("/node_modules/zod/") ? { path: `${args.resolveDir}/${args.path}`, namespace: "zod-locales" } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({ contents: 'export { default as en } from "./en.js";', resolveDir: dirname(args.path), loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: dirname(args.path),
+      loader: "js",
+    }));
     b.onLoad({ filter: /^lazy-child-process$/, namespace: "stowaway" }, () => ({
       contents: 'let m; const load = () => (m ??= require("node:child_process")); module.exports = new Proxy({}, { get: (_, k) => load()[k] });',
       loader: "js",

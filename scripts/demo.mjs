@@ -34,7 +34,14 @@ async function until(what, check, timeoutMs = 10_000) {
 
 function lint(args) {
   try {
-    return { code: 0, out: execFileSync(process.execPath, [cli, "lint", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ...(tty ? { FORCE_COLOR: "1" } : { NO_COLOR: "1" }) } }) };
+    return {
+      code: 0,
+      out: execFileSync(process.execPath, [cli, "lint", ...args], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, ...(tty ? { FORCE_COLOR: "1" } : { NO_COLOR: "1" }) },
+      }),
+    };
   } catch (err) {
     return { code: err.status, out: String(err.stdout ?? "") + String(err.stderr ?? "") };
   }

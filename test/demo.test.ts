@@ -5,7 +5,12 @@ import { REPO_ROOT } from "./helpers/cli.js";
 
 describe("npm run demo", () => {
   it("lints the gallery, renders with the sidecar, rotates and notifies, cleans up, in under 20 s", () => {
-    const r = spawnSync(process.execPath, [join(REPO_ROOT, "scripts/demo.mjs")], { cwd: REPO_ROOT, encoding: "utf8", timeout: 20_000, env: { ...process.env, NO_COLOR: "1" } });
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, "scripts/demo.mjs")], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 20_000,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     expect(r.error).toBeUndefined();
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);

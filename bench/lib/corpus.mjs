@@ -10,9 +10,27 @@ import { createValues } from "./values.mjs";
 export const DEFAULT_SEED = 20261122;
 export const DEFAULT_FILES = 2000;
 
-const DOCKERFILE_NAMES = [["Dockerfile", 14], ["Dockerfile.prod", 2], ["api.Dockerfile", 1], ["Containerfile", 1], ["worker.dockerfile", 1]];
-const COMPOSE_NAMES = [["compose.yaml", 6], ["docker-compose.yml", 6], ["compose.prod.yaml", 1], ["docker-compose.override.yml", 1], ["compose.dev.yml", 1]];
-const ENV_NAMES = [[".env", 8], [".env.production", 2], ["app.env", 1], [".env.local", 1], ["worker.env", 1]];
+const DOCKERFILE_NAMES = [
+  ["Dockerfile", 14],
+  ["Dockerfile.prod", 2],
+  ["api.Dockerfile", 1],
+  ["Containerfile", 1],
+  ["worker.dockerfile", 1],
+];
+const COMPOSE_NAMES = [
+  ["compose.yaml", 6],
+  ["docker-compose.yml", 6],
+  ["compose.prod.yaml", 1],
+  ["docker-compose.override.yml", 1],
+  ["compose.dev.yml", 1],
+];
+const ENV_NAMES = [
+  [".env", 8],
+  [".env.production", 2],
+  ["app.env", 1],
+  [".env.local", 1],
+  ["worker.env", 1],
+];
 
 /**
  * Shard sizes for the scaling runs: shards 0..k together hold 1/8, 1/4, 1/2 and all of the
@@ -46,7 +64,15 @@ export function generateCorpus(opts) {
     const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
     return Math.round(Math.min(hi, Math.max(lo, median * Math.exp(sigma * z))) * scale);
   };
-  const plantCounts = () => [rng.weighted([[0, 35], [1, 35], [2, 20], [3, 10]]), rng.int(1, 5)];
+  const plantCounts = () => [
+    rng.weighted([
+      [0, 35],
+      [1, 35],
+      [2, 20],
+      [3, 10],
+    ]),
+    rng.int(1, 5),
+  ];
 
   const fileRows = [];
   const labels = [];
@@ -68,7 +94,15 @@ export function generateCorpus(opts) {
     shardDirs.push(shardDir);
     let left = count;
     while (left > 0) {
-      let kinds = rng.weighted([[["D"], 30], [["D", "C"], 20], [["D", "C", "E"], 20], [["C"], 10], [["C", "E"], 10], [["E"], 4], [["D", "D"], 6]]);
+      let kinds = rng.weighted([
+        [["D"], 30],
+        [["D", "C"], 20],
+        [["D", "C", "E"], 20],
+        [["C"], 10],
+        [["C", "E"], 10],
+        [["E"], 4],
+        [["D", "D"], 6],
+      ]);
       kinds = kinds.slice(0, left);
       left -= kinds.length;
       const dir = `${shardDir}/p${String(project++).padStart(4, "0")}`;
@@ -93,7 +127,12 @@ export function generateCorpus(opts) {
           Object.assign(ctx, { hasEnv: true, envName: name });
         } else {
           const big = rng.chance(0.1);
-          out = synth.compose(big ? lognormal(110000, 0.5, 40000, 300000) : lognormal(9000, 0.7, 800, 40000), nSecrets + (big ? rng.int(0, 4) : 0), nDecoys + (big ? rng.int(0, 8) : 0), ctx);
+          out = synth.compose(
+            big ? lognormal(110000, 0.5, 40000, 300000) : lognormal(9000, 0.7, 800, 40000),
+            nSecrets + (big ? rng.int(0, 4) : 0),
+            nDecoys + (big ? rng.int(0, 8) : 0),
+            ctx,
+          );
         }
         write(rel, out.text, { D: "dockerfile", C: "compose", E: "env" }[k], { shard });
         for (const l of out.labels) labels.push({ file: rel, ...l });
@@ -101,7 +140,18 @@ export function generateCorpus(opts) {
       if (ctx.hasDockerfile) {
         // Keeps env files out of `COPY . .`, as a maintained project does. The build-context
         // rules are exercised by the hand-labelled fixtures instead. Not a scored file.
-        const ignore = ["# keep local state and secrets out of the build context", ".git", "node_modules", ".env", ".env.*", "*.env", "**/.env", "**/.env.*", "**/*.env", ...(rng.chance(0.5) ? ["**/*.key", "**/*.pem", ".npmrc"] : [])];
+        const ignore = [
+          "# keep local state and secrets out of the build context",
+          ".git",
+          "node_modules",
+          ".env",
+          ".env.*",
+          "*.env",
+          "**/.env",
+          "**/.env.*",
+          "**/*.env",
+          ...(rng.chance(0.5) ? ["**/*.key", "**/*.pem", ".npmrc"] : []),
+        ];
         writeFileSync(join(outDir, dir, ".dockerignore"), ignore.join("\n") + "\n");
       }
     }
@@ -123,9 +173,25 @@ export function generateCorpus(opts) {
   }
 
   const secrets = labels.filter((l) => l.secret).length;
-  const doc = { version: 1, seed, files: fileRows, shards: shardDirs, summary: { files: fileRows.length, bytes, synthFiles, fixtureFiles: fileRows.length - synthFiles, secrets, decoys: labels.length - secrets }, labels };
+  const doc = {
+    version: 1,
+    seed,
+    files: fileRows,
+    shards: shardDirs,
+    summary: { files: fileRows.length, bytes, synthFiles, fixtureFiles: fileRows.length - synthFiles, secrets, decoys: labels.length - secrets },
+    labels,
+  };
   writeFileSync(join(outDir, "labels.json"), JSON.stringify(doc) + "\n");
-  return { files: fileRows.length, bytes, synthFiles, fixtureFiles: fileRows.length - synthFiles, labels: labels.length, secrets, decoys: labels.length - secrets, shards: shardDirs };
+  return {
+    files: fileRows.length,
+    bytes,
+    synthFiles,
+    fixtureFiles: fileRows.length - synthFiles,
+    labels: labels.length,
+    secrets,
+    decoys: labels.length - secrets,
+    shards: shardDirs,
+  };
 }
 
 /**
@@ -166,7 +232,7 @@ export function collectFixtures(root) {
       else if (e.isFile() && e.name !== "SECRETS.json") {
         const rel = relative(root, abs).split("\\").join("/");
         const kind = lintKindOfName(e.name);
-        const labels = scope && kind ? scope.byFile.get(relative(scope.base, abs).split("\\").join("/")) ?? [] : [];
+        const labels = scope && kind ? (scope.byFile.get(relative(scope.base, abs).split("\\").join("/")) ?? []) : [];
         out.push({ abs, rel, kind, labelled: Boolean(scope && kind), labels });
       }
     }
@@ -184,7 +250,14 @@ function parseSecretsJson(json) {
     // A fixture entry with "secret": false is a finding the rule must make whose value is not a
     // secret (an ARG name, a copied file path): neutral, neither a hit nor a false positive.
     const secret = e.secret === undefined ? true : Boolean(e.secret);
-    list.push({ line: e.line, endLine: e.endLine ?? e.line, kind: e.kind ?? e.ruleId ?? "fixture", secret, ...(secret ? {} : { neutral: true }), value: typeof e.value === "string" ? e.value : "" });
+    list.push({
+      line: e.line,
+      endLine: e.endLine ?? e.line,
+      kind: e.kind ?? e.ruleId ?? "fixture",
+      secret,
+      ...(secret ? {} : { neutral: true }),
+      value: typeof e.value === "string" ? e.value : "",
+    });
     byFile.set(file, list);
   };
   const list = Array.isArray(json) ? json : Array.isArray(json?.secrets) ? json.secrets : null;

@@ -31,8 +31,17 @@ export async function benchLint({ root, quick, log, regen = true }) {
     const scope = { ...corpus, files: corpus.files.filter(inScope), labels: corpus.labels.filter(inScope) };
     const totalBytes = scope.files.reduce((s, f) => s + f.bytes, 0);
     const secretsInScope = scope.labels.filter((l) => l.secret).length;
-    out.corpus = { ...corpus.summary, scope: roots, scopeFiles: scope.files.length, mb: totalBytes / 1e6, scopeSecrets: secretsInScope, scopeLookAlikes: scope.labels.length - secretsInScope };
-    log(`corpus: ${corpus.files.length} files${quick ? `, using ${scope.files.length} (${roots.join(", ")})` : ""}, ${(totalBytes / 1e6).toFixed(1)} MB, ${secretsInScope} planted secrets, ${scope.labels.length - secretsInScope} look-alikes`);
+    out.corpus = {
+      ...corpus.summary,
+      scope: roots,
+      scopeFiles: scope.files.length,
+      mb: totalBytes / 1e6,
+      scopeSecrets: secretsInScope,
+      scopeLookAlikes: scope.labels.length - secretsInScope,
+    };
+    log(
+      `corpus: ${corpus.files.length} files${quick ? `, using ${scope.files.length} (${roots.join(", ")})` : ""}, ${(totalBytes / 1e6).toFixed(1)} MB, ${secretsInScope} planted secrets, ${scope.labels.length - secretsInScope} look-alikes`,
+    );
 
     // ---- throughput and peak RSS: the whole corpus in one process. Files are named on the command
     // line, the same list secretlint gets: bench/corpus/ is gitignored, and a directory walk skips
@@ -42,7 +51,9 @@ export async function benchLint({ root, quick, log, regen = true }) {
     let report;
     const lintWhole = () => {
       const file = join(tmp, "ours.json");
-      const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", file, ...scope.files.map((f) => f.file)], { cwd: corpusDir });
+      const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", file, ...scope.files.map((f) => f.file)], {
+        cwd: corpusDir,
+      });
       if (r.status !== 0 && r.status !== 1) throw new Error(`stowaway lint exited ${r.status}: ${r.stderr.slice(0, 500)}`);
       ours.push(r);
       if (!report) report = JSON.parse(readFileSync(file, "utf8"));
@@ -58,7 +69,9 @@ export async function benchLint({ root, quick, log, regen = true }) {
     const secretlint = (paths, fixed = false) => {
       const slFile = join(tmp, "secretlint.json");
       const entry = fixed ? unprofiled : secretlintBin;
-      const r = runMeasured(process.execPath, [entry, "--format", "json", "--no-color", "--secretlintrc", rc, "--output", slFile, "--no-glob", ...paths], { cwd: corpusDir });
+      const r = runMeasured(process.execPath, [entry, "--format", "json", "--no-color", "--secretlintrc", rc, "--output", slFile, "--no-glob", ...paths], {
+        cwd: corpusDir,
+      });
       if (!existsSync(slFile)) throw new Error(`secretlint wrote no report (exit ${r.status}): ${r.stderr.slice(0, 500)}`);
       // The report embeds each file's source (secrets included): read what we need, then delete it.
       const findings = [];
@@ -71,7 +84,10 @@ export async function benchLint({ root, quick, log, regen = true }) {
       return { ...r, files: fileResults.length, findings };
     };
     const sl = secretlint(scope.files.map((f) => f.file));
-    const slFixed = secretlint(scope.files.map((f) => f.file), true);
+    const slFixed = secretlint(
+      scope.files.map((f) => f.file),
+      true,
+    );
     for (let i = 1; i < runs; i++) lintWhole();
     const oursMs = median(ours.map((r) => r.ms));
     const oursCpuMs = median(ours.map((r) => r.cpuMs));
@@ -90,7 +106,9 @@ export async function benchLint({ root, quick, log, regen = true }) {
     log(`stowaway lint: ${filesLinted} files in ${(oursMs / 1000).toFixed(2)} s, peak RSS ${(out.memory.peakRssKb / 1024).toFixed(0)} MB`);
 
     const slFindings = sl.findings;
-    const oursFindings = report.findings.filter((f) => f.severity !== "info").map((f) => ({ file: f.file.split("\\").join("/"), line: f.line, ruleId: f.ruleId, severity: f.severity }));
+    const oursFindings = report.findings
+      .filter((f) => f.severity !== "info")
+      .map((f) => ({ file: f.file.split("\\").join("/"), line: f.line, ruleId: f.ruleId, severity: f.severity }));
     const oursInfo = report.findings.filter((f) => f.severity === "info").length;
     out.secretlint = {
       version: readJson(join(root, "node_modules/secretlint/package.json")).version,
@@ -118,7 +136,10 @@ export async function benchLint({ root, quick, log, regen = true }) {
       stowaway: { ...score(oursFindings, scope), infoFindingsIgnored: oursInfo },
       secretlint: score(slFindings, scope),
       // For information: stowaway's errors only (warnings such as secret-build-arg flag a practice, not a value).
-      stowawayErrorsOnly: score(oursFindings.filter((f) => f.severity === "error"), scope),
+      stowawayErrorsOnly: score(
+        oursFindings.filter((f) => f.severity === "error"),
+        scope,
+      ),
     };
     log(`secretlint ${out.secretlint.version}: ${sl.files} files in ${(sl.ms / 1000).toFixed(2)} s; with the profiler fix ${(slFixed.ms / 1000).toFixed(2)} s`);
 
@@ -169,7 +190,9 @@ export async function benchLint({ root, quick, log, regen = true }) {
     });
     for (let i = 0; i < (quick ? 1 : 3); i++) {
       for (const p of points) {
-        const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", join(tmp, "scale.json"), ...p.paths], { cwd: corpusDir });
+        const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", join(tmp, "scale.json"), ...p.paths], {
+          cwd: corpusDir,
+        });
         p.wall.push(r.ms);
         p.cpu.push(r.cpuMs);
       }
@@ -178,14 +201,25 @@ export async function benchLint({ root, quick, log, regen = true }) {
     // secretlint at the same sizes, once each (as installed: up to 1,000 files in --quick, since
     // its quadratic term makes 2,000 take minutes; the full corpus run above is the 2,000 point).
     for (const [i, p] of points.entries()) {
-      if (!quick || i < 3) pts[i].secretlint = i === 3 && !quick ? { wallMs: sl.ms, cpuMs: sl.cpuMs, note: "the whole-corpus run (fixtures included)" } : pick(secretlint(p.paths));
+      if (!quick || i < 3)
+        pts[i].secretlint =
+          i === 3 && !quick ? { wallMs: sl.ms, cpuMs: sl.cpuMs, note: "the whole-corpus run (fixtures included)" } : pick(secretlint(p.paths));
       pts[i].secretlintWithProfilerFix = pick(secretlint(p.paths, true));
     }
     const useCpu = pts.every((p) => Number.isFinite(p.cpuMs));
     const y = (p) => (useCpu ? p.cpuMs : p.wallMs);
-    const fit = linearFit(pts.map((p) => p.files), pts.map(y));
-    const fitMb = linearFit(pts.map((p) => p.mb), pts.map(y));
-    const wallFit = linearFit(pts.map((p) => p.files), pts.map((p) => p.wallMs));
+    const fit = linearFit(
+      pts.map((p) => p.files),
+      pts.map(y),
+    );
+    const fitMb = linearFit(
+      pts.map((p) => p.mb),
+      pts.map(y),
+    );
+    const wallFit = linearFit(
+      pts.map((p) => p.files),
+      pts.map((p) => p.wallMs),
+    );
     out.scaling = {
       measure: useCpu ? "cpu" : "wall",
       points: pts,

@@ -37,14 +37,18 @@ async function one(i) {
   await get(`secret/metadata/bench/s${pad(i)}`);
   const body = await get(`secret/data/bench/s${pad(i)}`);
   const data = body.data.data;
-  const text = Object.keys(data).map((k) => `${k.toUpperCase()}=${JSON.stringify(String(data[k]))}\n`).join("");
+  const text = Object.keys(data)
+    .map((k) => `${k.toUpperCase()}=${JSON.stringify(String(data[k]))}\n`)
+    .join("");
   await writeAtomic(`s${pad(i)}.env`, Buffer.from(text));
 }
 
 let next = 0;
-await Promise.all(Array.from({ length: concurrency }, async () => {
-  while (next < count) await one(next++);
-}));
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (next < count) await one(next++);
+  }),
+);
 
 // The parent reads this process's CPU time from its last line.
 const cpu = process.cpuUsage();

@@ -26,7 +26,8 @@ export function imageNodeFlags(root) {
 export async function benchSidecar({ root, quick, log }) {
   const cli = join(root, "packages/cli/bin/stowaway.js");
   const vaultDevEntry = join(root, "packages/vault-dev/dist/index.js");
-  if (!existsSync(join(root, "packages/sidecar/dist/index.js")) || !existsSync(vaultDevEntry)) throw new Error("packages/sidecar or packages/vault-dev is not built: run `npm run build`");
+  if (!existsSync(join(root, "packages/sidecar/dist/index.js")) || !existsSync(vaultDevEntry))
+    throw new Error("packages/sidecar or packages/vault-dev is not built: run `npm run build`");
   const { startVaultDev } = await import(pathToFileURL(vaultDevEntry).href);
 
   // Vault-dev in this process. Its request log gives the moment each poll was answered.
@@ -67,7 +68,9 @@ export async function benchSidecar({ root, quick, log }) {
     writeFileSync(file, JSON.stringify(config, null, 2)); // JSON is YAML
     const t0 = hrms();
     const pre = memReport ? ["-r", memHook] : [];
-    const h = startChild(process.execPath, [...pre, ...flags, cli, "sidecar", "--config", file], { env: memReport ? { ...env, STOWAWAY_BENCH_MEM_REPORT: memReport } : env });
+    const h = startChild(process.execPath, [...pre, ...flags, cli, "sidecar", "--config", file], {
+      env: memReport ? { ...env, STOWAWAY_BENCH_MEM_REPORT: memReport } : env,
+    });
     children.push(h);
     return { ...h, dir: out, t0, config };
   };
@@ -78,9 +81,14 @@ export async function benchSidecar({ root, quick, log }) {
     await h.exited;
     clearTimeout(t);
   };
-  const kvSecrets = (n, extra = {}) => Array.from({ length: n }, (_, i) => ({ path: `secret/data/bench/s${pad(i)}`, file: `s${pad(i)}.env`, format: "dotenv", ...extra }));
+  const kvSecrets = (n, extra = {}) =>
+    Array.from({ length: n }, (_, i) => ({ path: `secret/data/bench/s${pad(i)}`, file: `s${pad(i)}.env`, format: "dotenv", ...extra }));
   const vaultWrite = async (path, data) => {
-    const r = await fetch(`${vault.url}/v1/secret/data/${path}`, { method: "POST", headers: { "X-Vault-Token": vault.rootToken, "content-type": "application/json" }, body: JSON.stringify({ data }) });
+    const r = await fetch(`${vault.url}/v1/secret/data/${path}`, {
+      method: "POST",
+      headers: { "X-Vault-Token": vault.rootToken, "content-type": "application/json" },
+      body: JSON.stringify({ data }),
+    });
     if (!r.ok) throw new Error(`vault write ${path}: ${r.status}`);
     await r.arrayBuffer();
   };
@@ -146,7 +154,9 @@ export async function benchSidecar({ root, quick, log }) {
         cpuRatioToFloor: median(samples.map((s) => s.cpuMs)) / median(floors.map((f) => f.cpuMs)),
       });
       const R = results.initialRender.at(-1);
-      log(`initial render, maxConcurrency ${maxConcurrency}: ${ms.toFixed(0)} ms from spawn (${median(samples.map((s) => s.firstToDone)).toFixed(0)} ms first→last file), peak in flight ${Math.max(...samples.map((s) => s.peakInFlight))}; floor ${R.floor.ms.toFixed(0)} ms → ${R.ratioToFloor.toFixed(2)}× wall, ${R.cpuRatioToFloor.toFixed(2)}× CPU`);
+      log(
+        `initial render, maxConcurrency ${maxConcurrency}: ${ms.toFixed(0)} ms from spawn (${median(samples.map((s) => s.firstToDone)).toFixed(0)} ms first→last file), peak in flight ${Math.max(...samples.map((s) => s.peakInFlight))}; floor ${R.floor.ms.toFixed(0)} ms → ${R.ratioToFloor.toFixed(2)}× wall, ${R.cpuRatioToFloor.toFixed(2)}× CPU`,
+      );
     }
 
     // ---- maxConcurrency honoured: with a 5 ms delay on every Vault answer, requests overlap
@@ -175,7 +185,14 @@ export async function benchSidecar({ root, quick, log }) {
       await new Promise((r) => server.listen(0, "127.0.0.1", r));
       const notifyUrl = `http://127.0.0.1:${server.address().port}/reload`;
       const debounce = "0ms";
-      const h = sidecar({ refreshInterval: "1s", notify: { debounce, http: { url: notifyUrl, retries: 0 } }, secrets: [{ path: "secret/data/bench/rot", file: "rot.env", format: "dotenv" }] }, "rotation");
+      const h = sidecar(
+        {
+          refreshInterval: "1s",
+          notify: { debounce, http: { url: notifyUrl, retries: 0 } },
+          secrets: [{ path: "secret/data/bench/rot", file: "rot.env", format: "dotenv" }],
+        },
+        "rotation",
+      );
       await waitFiles(h, 1, 30_000);
       const file = join(h.dir, "rot.env");
       let want = -1;
@@ -212,12 +229,32 @@ export async function benchSidecar({ root, quick, log }) {
         }
         const notifiedAt = notifications[nBefore];
         const pollAt = polls.find((t) => t >= written) ?? NaN;
-        samples.push({ writeToFile: changedAt - tw, writeToNotify: notifiedAt - tw, pollToFile: changedAt - pollAt, pollToNotify: notifiedAt - pollAt, writeToPoll: pollAt - tw });
+        samples.push({
+          writeToFile: changedAt - tw,
+          writeToNotify: notifiedAt - tw,
+          pollToFile: changedAt - pollAt,
+          pollToNotify: notifiedAt - pollAt,
+          writeToPoll: pollAt - tw,
+        });
       }
       watcher.close();
       await stop(h);
       server.close();
-      const dist = (k) => ({ p50: percentile(samples.map((s) => s[k]), 50), p95: percentile(samples.map((s) => s[k]), 95), p99: percentile(samples.map((s) => s[k]), 99), max: Math.max(...samples.map((s) => s[k])) });
+      const dist = (k) => ({
+        p50: percentile(
+          samples.map((s) => s[k]),
+          50,
+        ),
+        p95: percentile(
+          samples.map((s) => s[k]),
+          95,
+        ),
+        p99: percentile(
+          samples.map((s) => s[k]),
+          99,
+        ),
+        max: Math.max(...samples.map((s) => s[k])),
+      });
       results.rotation = {
         refreshIntervalMs: 1000,
         debounce,
@@ -233,7 +270,9 @@ export async function benchSidecar({ root, quick, log }) {
         // The literal reading: total write→notification minus the 1 s interval (negative when within it).
         writeToNotifyMinusInterval: { p50: dist("writeToNotify").p50 - 1000, p95: dist("writeToNotify").p95 - 1000, p99: dist("writeToNotify").p99 - 1000 },
       };
-      log(`rotation: write→notify p50 ${results.rotation.writeToNotify.p50.toFixed(0)} ms, beyond the poll p50 ${results.rotation.beyondRefresh.p50.toFixed(1)} / p99 ${results.rotation.beyondRefresh.p99.toFixed(1)} ms (${samples.length} bumps, ${misses} missed)`);
+      log(
+        `rotation: write→notify p50 ${results.rotation.writeToNotify.p50.toFixed(0)} ms, beyond the poll p50 ${results.rotation.beyondRefresh.p50.toFixed(1)} / p99 ${results.rotation.beyondRefresh.p99.toFixed(1)} ms (${samples.length} bumps, ${misses} missed)`,
+      );
     }
 
     // ---- steady state: 1,000 secrets at a 60 s interval; requests per second seen by Vault
@@ -254,7 +293,17 @@ export async function benchSidecar({ root, quick, log }) {
       const total = counts.reduce((a, b) => a + b, 0);
       const meanRps = total / counts.length;
       const peak = Math.max(...counts);
-      results.steadyState = { secrets: SECRETS, intervalMs, windowMs: counts.length * 1000, requests: total, meanRps, peakPerSecond: peak, peakToMean: peak / meanRps, expectedRps: SECRETS / (intervalMs / 1000), perSecond: counts };
+      results.steadyState = {
+        secrets: SECRETS,
+        intervalMs,
+        windowMs: counts.length * 1000,
+        requests: total,
+        meanRps,
+        peakPerSecond: peak,
+        peakToMean: peak / meanRps,
+        expectedRps: SECRETS / (intervalMs / 1000),
+        perSecond: counts,
+      };
       log(`steady state: ${meanRps.toFixed(1)} req/s mean, peak ${peak}/s (${(peak / meanRps).toFixed(2)}× mean)`);
     }
 
@@ -265,7 +314,9 @@ export async function benchSidecar({ root, quick, log }) {
       const hz = clockTicks();
       const memFile = (label) => join(work, `mem-${label}.json`);
       const bareLabel = "bare";
-      const bare = startChild(process.execPath, ["-r", memHook, "-e", "setInterval(() => {}, 2 ** 30)"], { env: { ...process.env, STOWAWAY_BENCH_MEM_REPORT: memFile(bareLabel) } });
+      const bare = startChild(process.execPath, ["-r", memHook, "-e", "setInterval(() => {}, 2 ** 30)"], {
+        env: { ...process.env, STOWAWAY_BENCH_MEM_REPORT: memFile(bareLabel) },
+      });
       children.push(bare);
       const variants = [
         ...[10, 100, SECRETS].map((n) => ({ n, flags: nodeFlags, label: `idle${n}` })),
@@ -310,7 +361,9 @@ export async function benchSidecar({ root, quick, log }) {
       for (const { h } of hs) await stop(h);
       await stop(bare);
       const mbs = (kb) => `${(kb / 1024).toFixed(0)} MB`;
-      log(`footprint: bare node ${mbs(bareRssKb)}; ${results.footprint.map((f) => `${f.secrets}${f.nodeFlags.length ? "" : " (no flags)"} → ${mbs(f.rssKb)} = ${f.ratioToBareNode.toFixed(2)}× (heap ${mbs(f.heapUsedKb)} used of ${mbs(f.heapTotalKb)}), ${f.cpuPercent.toFixed(2)}% CPU`).join("; ")}`);
+      log(
+        `footprint: bare node ${mbs(bareRssKb)}; ${results.footprint.map((f) => `${f.secrets}${f.nodeFlags.length ? "" : " (no flags)"} → ${mbs(f.rssKb)} = ${f.ratioToBareNode.toFixed(2)}× (heap ${mbs(f.heapUsedKb)} used of ${mbs(f.heapTotalKb)}), ${f.cpuPercent.toFixed(2)}% CPU`).join("; ")}`,
+      );
     }
 
     // ---- atomicity: readers hammer a file that rotates every ~100 ms; count torn reads
@@ -320,7 +373,13 @@ export async function benchSidecar({ root, quick, log }) {
       await waitFiles(h, 1, 30_000);
       const file = join(h.dir, "atomic.env");
       const readers = Array.from({ length: 2 }, () => new Worker(READER, { eval: true, workerData: { file, ms: windowMs } }));
-      const done = readers.map((w) => new Promise((resolve, reject) => { w.once("message", resolve); w.once("error", reject); }));
+      const done = readers.map(
+        (w) =>
+          new Promise((resolve, reject) => {
+            w.once("message", resolve);
+            w.once("error", reject);
+          }),
+      );
       let n = 0;
       const t0 = hrms();
       while (hrms() - t0 < windowMs) {
@@ -340,7 +399,9 @@ export async function benchSidecar({ root, quick, log }) {
         tornReads: counts.reduce((a, c) => a + c.torn, 0),
         missingReads: counts.reduce((a, c) => a + c.missing, 0),
       };
-      log(`atomicity: ${results.atomicity.reads} reads during ${results.atomicity.rotations} rotations, ${results.atomicity.tornReads} torn, ${results.atomicity.missingReads} missing`);
+      log(
+        `atomicity: ${results.atomicity.reads} reads during ${results.atomicity.rotations} rotations, ${results.atomicity.tornReads} torn, ${results.atomicity.missingReads} missing`,
+      );
     }
     return results;
   } finally {

@@ -12,7 +12,8 @@ function flatten(items) {
   const lines = [];
   const labels = [];
   for (const it of items) {
-    for (const l of it.labels) labels.push({ line: lines.length + l.at + 1, endLine: lines.length + l.end + 1, kind: l.kind, secret: l.secret, value: l.value });
+    for (const l of it.labels)
+      labels.push({ line: lines.length + l.at + 1, endLine: lines.length + l.end + 1, kind: l.kind, secret: l.secret, value: l.value });
     lines.push(...it.lines);
   }
   return { text: lines.join("\n") + "\n", labels };
@@ -26,7 +27,22 @@ export function createSynth(rng, v) {
   // ---------------------------------------------------------------- secrets, by carrier
   /** [name, make] pairs for `NAME=value` style secrets; make returns { value, kind, secret } */
   const NAMED = [
-    () => ({ name: rng.pick(["DB_PASSWORD", "POSTGRES_PASSWORD", "MYSQL_ROOT_PASSWORD", "ADMIN_PASSWORD", "SPRING_DATASOURCE_PASSWORD", "REDIS_PASSWORD", "SMTP_PASSWORD", "RABBITMQ_DEFAULT_PASS", "KEYCLOAK_ADMIN_PASSWORD", "LDAP_BIND_PASSWORD"]), value: v.password(), kind: "password" }),
+    () => ({
+      name: rng.pick([
+        "DB_PASSWORD",
+        "POSTGRES_PASSWORD",
+        "MYSQL_ROOT_PASSWORD",
+        "ADMIN_PASSWORD",
+        "SPRING_DATASOURCE_PASSWORD",
+        "REDIS_PASSWORD",
+        "SMTP_PASSWORD",
+        "RABBITMQ_DEFAULT_PASS",
+        "KEYCLOAK_ADMIN_PASSWORD",
+        "LDAP_BIND_PASSWORD",
+      ]),
+      value: v.password(),
+      kind: "password",
+    }),
     () => ({ name: rng.pick(["GITHUB_TOKEN", "GH_TOKEN", "GITHUB_PAT"]), value: v.githubToken(), kind: "github-token" }),
     () => ({ name: rng.pick(["GITLAB_TOKEN", "CI_JOB_TOKEN_OVERRIDE", "GL_TOKEN"]), value: v.gitlabToken(), kind: "gitlab-token" }),
     () => ({ name: rng.pick(["SLACK_BOT_TOKEN", "SLACK_TOKEN"]), value: v.slackToken(), kind: "slack-token" }),
@@ -41,10 +57,21 @@ export function createSynth(rng, v) {
     () => ({ name: rng.pick(["AWS_ACCESS_KEY_ID"]), value: v.awsAccessKeyId(), kind: "aws-access-key-id" }),
     () => {
       const scheme = rng.pick(["postgres", "postgresql", "mysql", "mongodb", "redis", "amqp"]);
-      const name = { postgres: "DATABASE_URL", postgresql: "DATABASE_URL", mysql: "MYSQL_URL", mongodb: "MONGO_URL", redis: "REDIS_URL", amqp: "CELERY_BROKER_URL" }[scheme];
+      const name = {
+        postgres: "DATABASE_URL",
+        postgresql: "DATABASE_URL",
+        mysql: "MYSQL_URL",
+        mongodb: "MONGO_URL",
+        redis: "REDIS_URL",
+        amqp: "CELERY_BROKER_URL",
+      }[scheme];
       return { name, value: v.dbUrl(scheme).value, kind: "url-credentials" };
     },
-    () => ({ name: rng.pick(["SECRET_KEY", "DJANGO_SECRET_KEY", "SECRET_KEY_BASE", "APP_SECRET", "SESSION_SECRET", "JWT_SECRET"]), value: rng.chance(0.5) ? v.sha256() + v.sha256() : v.password(), kind: "generic-secret" }),
+    () => ({
+      name: rng.pick(["SECRET_KEY", "DJANGO_SECRET_KEY", "SECRET_KEY_BASE", "APP_SECRET", "SESSION_SECRET", "JWT_SECRET"]),
+      value: rng.chance(0.5) ? v.sha256() + v.sha256() : v.password(),
+      kind: "generic-secret",
+    }),
   ];
   // Literal passwords and connection strings are what Dockerfiles and compose files leak most.
   const NAMED_WEIGHTS = NAMED.map((_, i) => (i === 0 ? 5 : i === 13 ? 2 : 1));
@@ -79,13 +106,40 @@ export function createSynth(rng, v) {
       "printf '[supervisord]\\nnodaemon=true\\n' > /etc/supervisor/conf.d/app.conf",
     ];
     const byLang = {
-      node: ["npm ci --omit=dev", `npm run ${rng.pick(NPM_SCRIPTS)}`, "npm prune --omit=dev", "npm cache clean --force", "corepack enable", "pnpm install --frozen-lockfile"],
-      python: [`pip install --no-cache-dir ${rng.sample(PIP, rng.int(2, 6)).join(" ")}`, "pip install --no-cache-dir -r requirements.txt", "python -m compileall -q /app", "python manage.py collectstatic --noinput"],
-      go: ['go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/server ./cmd/server', "go mod download", "go vet ./...", "CGO_ENABLED=0 go build -o /out/migrate ./cmd/migrate"],
+      node: [
+        "npm ci --omit=dev",
+        `npm run ${rng.pick(NPM_SCRIPTS)}`,
+        "npm prune --omit=dev",
+        "npm cache clean --force",
+        "corepack enable",
+        "pnpm install --frozen-lockfile",
+      ],
+      python: [
+        `pip install --no-cache-dir ${rng.sample(PIP, rng.int(2, 6)).join(" ")}`,
+        "pip install --no-cache-dir -r requirements.txt",
+        "python -m compileall -q /app",
+        "python manage.py collectstatic --noinput",
+      ],
+      go: [
+        'go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/server ./cmd/server',
+        "go mod download",
+        "go vet ./...",
+        "CGO_ENABLED=0 go build -o /out/migrate ./cmd/migrate",
+      ],
       rust: ["cargo build --release --locked", "cargo fetch", "strip target/release/app"],
       java: ["mvn -B -q -DskipTests package", "./gradlew --no-daemon bootJar", "java -Djarmode=layertools -jar app.jar extract"],
-      ruby: ["bundle config set --local without 'development test'", "bundle install --jobs 4 --retry 3", "bundle exec bootsnap precompile --gemfile app/ lib/", "bundle exec rails assets:precompile"],
-      php: ["docker-php-ext-install -j$(nproc) pdo_pgsql intl opcache zip", "composer install --no-dev --optimize-autoloader --no-interaction", "pecl install redis-6.0.2", "docker-php-ext-enable redis"],
+      ruby: [
+        "bundle config set --local without 'development test'",
+        "bundle install --jobs 4 --retry 3",
+        "bundle exec bootsnap precompile --gemfile app/ lib/",
+        "bundle exec rails assets:precompile",
+      ],
+      php: [
+        "docker-php-ext-install -j$(nproc) pdo_pgsql intl opcache zip",
+        "composer install --no-dev --optimize-autoloader --no-interaction",
+        "pecl install redis-6.0.2",
+        "docker-php-ext-enable redis",
+      ],
       dotnet: ["dotnet restore", "dotnet publish -c Release -o /out --no-restore"],
     };
     return cmds.concat(byLang[lang] ?? []);
@@ -171,37 +225,129 @@ export function createSynth(rng, v) {
       [() => runChain(lang, alpine), 5],
       [() => heredocScript(lang, alpine), 1],
       [() => item(nginxConf()), 0.3],
-      [() => item([`COPY ${rng.pick(["package.json package-lock.json", "requirements.txt", "go.mod go.sum", "Cargo.toml Cargo.lock", "pom.xml", "Gemfile Gemfile.lock", "composer.json composer.lock"])} ./`]), 1],
-      [() => item([`COPY ${rng.pick(["--chown=app:app ", "--link ", ""])}${rng.pick([". .", "src/ ./src/", "config/ ./config/", "scripts/entrypoint.sh /usr/local/bin/"])}`]), 1],
+      [
+        () =>
+          item([
+            `COPY ${rng.pick(["package.json package-lock.json", "requirements.txt", "go.mod go.sum", "Cargo.toml Cargo.lock", "pom.xml", "Gemfile Gemfile.lock", "composer.json composer.lock"])} ./`,
+          ]),
+        1,
+      ],
+      [
+        () =>
+          item([
+            `COPY ${rng.pick(["--chown=app:app ", "--link ", ""])}${rng.pick([". .", "src/ ./src/", "config/ ./config/", "scripts/entrypoint.sh /usr/local/bin/"])}`,
+          ]),
+        1,
+      ],
       [() => item([`WORKDIR ${rng.pick(["/app", "/src", "/usr/src/app", "/opt/app"])}`]), 0.5],
-      [() => { const [k, vals] = rng.pick(PLAIN_ENV); return item([`ENV ${k}=${rng.pick(vals).includes(" ") ? `"${rng.pick(vals)}"` : rng.pick(vals)}`]); }, 1.5],
-      [() => { const [k, vals] = rng.pick(VERSIONS); return item([`${rng.pick(["ENV", "ARG"])} ${k}=${rng.pick(vals)}`]); }, 1],
-      [() => item(["", `# ${rng.pick(["Install build dependencies", "Runtime dependencies only", "Keep the layer small", "Non-root user", "Cache dependencies first", "See https://docs.docker.com/build/building/best-practices/"])}`]), 1],
+      [
+        () => {
+          const [k, vals] = rng.pick(PLAIN_ENV);
+          return item([`ENV ${k}=${rng.pick(vals).includes(" ") ? `"${rng.pick(vals)}"` : rng.pick(vals)}`]);
+        },
+        1.5,
+      ],
+      [
+        () => {
+          const [k, vals] = rng.pick(VERSIONS);
+          return item([`${rng.pick(["ENV", "ARG"])} ${k}=${rng.pick(vals)}`]);
+        },
+        1,
+      ],
+      [
+        () =>
+          item([
+            "",
+            `# ${rng.pick(["Install build dependencies", "Runtime dependencies only", "Keep the layer small", "Non-root user", "Cache dependencies first", "See https://docs.docker.com/build/building/best-practices/"])}`,
+          ]),
+        1,
+      ],
       [() => item([`EXPOSE ${rng.pick(["80", "3000", "8000", "8080", "9090"])}`]), 0.3],
     ])();
   }
 
   /** Secrets as Dockerfile instructions. */
   const dockerSecretPlants = [
-    () => { const s = named(); return item([`${rng.pick(["ENV", "ENV", "ARG"])} ${s.name}${rng.chance(0.8) ? "=" : " "}${s.value}`], [label(0, s.kind, true, s.value)]); },
-    () => { const s = named(); return item([`ENV ${s.name}="${s.value}"`], [label(0, s.kind, true, s.value)]); },
+    () => {
+      const s = named();
+      return item([`${rng.pick(["ENV", "ENV", "ARG"])} ${s.name}${rng.chance(0.8) ? "=" : " "}${s.value}`], [label(0, s.kind, true, s.value)]);
+    },
+    () => {
+      const s = named();
+      return item([`ENV ${s.name}="${s.value}"`], [label(0, s.kind, true, s.value)]);
+    },
     () => {
       const id = v.awsAccessKeyId();
       const key = v.awsSecretAccessKey();
-      return item([`ENV AWS_ACCESS_KEY_ID=${id} \\`, `    AWS_SECRET_ACCESS_KEY=${key} \\`, `    AWS_DEFAULT_REGION=${rng.pick(["eu-west-1", "us-east-1"])}`], [label(0, "aws-access-key-id", true, id), label(1, "aws-secret-access-key", true, key)]);
+      return item(
+        [`ENV AWS_ACCESS_KEY_ID=${id} \\`, `    AWS_SECRET_ACCESS_KEY=${key} \\`, `    AWS_DEFAULT_REGION=${rng.pick(["eu-west-1", "us-east-1"])}`],
+        [label(0, "aws-access-key-id", true, id), label(1, "aws-secret-access-key", true, key)],
+      );
     },
-    () => { const s = named(); const [k, vals] = rng.pick(PLAIN_ENV); return item([`ENV ${k}=${rng.pick(vals).split(" ")[0]} \\`, `    ${s.name}=${s.value} \\`, `    APP_HOME=/app`], [label(1, s.kind, true, s.value)]); },
-    () => { const t = v.gitlabToken(); return runChainPlant([`git clone https://oauth2:${t}@gitlab.com/platform/${rng.pick(SERVICES)}.git /src`, "gitlab-token", true, t]); },
-    () => { const t = v.githubToken(); return runChainPlant([`git clone --depth 1 https://x-access-token:${t}@github.com/acme/${rng.pick(SERVICES)}.git /src`, "github-token", true, t]); },
-    () => { const t = v.npmToken(); return runChainPlant([`echo "//registry.npmjs.org/:_authToken=${t}" > /root/.npmrc`, "npm-token", true, t]); },
-    () => { const p = v.password(); return runChainPlant([`mysql -h ${rng.pick(["db", "mysql", "127.0.0.1"])} -uroot -p${p} -e "CREATE DATABASE IF NOT EXISTS app"`, "mysql-password", true, p]); },
-    () => { const p = v.password(); return runChainPlant([`curl -fsSL -u ${rng.pick(["deploy", "ci", "admin"])}:${p} -o /tmp/artifact.tgz https://nexus.internal/repository/releases/app-1.4.2.tgz`, "curl-credentials", true, p]); },
-    () => { const t = v.jwt(); return runChainPlant([`curl -fsS -H "Authorization: Bearer ${t}" https://config.internal/v1/bootstrap > /app/bootstrap.json`, "jwt", true, t]); },
-    () => { const t = v.dockerPat(); return runChainPlant([`echo ${t} | docker login -u ci --password-stdin`, "docker-token", true, t]); },
-    () => { const p = v.password(true); return runChainPlant([`pip install --no-cache-dir --index-url https://pypi:${p}@pypi.acme-internal.net/simple -r requirements.txt`, "url-credentials", true, p]); },
-    () => { const u = v.dbUrl("postgres"); return runChainPlant([`psql "${u.value}" -f /app/schema.sql`, "url-credentials", true, u.secret]); },
-    () => { const t = v.vaultToken(); return runChainPlant([`VAULT_TOKEN=${t} vault kv get -field=config secret/app > /app/config.json`, "vault-token", true, t]); },
-    () => { const s = named(); return heredocPlant([`export ${s.name}=${s.value}`, s.kind, true, s.value]); },
+    () => {
+      const s = named();
+      const [k, vals] = rng.pick(PLAIN_ENV);
+      return item([`ENV ${k}=${rng.pick(vals).split(" ")[0]} \\`, `    ${s.name}=${s.value} \\`, `    APP_HOME=/app`], [label(1, s.kind, true, s.value)]);
+    },
+    () => {
+      const t = v.gitlabToken();
+      return runChainPlant([`git clone https://oauth2:${t}@gitlab.com/platform/${rng.pick(SERVICES)}.git /src`, "gitlab-token", true, t]);
+    },
+    () => {
+      const t = v.githubToken();
+      return runChainPlant([`git clone --depth 1 https://x-access-token:${t}@github.com/acme/${rng.pick(SERVICES)}.git /src`, "github-token", true, t]);
+    },
+    () => {
+      const t = v.npmToken();
+      return runChainPlant([`echo "//registry.npmjs.org/:_authToken=${t}" > /root/.npmrc`, "npm-token", true, t]);
+    },
+    () => {
+      const p = v.password();
+      return runChainPlant([
+        `mysql -h ${rng.pick(["db", "mysql", "127.0.0.1"])} -uroot -p${p} -e "CREATE DATABASE IF NOT EXISTS app"`,
+        "mysql-password",
+        true,
+        p,
+      ]);
+    },
+    () => {
+      const p = v.password();
+      return runChainPlant([
+        `curl -fsSL -u ${rng.pick(["deploy", "ci", "admin"])}:${p} -o /tmp/artifact.tgz https://nexus.internal/repository/releases/app-1.4.2.tgz`,
+        "curl-credentials",
+        true,
+        p,
+      ]);
+    },
+    () => {
+      const t = v.jwt();
+      return runChainPlant([`curl -fsS -H "Authorization: Bearer ${t}" https://config.internal/v1/bootstrap > /app/bootstrap.json`, "jwt", true, t]);
+    },
+    () => {
+      const t = v.dockerPat();
+      return runChainPlant([`echo ${t} | docker login -u ci --password-stdin`, "docker-token", true, t]);
+    },
+    () => {
+      const p = v.password(true);
+      return runChainPlant([
+        `pip install --no-cache-dir --index-url https://pypi:${p}@pypi.acme-internal.net/simple -r requirements.txt`,
+        "url-credentials",
+        true,
+        p,
+      ]);
+    },
+    () => {
+      const u = v.dbUrl("postgres");
+      return runChainPlant([`psql "${u.value}" -f /app/schema.sql`, "url-credentials", true, u.secret]);
+    },
+    () => {
+      const t = v.vaultToken();
+      return runChainPlant([`VAULT_TOKEN=${t} vault kv get -field=config secret/app > /app/config.json`, "vault-token", true, t]);
+    },
+    () => {
+      const s = named();
+      return heredocPlant([`export ${s.name}=${s.value}`, s.kind, true, s.value]);
+    },
     () => {
       const key = v.privateKey();
       const path = rng.pick(["/root/.ssh/id_rsa", "/home/app/.ssh/id_ed25519", "/etc/ssl/private/server.key", "/app/certs/jwt.key"]);
@@ -209,11 +355,25 @@ export function createSynth(rng, v) {
     },
     () => {
       const t = v.npmToken();
-      return item(["COPY <<EOF /app/.npmrc", "registry=https://registry.npmjs.org/", `//registry.npmjs.org/:_authToken=${t}`, "EOF"], [label(2, "npm-token", true, t)]);
+      return item(
+        ["COPY <<EOF /app/.npmrc", "registry=https://registry.npmjs.org/", `//registry.npmjs.org/:_authToken=${t}`, "EOF"],
+        [label(2, "npm-token", true, t)],
+      );
     },
     () => {
       const k = v.stripeKey();
-      return item(["COPY <<EOF /app/config/production.json", "{", `  "port": ${rng.pick([3000, 8080])},`, `  "stripeSecretKey": "${k}",`, `  "logLevel": "info"`, "}", "EOF"], [label(3, "stripe-key", true, k)]);
+      return item(
+        [
+          "COPY <<EOF /app/config/production.json",
+          "{",
+          `  "port": ${rng.pick([3000, 8080])},`,
+          `  "stripeSecretKey": "${k}",`,
+          `  "logLevel": "info"`,
+          "}",
+          "EOF",
+        ],
+        [label(3, "stripe-key", true, k)],
+      );
     },
     () => {
       const key = v.privateKey();
@@ -229,22 +389,82 @@ export function createSynth(rng, v) {
 
   /** Look-alikes as Dockerfile instructions. */
   const dockerDecoyPlants = [
-    () => { const f = v.gpgFingerprint(); return item([`ENV GPG_KEY ${f}`], [label(0, "gpg-fingerprint", false, f)]); },
-    () => { const f = v.gpgFingerprint(); return item([`ENV GPG_KEY=${f}`, `RUN gpg --batch --keyserver hkps://keys.openpgp.org --recv-keys "$GPG_KEY"`], [label(0, "gpg-fingerprint", false, f)]); },
-    () => { const h = v.sha256(); const n = rng.pick(["PYTHON_SHA256", "NODE_SHA256", "TINI_SHA256", "GOSU_SHA256", "KUBECTL_SHA256", "HELM_SHA256"]); return item([`${rng.pick(["ENV", "ARG"])} ${n}=${h}`], [label(0, "checksum", false, h)]); },
-    () => { const h = v.sha256(); return runChainPlant([`echo "${h}  /tmp/helm.tgz" | sha256sum -c -`, "checksum", false, h]); },
-    () => { const p = rng.pick(["MYSQL_ROOT_PASSWORD", "DB_PASSWORD", "NEXUS_PASSWORD"]); const t = `mysql -h db -uroot -p"$${p}" -e "SELECT 1"`; return runChainPlant([t, "variable-reference", false, `$${p}`]); },
-    () => { const t = `curl -fsSL -u "$NEXUS_USER:$NEXUS_PASSWORD" -o /tmp/a.tgz https://nexus.internal/repository/releases/a.tgz`; return runChainPlant([t, "variable-reference", false, "$NEXUS_PASSWORD"]); },
+    () => {
+      const f = v.gpgFingerprint();
+      return item([`ENV GPG_KEY ${f}`], [label(0, "gpg-fingerprint", false, f)]);
+    },
+    () => {
+      const f = v.gpgFingerprint();
+      return item([`ENV GPG_KEY=${f}`, `RUN gpg --batch --keyserver hkps://keys.openpgp.org --recv-keys "$GPG_KEY"`], [label(0, "gpg-fingerprint", false, f)]);
+    },
+    () => {
+      const h = v.sha256();
+      const n = rng.pick(["PYTHON_SHA256", "NODE_SHA256", "TINI_SHA256", "GOSU_SHA256", "KUBECTL_SHA256", "HELM_SHA256"]);
+      return item([`${rng.pick(["ENV", "ARG"])} ${n}=${h}`], [label(0, "checksum", false, h)]);
+    },
+    () => {
+      const h = v.sha256();
+      return runChainPlant([`echo "${h}  /tmp/helm.tgz" | sha256sum -c -`, "checksum", false, h]);
+    },
+    () => {
+      const p = rng.pick(["MYSQL_ROOT_PASSWORD", "DB_PASSWORD", "NEXUS_PASSWORD"]);
+      const t = `mysql -h db -uroot -p"$${p}" -e "SELECT 1"`;
+      return runChainPlant([t, "variable-reference", false, `$${p}`]);
+    },
+    () => {
+      const t = `curl -fsSL -u "$NEXUS_USER:$NEXUS_PASSWORD" -o /tmp/a.tgz https://nexus.internal/repository/releases/a.tgz`;
+      return runChainPlant([t, "variable-reference", false, "$NEXUS_PASSWORD"]);
+    },
     () => item([`ENV DATABASE_URL=postgres://app:\${DB_PASSWORD}@db:5432/app`], [label(0, "variable-reference", false, "${DB_PASSWORD}")]),
-    () => { const n = rng.pick(["POSTGRES_PASSWORD_FILE", "MYSQL_PASSWORD_FILE", "DB_PASSWORD_FILE", "API_TOKEN_FILE"]); const p = `/run/secrets/${n.toLowerCase().replace(/_file$/, "")}`; return item([`ENV ${n}=${p}`], [label(0, "secret-file-reference", false, p)]); },
-    () => { const p = v.placeholder(); const n = rng.pick(["API_KEY", "ADMIN_PASSWORD", "DB_PASSWORD", "SECRET_KEY", "AUTH_TOKEN"]); return item([`${rng.pick(["ENV", "ARG"])} ${n}=${p.includes(" ") || p.includes("<") ? `"${p}"` : p}`], [label(0, ...placeholderLabel(p), p)]); },
-    () => { const s = v.commitSha(); return item([`LABEL org.opencontainers.image.revision="${s}" \\`, `      org.opencontainers.image.source="https://github.com/acme/${rng.pick(SERVICES)}"`], [label(0, "commit-sha", false, s)]); },
-    () => { const s = v.commitSha(); return item([`ARG GIT_COMMIT=${s}`], [label(0, "commit-sha", false, s)]); },
-    () => { const k = v.sshPublicKey(); return runChainPlant([`echo "${k}" >> /home/app/.ssh/authorized_keys`, "public-key", false, k.split(" ")[1]]); },
-    () => { const pem = v.publicPem(); return item([`COPY <<EOF /usr/local/share/ca-certificates/internal-ca.crt`, ...pem, "EOF"], [label(0, pem[0].includes("CERT") ? "certificate" : "public-key", false, pem[1], pem.length)]); },
-    () => { const id = rng.pick(["npmrc", "pip_conf", "aws", "github_token"]); return { chain: [], mount: `--mount=type=secret,id=${id}${rng.chance(0.5) ? `,target=/root/.${id}` : `,env=${id.toUpperCase()}`} `, mountLabel: ["secret-mount", false, `type=secret,id=${id}`] }; },
-    () => { const h = v.sha256(); const b = pickBase(); return item([`FROM ${b.ref}@sha256:${h} AS ${rng.pick(["deps", "tools", "base"])}`], [label(0, "image-digest", false, h)]); },
-    () => { const u = v.uuid(); return item([`ENV ${rng.pick(["NEW_RELIC_APP_ID", "TENANT_ID", "AZURE_CLIENT_ID", "DATADOG_SITE_ID"])}=${u}`], [label(0, "uuid", false, u)]); },
+    () => {
+      const n = rng.pick(["POSTGRES_PASSWORD_FILE", "MYSQL_PASSWORD_FILE", "DB_PASSWORD_FILE", "API_TOKEN_FILE"]);
+      const p = `/run/secrets/${n.toLowerCase().replace(/_file$/, "")}`;
+      return item([`ENV ${n}=${p}`], [label(0, "secret-file-reference", false, p)]);
+    },
+    () => {
+      const p = v.placeholder();
+      const n = rng.pick(["API_KEY", "ADMIN_PASSWORD", "DB_PASSWORD", "SECRET_KEY", "AUTH_TOKEN"]);
+      return item([`${rng.pick(["ENV", "ARG"])} ${n}=${p.includes(" ") || p.includes("<") ? `"${p}"` : p}`], [label(0, ...placeholderLabel(p), p)]);
+    },
+    () => {
+      const s = v.commitSha();
+      return item(
+        [`LABEL org.opencontainers.image.revision="${s}" \\`, `      org.opencontainers.image.source="https://github.com/acme/${rng.pick(SERVICES)}"`],
+        [label(0, "commit-sha", false, s)],
+      );
+    },
+    () => {
+      const s = v.commitSha();
+      return item([`ARG GIT_COMMIT=${s}`], [label(0, "commit-sha", false, s)]);
+    },
+    () => {
+      const k = v.sshPublicKey();
+      return runChainPlant([`echo "${k}" >> /home/app/.ssh/authorized_keys`, "public-key", false, k.split(" ")[1]]);
+    },
+    () => {
+      const pem = v.publicPem();
+      return item(
+        [`COPY <<EOF /usr/local/share/ca-certificates/internal-ca.crt`, ...pem, "EOF"],
+        [label(0, pem[0].includes("CERT") ? "certificate" : "public-key", false, pem[1], pem.length)],
+      );
+    },
+    () => {
+      const id = rng.pick(["npmrc", "pip_conf", "aws", "github_token"]);
+      return {
+        chain: [],
+        mount: `--mount=type=secret,id=${id}${rng.chance(0.5) ? `,target=/root/.${id}` : `,env=${id.toUpperCase()}`} `,
+        mountLabel: ["secret-mount", false, `type=secret,id=${id}`],
+      };
+    },
+    () => {
+      const h = v.sha256();
+      const b = pickBase();
+      return item([`FROM ${b.ref}@sha256:${h} AS ${rng.pick(["deps", "tools", "base"])}`], [label(0, "image-digest", false, h)]);
+    },
+    () => {
+      const u = v.uuid();
+      return item([`ENV ${rng.pick(["NEW_RELIC_APP_ID", "TENANT_ID", "AZURE_CLIENT_ID", "DATADOG_SITE_ID"])}=${u}`], [label(0, "uuid", false, u)]);
+    },
   ];
 
   function resolveDockerPlant(p, stage) {
@@ -258,7 +478,9 @@ export function createSynth(rng, v) {
   function dockerfile(targetBytes, nSecrets, nDecoys) {
     const head = [];
     if (rng.chance(0.6)) head.push(item([`# syntax=docker/dockerfile:${rng.pick(["1", "1.7", "1.6"])}`]));
-    head.push(item([`# ${rng.pick(SERVICES)} ${rng.pick(["service", "image", "build"])} — ${rng.pick(["multi-stage build", "production image", "CI image"])}`]));
+    head.push(
+      item([`# ${rng.pick(SERVICES)} ${rng.pick(["service", "image", "build"])} — ${rng.pick(["multi-stage build", "production image", "CI image"])}`]),
+    );
     const nStages = rng.int(1, 4);
     const stages = [];
     for (let s = 0; s < nStages; s++) {
@@ -270,8 +492,18 @@ export function createSynth(rng, v) {
       for (let i = 0, n = rng.int(2, 6); i < n; i++) stage.items.push(dockerFiller(stage));
       if (last) {
         stage.items.push(item([`USER ${rng.pick(["app", "1001", "nobody", "node"])}`]));
-        if (rng.chance(0.5)) stage.items.push(item([`HEALTHCHECK --interval=30s --timeout=3s CMD ${rng.pick(["curl -fsS http://localhost:8080/healthz || exit 1", "wget -qO- http://127.0.0.1:3000/health || exit 1"])}`]));
-        stage.items.push(item([`ENTRYPOINT ["${rng.pick(["/usr/local/bin/tini", "/usr/bin/dumb-init"])}", "--"]`, `CMD ${rng.pick(['["node", "dist/server.js"]', '["gunicorn", "-c", "gunicorn.conf.py", "app.wsgi"]', '["/app/server"]', '["java", "-jar", "/app/app.jar"]'])}`]));
+        if (rng.chance(0.5))
+          stage.items.push(
+            item([
+              `HEALTHCHECK --interval=30s --timeout=3s CMD ${rng.pick(["curl -fsS http://localhost:8080/healthz || exit 1", "wget -qO- http://127.0.0.1:3000/health || exit 1"])}`,
+            ]),
+          );
+        stage.items.push(
+          item([
+            `ENTRYPOINT ["${rng.pick(["/usr/local/bin/tini", "/usr/bin/dumb-init"])}", "--"]`,
+            `CMD ${rng.pick(['["node", "dist/server.js"]', '["gunicorn", "-c", "gunicorn.conf.py", "app.wsgi"]', '["/app/server"]', '["java", "-jar", "/app/app.jar"]'])}`,
+          ]),
+        );
       }
       stages.push(stage);
     }
@@ -305,18 +537,54 @@ export function createSynth(rng, v) {
   // ---------------------------------------------------------------- compose
   /** An env entry: [key, value] plain, or { key, value, label } planted, or { key, block: [...], label } multi-line. */
   const composeSecretEntries = [
-    ...Array.from({ length: 7 }, () => () => { const s = named(); return { key: s.name, value: s.value, label: [s.kind, true, s.value] }; }),
-    () => { const key = v.privateKey(); return { key: rng.pick(["TLS_PRIVATE_KEY", "JWT_SIGNING_KEY", "SAML_SP_KEY"]), block: key, label: ["private-key", true, key[1]] }; },
+    ...Array.from({ length: 7 }, () => () => {
+      const s = named();
+      return { key: s.name, value: s.value, label: [s.kind, true, s.value] };
+    }),
+    () => {
+      const key = v.privateKey();
+      return { key: rng.pick(["TLS_PRIVATE_KEY", "JWT_SIGNING_KEY", "SAML_SP_KEY"]), block: key, label: ["private-key", true, key[1]] };
+    },
   ];
   const composeDecoyEntries = [
-    () => { const n = rng.pick(["POSTGRES_PASSWORD", "DB_PASSWORD", "REDIS_PASSWORD", "API_KEY", "STRIPE_SECRET_KEY", "JWT_SECRET"]); const r = rng.pick([`\${${n}}`, `\${${n}:?set ${n} in .env}`, `\${${n}:-}`, `$${n}`]); return { key: n, value: r, label: ["variable-reference", false, r] }; },
-    () => { const n = rng.pick(["POSTGRES_PASSWORD_FILE", "MYSQL_ROOT_PASSWORD_FILE", "DB_PASSWORD_FILE", "API_TOKEN_FILE"]); const p = `/run/secrets/${rng.pick(["db_password", "mysql_root_password", "api_token", "postgres_password"])}`; return { key: n, value: p, label: ["secret-file-reference", false, p] }; },
-    () => { const p = v.placeholder(); return { key: rng.pick(["API_KEY", "ADMIN_PASSWORD", "SMTP_PASSWORD", "SECRET_KEY"]), value: p, label: [...placeholderLabel(p), p] }; },
-    () => { const s = v.commitSha(); return { key: rng.pick(["GIT_SHA", "SOURCE_COMMIT", "BUILD_REVISION"]), value: s, label: ["commit-sha", false, s] }; },
-    () => { const h = v.sha256(); return { key: rng.pick(["ASSETS_SHA256", "MODEL_SHA256", "CONFIG_CHECKSUM"]), value: h, label: ["checksum", false, h] }; },
-    () => { const f = v.gpgFingerprint(); return { key: "GPG_KEY", value: f, label: ["gpg-fingerprint", false, f] }; },
-    () => { const u = v.uuid(); return { key: rng.pick(["TENANT_ID", "AZURE_CLIENT_ID", "KEYCLOAK_REALM_ID"]), value: u, label: ["uuid", false, u] }; },
-    () => { const pem = v.publicPem(); return { key: rng.pick(["OIDC_PUBLIC_KEY", "CA_CERT", "JWT_PUBLIC_KEY"]), block: pem, label: [pem[0].includes("CERT") ? "certificate" : "public-key", false, pem[1]] }; },
+    () => {
+      const n = rng.pick(["POSTGRES_PASSWORD", "DB_PASSWORD", "REDIS_PASSWORD", "API_KEY", "STRIPE_SECRET_KEY", "JWT_SECRET"]);
+      const r = rng.pick([`\${${n}}`, `\${${n}:?set ${n} in .env}`, `\${${n}:-}`, `$${n}`]);
+      return { key: n, value: r, label: ["variable-reference", false, r] };
+    },
+    () => {
+      const n = rng.pick(["POSTGRES_PASSWORD_FILE", "MYSQL_ROOT_PASSWORD_FILE", "DB_PASSWORD_FILE", "API_TOKEN_FILE"]);
+      const p = `/run/secrets/${rng.pick(["db_password", "mysql_root_password", "api_token", "postgres_password"])}`;
+      return { key: n, value: p, label: ["secret-file-reference", false, p] };
+    },
+    () => {
+      const p = v.placeholder();
+      return { key: rng.pick(["API_KEY", "ADMIN_PASSWORD", "SMTP_PASSWORD", "SECRET_KEY"]), value: p, label: [...placeholderLabel(p), p] };
+    },
+    () => {
+      const s = v.commitSha();
+      return { key: rng.pick(["GIT_SHA", "SOURCE_COMMIT", "BUILD_REVISION"]), value: s, label: ["commit-sha", false, s] };
+    },
+    () => {
+      const h = v.sha256();
+      return { key: rng.pick(["ASSETS_SHA256", "MODEL_SHA256", "CONFIG_CHECKSUM"]), value: h, label: ["checksum", false, h] };
+    },
+    () => {
+      const f = v.gpgFingerprint();
+      return { key: "GPG_KEY", value: f, label: ["gpg-fingerprint", false, f] };
+    },
+    () => {
+      const u = v.uuid();
+      return { key: rng.pick(["TENANT_ID", "AZURE_CLIENT_ID", "KEYCLOAK_REALM_ID"]), value: u, label: ["uuid", false, u] };
+    },
+    () => {
+      const pem = v.publicPem();
+      return {
+        key: rng.pick(["OIDC_PUBLIC_KEY", "CA_CERT", "JWT_PUBLIC_KEY"]),
+        block: pem,
+        label: [pem[0].includes("CERT") ? "certificate" : "public-key", false, pem[1]],
+      };
+    },
   ];
   const plainEntry = () => {
     const [k, vals] = rng.pick(PLAIN_ENV);
@@ -411,7 +679,10 @@ export function createSynth(rng, v) {
     }
     if (rng.chance(0.5)) {
       push("    volumes:");
-      for (let i = 0, n = rng.int(1, 4); i < n; i++) push(`      - ${rng.pick(["./data", "./config", "app-data", "./logs", "/var/run/docker.sock"])}${i ? i : ""}:${rng.pick(["/data", "/etc/app", "/var/lib/app", "/app/logs"])}${i ? i : ""}${rng.pick(["", ":ro"])}`);
+      for (let i = 0, n = rng.int(1, 4); i < n; i++)
+        push(
+          `      - ${rng.pick(["./data", "./config", "app-data", "./logs", "/var/run/docker.sock"])}${i ? i : ""}:${rng.pick(["/data", "/etc/app", "/var/lib/app", "/app/logs"])}${i ? i : ""}${rng.pick(["", ":ro"])}`,
+        );
     }
     if (rng.chance(0.5)) {
       push("    depends_on:");
@@ -457,7 +728,12 @@ export function createSynth(rng, v) {
     const topSecrets = [];
     for (let i = 0; i < nSecrets; i++) {
       const svc = rng.pick(services);
-      const where = rng.weighted([["env", 7], ["args", 1], ["command", 1], ["healthcheck", 1]]);
+      const where = rng.weighted([
+        ["env", 7],
+        ["args", 1],
+        ["command", 1],
+        ["healthcheck", 1],
+      ]);
       if (where === "env") svc.env.splice(rng.int(0, svc.env.length), 0, rng.pick(composeSecretEntries)());
       else if (where === "args" && dir.hasDockerfile) {
         const s = named();
@@ -475,7 +751,13 @@ export function createSynth(rng, v) {
     }
     for (let i = 0; i < nDecoys; i++) {
       const svc = rng.pick(services);
-      const what = rng.weighted([["env", 7], ["digest", 1], ["revision", 1], ["secrets", 1], ["health", 0.5]]);
+      const what = rng.weighted([
+        ["env", 7],
+        ["digest", 1],
+        ["revision", 1],
+        ["secrets", 1],
+        ["health", 0.5],
+      ]);
       if (what === "env") svc.env.splice(rng.int(0, svc.env.length), 0, rng.pick(composeDecoyEntries)());
       else if (what === "digest" && !svc.imageLabel) {
         const h = v.sha256();
@@ -489,7 +771,10 @@ export function createSynth(rng, v) {
         svc.secretsRef = n;
         topSecrets.push(n);
       } else if (!svc.healthcheck) {
-        svc.healthcheck = { text: `["CMD-SHELL", "mysqladmin ping -h localhost -uroot -p$$MYSQL_ROOT_PASSWORD"]`, label: ["variable-reference", false, "$$MYSQL_ROOT_PASSWORD"] };
+        svc.healthcheck = {
+          text: `["CMD-SHELL", "mysqladmin ping -h localhost -uroot -p$$MYSQL_ROOT_PASSWORD"]`,
+          label: ["variable-reference", false, "$$MYSQL_ROOT_PASSWORD"],
+        };
       } else svc.env.push(rng.pick(composeDecoyEntries)());
     }
     const out = { lines: [], labels: [] };
@@ -527,20 +812,62 @@ export function createSynth(rng, v) {
     while (size() < targetBytes) items.push(plain());
     const insert = (it) => items.splice(rng.int(0, items.length), 0, it);
     const secrets = [
-      () => { const s = named(); return item([`${s.name}=${envq(s.value)}`], [label(0, s.kind, true, s.value)]); },
-      () => { const s = named(); return item([`export ${s.name}="${s.value}"`], [label(0, s.kind, true, s.value)]); },
-      () => { const s = named(); return item([`${s.name}=${envq(s.value)}`], [label(0, s.kind, true, s.value)]); },
-      () => { const key = v.privateKey(); const [first, ...rest] = key; return item([`${rng.pick(["TLS_KEY", "JWT_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY"])}="${first}`, ...rest.slice(0, -1), `${rest[rest.length - 1]}"`], [label(0, "private-key", true, key[1], key.length - 1)]); },
+      () => {
+        const s = named();
+        return item([`${s.name}=${envq(s.value)}`], [label(0, s.kind, true, s.value)]);
+      },
+      () => {
+        const s = named();
+        return item([`export ${s.name}="${s.value}"`], [label(0, s.kind, true, s.value)]);
+      },
+      () => {
+        const s = named();
+        return item([`${s.name}=${envq(s.value)}`], [label(0, s.kind, true, s.value)]);
+      },
+      () => {
+        const key = v.privateKey();
+        const [first, ...rest] = key;
+        return item(
+          [`${rng.pick(["TLS_KEY", "JWT_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY"])}="${first}`, ...rest.slice(0, -1), `${rest[rest.length - 1]}"`],
+          [label(0, "private-key", true, key[1], key.length - 1)],
+        );
+      },
     ];
     const decoys = [
-      () => { const n = rng.pick(["DB_PASSWORD", "API_KEY", "REDIS_PASSWORD"]); const r = rng.pick([`\${VAULT_${n}}`, `\${${n}:?required}`]); return item([`${n}=${r}`], [label(0, "variable-reference", false, r)]); },
-      () => { const n = rng.pick(["DB_PASSWORD_FILE", "API_TOKEN_FILE", "TLS_KEY_FILE"]); const p = `/run/secrets/${n.toLowerCase().replace(/_file$/, "")}`; return item([`${n}=${p}`], [label(0, "secret-file-reference", false, p)]); },
-      () => { const p = v.placeholder(); return item([`${rng.pick(["API_KEY", "SMTP_PASSWORD", "SECRET_KEY", "STRIPE_SECRET_KEY"])}=${envq(p)}`], [label(0, ...placeholderLabel(p), p)]); },
-      () => { const s = v.commitSha(); return item([`${rng.pick(["GIT_SHA", "SOURCE_VERSION", "RELEASE_COMMIT"])}=${s}`], [label(0, "commit-sha", false, s)]); },
-      () => { const h = v.sha256(); return item([`${rng.pick(["BUNDLE_SHA256", "MODEL_SHA256"])}=${h}`], [label(0, "checksum", false, h)]); },
-      () => { const k = v.sshPublicKey(); return item([`DEPLOY_PUBLIC_KEY="${k}"`], [label(0, "public-key", false, k.split(" ")[1])]); },
-      () => { const f = v.gpgFingerprint(); return item([`GPG_KEY=${f}`], [label(0, "gpg-fingerprint", false, f)]); },
-      () => { const u = v.uuid(); return item([`${rng.pick(["TENANT_ID", "AZURE_CLIENT_ID"])}=${u}`], [label(0, "uuid", false, u)]); },
+      () => {
+        const n = rng.pick(["DB_PASSWORD", "API_KEY", "REDIS_PASSWORD"]);
+        const r = rng.pick([`\${VAULT_${n}}`, `\${${n}:?required}`]);
+        return item([`${n}=${r}`], [label(0, "variable-reference", false, r)]);
+      },
+      () => {
+        const n = rng.pick(["DB_PASSWORD_FILE", "API_TOKEN_FILE", "TLS_KEY_FILE"]);
+        const p = `/run/secrets/${n.toLowerCase().replace(/_file$/, "")}`;
+        return item([`${n}=${p}`], [label(0, "secret-file-reference", false, p)]);
+      },
+      () => {
+        const p = v.placeholder();
+        return item([`${rng.pick(["API_KEY", "SMTP_PASSWORD", "SECRET_KEY", "STRIPE_SECRET_KEY"])}=${envq(p)}`], [label(0, ...placeholderLabel(p), p)]);
+      },
+      () => {
+        const s = v.commitSha();
+        return item([`${rng.pick(["GIT_SHA", "SOURCE_VERSION", "RELEASE_COMMIT"])}=${s}`], [label(0, "commit-sha", false, s)]);
+      },
+      () => {
+        const h = v.sha256();
+        return item([`${rng.pick(["BUNDLE_SHA256", "MODEL_SHA256"])}=${h}`], [label(0, "checksum", false, h)]);
+      },
+      () => {
+        const k = v.sshPublicKey();
+        return item([`DEPLOY_PUBLIC_KEY="${k}"`], [label(0, "public-key", false, k.split(" ")[1])]);
+      },
+      () => {
+        const f = v.gpgFingerprint();
+        return item([`GPG_KEY=${f}`], [label(0, "gpg-fingerprint", false, f)]);
+      },
+      () => {
+        const u = v.uuid();
+        return item([`${rng.pick(["TENANT_ID", "AZURE_CLIENT_ID"])}=${u}`], [label(0, "uuid", false, u)]);
+      },
     ];
     for (let i = 0; i < nSecrets; i++) insert(rng.pick(secrets)());
     for (let i = 0; i < nDecoys; i++) insert(rng.pick(decoys)());

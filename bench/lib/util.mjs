@@ -67,7 +67,13 @@ export function runMeasured(cmd, args, opts = {}) {
       via = "wrapper";
     }
     const t0 = hrms();
-    const r = spawnSync(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env ?? process.env, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "pipe"] });
+    const r = spawnSync(argv[0], argv.slice(1), {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      encoding: "utf8",
+      maxBuffer: 1 << 30,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const ms = hrms() - t0;
     let rssKb = NaN;
     let cpuMs = NaN;

@@ -64,7 +64,12 @@ export function createValues(rng) {
     jwt() {
       return unique(() => {
         const header = b64url({ alg: rng.pick(["HS256", "RS256"]), typ: "JWT" });
-        const payload = b64url({ sub: `svc-${c(ALNUM, 8)}`, iss: rng.pick(["auth.internal", "https://id.example.org", "keycloak"]), iat: 1700000000 + rng.int(0, 9e6), exp: 1800000000 + rng.int(0, 9e6) });
+        const payload = b64url({
+          sub: `svc-${c(ALNUM, 8)}`,
+          iss: rng.pick(["auth.internal", "https://id.example.org", "keycloak"]),
+          iat: 1700000000 + rng.int(0, 9e6),
+          exp: 1800000000 + rng.int(0, 9e6),
+        });
         return `${header}.${payload}.${c(B64URL, 43)}`;
       });
     },
@@ -74,7 +79,8 @@ export function createValues(rng) {
       const n = type === "EC PRIVATE KEY" ? rng.int(3, 4) : type === "OPENSSH PRIVATE KEY" ? rng.int(6, 12) : rng.int(12, 26);
       const body = [];
       for (let i = 0; i < n; i++) {
-        const prefix = i === 0 ? (type === "OPENSSH PRIVATE KEY" ? "b3BlbnNzaC1rZXktdjEAAAAA" : type === "EC PRIVATE KEY" ? "MHcCAQEEI" : "MIIEpAIBAAKCAQEA") : "";
+        const prefix =
+          i === 0 ? (type === "OPENSSH PRIVATE KEY" ? "b3BlbnNzaC1rZXktdjEAAAAA" : type === "EC PRIVATE KEY" ? "MHcCAQEEI" : "MIIEpAIBAAKCAQEA") : "";
         const line = i === 0 ? unique(() => prefix + c(B64, 64 - prefix.length), false) : c(B64, 64);
         body.push(i === n - 1 ? line.slice(0, rng.int(12, 60)) + "=" : line);
       }
@@ -96,10 +102,11 @@ export function createValues(rng) {
     commitSha: () => unique(() => c(HEX, 40)),
     uuid: () => unique(() => `${c(HEX, 8)}-${c(HEX, 4)}-4${c(HEX, 3)}-${rng.pick(["8", "9", "a", "b"])}${c(HEX, 3)}-${c(HEX, 12)}`),
     sshPublicKey() {
-      return unique(() =>
-        rng.chance(0.5)
-          ? `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${c(B64, 43)} ${rng.pick(USERS)}@${rng.pick(["ci", "laptop", "bastion"])}`
-          : `ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQ${c(B64, 340)} ${rng.pick(USERS)}@${rng.pick(["ci", "build", "bastion"])}`,
+      return unique(
+        () =>
+          rng.chance(0.5)
+            ? `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${c(B64, 43)} ${rng.pick(USERS)}@${rng.pick(["ci", "laptop", "bastion"])}`
+            : `ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQ${c(B64, 340)} ${rng.pick(USERS)}@${rng.pick(["ci", "build", "bastion"])}`,
         false,
       );
     },
@@ -119,13 +126,44 @@ export function createValues(rng) {
     // `placeholderLabel`; only visible slots (`<your-api-key>`, `xxxx`, `TODO`) stay look-alikes.
     placeholder: () =>
       rng.pick([
-        "changeme", "change-me", "CHANGE_ME", "changeit", "<your-api-key>", "your-token-here", "REPLACE_ME", "xxxxxxxxxxxxxxxx",
-        "<redacted>", "TODO", "password", "secret", "example", "dummy", "placeholder", "********", "insert-key-here",
+        "changeme",
+        "change-me",
+        "CHANGE_ME",
+        "changeit",
+        "<your-api-key>",
+        "your-token-here",
+        "REPLACE_ME",
+        "xxxxxxxxxxxxxxxx",
+        "<redacted>",
+        "TODO",
+        "password",
+        "secret",
+        "example",
+        "dummy",
+        "placeholder",
+        "********",
+        "insert-key-here",
       ]),
   };
 
   function mixedWord() {
-    const w = rng.pick(["Harbor", "Quartz", "Falcon", "Maple", "Cobalt", "Ember", "Nimbus", "Otter", "Saffron", "Tundra", "Walrus", "Zephyr", "Bistro", "Copper", "Granite"]);
+    const w = rng.pick([
+      "Harbor",
+      "Quartz",
+      "Falcon",
+      "Maple",
+      "Cobalt",
+      "Ember",
+      "Nimbus",
+      "Otter",
+      "Saffron",
+      "Tundra",
+      "Walrus",
+      "Zephyr",
+      "Bistro",
+      "Copper",
+      "Granite",
+    ]);
     return rng.chance(0.5) ? w : w.toLowerCase() + c(ALNUM, 3);
   }
 

@@ -87,10 +87,19 @@ describe("bench corpus generator", () => {
   it("scores findings by (file, line) against the labels", () => {
     const secrets = a.labels.labels.filter((l) => l.secret);
     const decoy = a.labels.labels.find((l) => !l.secret)!;
-    const perfect = score(secrets.map((l) => ({ file: l.file, line: l.line })), a.labels);
+    const perfect = score(
+      secrets.map((l) => ({ file: l.file, line: l.line })),
+      a.labels,
+    );
     expect(perfect.precision).toBe(1);
     expect(perfect.recall).toBe(1);
-    const noisy = score([{ file: decoy.file, line: decoy.line }, { file: secrets[0].file, line: secrets[0].line }], a.labels);
+    const noisy = score(
+      [
+        { file: decoy.file, line: decoy.line },
+        { file: secrets[0].file, line: secrets[0].line },
+      ],
+      a.labels,
+    );
     expect(noisy.truePositives).toBe(1);
     expect(noisy.falsePositives).toBe(1);
     expect(noisy.falsePositivesByKind[decoy.kind]).toBe(1);

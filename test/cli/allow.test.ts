@@ -32,7 +32,9 @@ function project(config: string): string {
 describe("lint.allow, end to end", () => {
   it("an anchored name glob and an exact value silence only what they name", () => {
     const dir = project(
-      ["lint:", "  allow:", "    - name: DEMO_*", "      reason: demo stack", "    - value: CliAllowValue3x", "      reason: documented example", ""].join("\n"),
+      ["lint:", "  allow:", "    - name: DEMO_*", "      reason: demo stack", "    - value: CliAllowValue3x", "      reason: documented example", ""].join(
+        "\n",
+      ),
     );
     const r = runCli(["lint", "--format", "json", "."], { cwd: dir });
     expect(r.code).toBe(1);

@@ -83,7 +83,7 @@ describe("output formats and flags", () => {
   });
 
   it("a named path that holds nothing lintable, or does not exist, exits 2 with a message", () => {
-    const dir = project({ "docs/README.md": "hello\n", "Dockerfile": "FROM alpine\n" });
+    const dir = project({ "docs/README.md": "hello\n", Dockerfile: "FROM alpine\n" });
     const empty = runCli(["lint", "docs"], { cwd: dir });
     expect(empty.code).toBe(2);
     expect(empty.stdout).toMatch(/docs[\s\S]*no Dockerfile, compose file or env file here/);
@@ -138,7 +138,7 @@ describe("configuration", () => {
     expect(both.code).toBe(2); // ../p-none does not exist, other/dir is clean under its config
     expect(JSON.parse(both.stdout).findings).toEqual([]);
     // No config on the way up from the path: the working directory's applies.
-    const outside = project({ "Dockerfile": ENV_SECRET });
+    const outside = project({ Dockerfile: ENV_SECRET });
     expect(runCli(["lint", join(outside, "Dockerfile")], { cwd: join(dir, "here") }).code).toBe(0);
     expect(runCli(["lint", join(outside, "Dockerfile")], { cwd: outside }).code).toBe(1);
   });
@@ -147,7 +147,9 @@ describe("configuration", () => {
     const dir = project({ ".stowaway.yaml": "lint:\n  failOn: error\n  rules:\n    dockerfile/secret-in-envs: off\n", Dockerfile: ENV_SECRET });
     const r = runCli(["lint", "Dockerfile"], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${join(dir, ".stowaway.yaml")}:4:5: lint.rules.dockerfile/secret-in-envs: unknown rule id (did you mean \`dockerfile/secret-in-env\`?)`);
+    expect(r.stderr).toContain(
+      `${join(dir, ".stowaway.yaml")}:4:5: lint.rules.dockerfile/secret-in-envs: unknown rule id (did you mean \`dockerfile/secret-in-env\`?)`,
+    );
   });
 
   it("an unknown rule id in a suppression comment is a warning stowaway/unknown-rule with a suggestion", () => {
@@ -184,11 +186,18 @@ describe("hostile file names", () => {
     const evil = "x\u001b[2J\u001b[H\n✔ 0 problems\n.env";
     const dir = project({ [evil]: "DB_PASSWORD=HabitsFixturePw77\n" });
     for (const format of ["stylish", "compact", "json", "sarif", "github", "gitlab", "junit"]) {
-      const r = spawnSync(process.execPath, [CLI, "lint", "--format", format, "--color", "."], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "" } });
+      const r = spawnSync(process.execPath, [CLI, "lint", "--format", format, "--color", "."], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "" },
+      });
       expect(r.status, format).toBe(1);
       // Our own colour codes are `ESC[<digits>m`; nothing else may carry an ESC.
       expect(r.stdout.replace(/\u001b\[\d+m/g, ""), format).not.toContain("\u001b");
-      expect(r.stdout.split("\n").some((l) => l.startsWith("✔ 0 problems")), format).toBe(false);
+      expect(
+        r.stdout.split("\n").some((l) => l.startsWith("✔ 0 problems")),
+        format,
+      ).toBe(false);
     }
   });
 });

@@ -42,7 +42,10 @@ describe("stowaway lint: weak values and unknown YAML", () => {
 
   it("skips an explicitly named Kubernetes manifest or Helm values file, and says so on stderr", () => {
     const dir = tmp();
-    writeFileSync(join(dir, "deployment.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: DB_PASSWORD\n              value: Kx8-Vq2m-Lp4\n");
+    writeFileSync(
+      join(dir, "deployment.yaml"),
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: DB_PASSWORD\n              value: Kx8-Vq2m-Lp4\n",
+    );
     writeFileSync(join(dir, "values.yaml"), "image:\n  tag: 1.2.3\nreplicaCount: 2\n");
     writeFileSync(join(dir, "stack.yml"), COMPOSE);
     const r = runCli(["lint", "--format", "json", "deployment.yaml", "values.yaml", "stack.yml"], { cwd: dir });

@@ -130,7 +130,10 @@ describe("configuration, suppressions and baselines, end to end", () => {
   it("applies .stowaway.yaml found by walking up", () => {
     const dir = tmp();
     mkdirSync(join(dir, "svc"));
-    writeFileSync(join(dir, "svc/Dockerfile"), "FROM alpine\nENV DB_PASSWORD=ConfigFixturePw66\nENV DEMO_TOKEN=DemoFixtureToken77\nENV SIGNING_PEPPER=SigningFixture88x\n");
+    writeFileSync(
+      join(dir, "svc/Dockerfile"),
+      "FROM alpine\nENV DB_PASSWORD=ConfigFixturePw66\nENV DEMO_TOKEN=DemoFixtureToken77\nENV SIGNING_PEPPER=SigningFixture88x\n",
+    );
     const before = JSON.parse(runCli(["lint", "--format", "json", "."], { cwd: join(dir, "svc") }).stdout);
     expect(before.findings.map((f: { line: number }) => f.line)).toEqual([2, 3]);
     writeFileSync(

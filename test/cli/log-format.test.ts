@@ -20,7 +20,9 @@ if (!hasScript) console.warn("SKIP terminal cases in test/cli/log-format.test.ts
 
 async function withVaultDev<T>(args: string[], fn: (url: string) => Promise<T> | T): Promise<{ result: T; stderr: string }> {
   writeFileSync(join(work, "seed.yaml"), "kv2:\n  app/db:\n    DB_PASSWORD: log-format-example-not-a-secret\n");
-  const vault = spawn(process.execPath, [VAULT_DEV, "--port", "0", "--root-token", "root", "--seed", join(work, "seed.yaml"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const vault = spawn(process.execPath, [VAULT_DEV, "--port", "0", "--root-token", "root", "--seed", join(work, "seed.yaml"), ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   vault.stderr.on("data", (d) => (stderr += d));
   let result: T;
@@ -45,14 +47,20 @@ async function withVaultDev<T>(args: string[], fn: (url: string) => Promise<T> |
 
 function sidecarConfig(url: string): string {
   const path = join(work, "sidecar.yaml");
-  writeFileSync(path, `vault: { address: "${url}", auth: { method: token } }\noutput: { dir: ${out} }\nlisten: false\nsecrets:\n  - { path: secret/data/app/db, file: db.env }\n`);
+  writeFileSync(
+    path,
+    `vault: { address: "${url}", auth: { method: token } }\noutput: { dir: ${out} }\nlisten: false\nsecrets:\n  - { path: secret/data/app/db, file: db.env }\n`,
+  );
   return path;
 }
 
 describe("sidecar logs", () => {
   it("are JSON lines when stdout is not a terminal, and never carry the value", async () => {
     const { result } = await withVaultDev([], (url) =>
-      spawnSync(process.execPath, [CLI, "sidecar", "--config", sidecarConfig(url), "--once"], { encoding: "utf8", env: { ...process.env, VAULT_TOKEN: "root" } }),
+      spawnSync(process.execPath, [CLI, "sidecar", "--config", sidecarConfig(url), "--once"], {
+        encoding: "utf8",
+        env: { ...process.env, VAULT_TOKEN: "root" },
+      }),
     );
     expect(result.status, result.stderr).toBe(0);
     const lines = result.stdout.trim().split("\n");
@@ -63,14 +71,17 @@ describe("sidecar logs", () => {
 
   it("are one readable line per event with --log-format pretty", async () => {
     const { result } = await withVaultDev([], (url) =>
-      spawnSync(process.execPath, [CLI, "sidecar", "--config", sidecarConfig(url), "--once", "--log-format", "pretty"], { encoding: "utf8", env: { ...process.env, VAULT_TOKEN: "root" } }),
+      spawnSync(process.execPath, [CLI, "sidecar", "--config", sidecarConfig(url), "--once", "--log-format", "pretty"], {
+        encoding: "utf8",
+        env: { ...process.env, VAULT_TOKEN: "root" },
+      }),
     );
     expect(result.status, result.stderr).toBe(0);
     const lines = result.stdout.trim().split("\n");
     expect(lines.length).toBeGreaterThan(1);
     for (const l of lines) expect(l).toMatch(PRETTY);
     expect(result.stdout).toMatch(/ file=db\.env/);
-    expect(result.stdout).not.toContain("{\"");
+    expect(result.stdout).not.toContain('{"');
     expect(result.stdout).not.toContain("log-format-example-not-a-secret");
   });
 
@@ -101,7 +112,11 @@ describe("vault-dev logs", () => {
     const json = await withVaultDev([], get);
     expect(json.result).toBe(200);
     // Request lines are JSON; vault-dev's own notices ("SIGTERM, shutting down") stay plain text.
-    const entry = json.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((o) => /GET \/v1\/secret\/data\/app\/db 200/.test(o.msg));
+    const entry = json.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l))
+      .find((o) => /GET \/v1\/secret\/data\/app\/db 200/.test(o.msg));
     expect(entry).toMatchObject({ level: "info", name: "vault-dev" });
     const pretty = await withVaultDev(["--log-format", "pretty"], get);
     expect(pretty.stderr).toMatch(/^\d\d:\d\d:\d\d\.\d{3} GET \/v1\/secret\/data\/app\/db 200 \d+ms$/m);

@@ -63,8 +63,9 @@ export function vaultLike(token: string, value: string): Handler {
 }
 
 /** 307 to `target`, keeping the path, with a query that must never be printed. */
-export const redirectTo = (target: () => string, marker: string): Handler => (req, res) => {
-  res.writeHead(307, { location: `${target()}${req.url.split("?")[0]}?marker=${marker}` });
-  res.end();
-};
-
+export const redirectTo =
+  (target: () => string, marker: string): Handler =>
+  (req, res) => {
+    res.writeHead(307, { location: `${target()}${req.url.split("?")[0]}?marker=${marker}` });
+    res.end();
+  };

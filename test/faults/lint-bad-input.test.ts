@@ -14,7 +14,19 @@ const word = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,12}$/);
 const junk = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 }));
 const value = fc.oneof(
   junk,
-  fc.constantFrom("ghp_0123456789abcdefABCDEF0123456789abcd", "$VAR", "${A:-b}", "\"quoted value\"", "'x'", "\\", "`", "<<EOF", "[\"a\",", "\u0000", "\uFFFD\uD800"),
+  fc.constantFrom(
+    "ghp_0123456789abcdefABCDEF0123456789abcd",
+    "$VAR",
+    "${A:-b}",
+    '"quoted value"',
+    "'x'",
+    "\\",
+    "`",
+    "<<EOF",
+    '["a",',
+    "\u0000",
+    "\uFFFD\uD800",
+  ),
 );
 
 const instruction = fc.oneof(
@@ -23,9 +35,9 @@ const instruction = fc.oneof(
   fc.tuple(fc.constantFrom("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK CMD"), fc.array(value, { maxLength: 6 })).map(([k, a]) => `${k} ${a.join(" ")}`),
   fc.tuple(fc.constantFrom("RUN", "CMD"), fc.array(value, { maxLength: 4 })).map(([k, a]) => `${k} ${JSON.stringify(a)}`),
   fc.tuple(fc.constantFrom("COPY", "ADD"), fc.array(value, { minLength: 1, maxLength: 3 })).map(([k, a]) => `${k} ${a.join(" ")} /dst`),
-  fc.tuple(fc.constantFrom("RUN", "COPY"), word, fc.array(value, { maxLength: 4 }), fc.boolean()).map(
-    ([k, tag, body, closed]) => `${k} <<${tag}${k === "COPY" ? " /x" : ""}\n${body.join("\n")}${closed ? `\n${tag}` : ""}`,
-  ),
+  fc
+    .tuple(fc.constantFrom("RUN", "COPY"), word, fc.array(value, { maxLength: 4 }), fc.boolean())
+    .map(([k, tag, body, closed]) => `${k} <<${tag}${k === "COPY" ? " /x" : ""}\n${body.join("\n")}${closed ? `\n${tag}` : ""}`),
   fc.tuple(fc.constantFrom("RUN --mount=type=secret,id=", "RUN --mount=type=ssh ", "ONBUILD RUN ", "ONBUILD ENV "), value).map(([a, b]) => a + b),
   value.map((v) => `# ${v}`),
   fc.constantFrom("# escape=`", "# syntax=docker/dockerfile:1.10", "FROM alpine AS a", "\\", "RUN a \\", "  && b"),
@@ -33,21 +45,40 @@ const instruction = fc.oneof(
 );
 const dockerfile = fc.array(instruction, { maxLength: 25 }).map((l) => `FROM alpine\n${l.join("\n")}\n`);
 
-const yamlKey = fc.oneof(word, fc.constantFrom("<<", "services", "environment", "build", "args", "command", "healthcheck", "test", "env_file", "secrets", "x-common"));
+const yamlKey = fc.oneof(
+  word,
+  fc.constantFrom("<<", "services", "environment", "build", "args", "command", "healthcheck", "test", "env_file", "secrets", "x-common"),
+);
 const yamlNode: fc.Memo<string> = fc.memo((depth: number) =>
   depth <= 1
-    ? fc.oneof(value.map((v) => JSON.stringify(v)), value, fc.constantFrom("*a", "&a x", "!!binary x", "|\n  x", "[", "{", "- a"))
+    ? fc.oneof(
+        value.map((v) => JSON.stringify(v)),
+        value,
+        fc.constantFrom("*a", "&a x", "!!binary x", "|\n  x", "[", "{", "- a"),
+      )
     : fc.oneof(
         fc.array(fc.tuple(yamlKey, yamlNode(depth - 1)), { maxLength: 4 }).map((kv) => `{${kv.map(([k, v]) => `${k}: ${v}`).join(", ")}}`),
         fc.array(yamlNode(depth - 1), { maxLength: 4 }).map((a) => `[${a.join(", ")}]`),
         fc.array(fc.tuple(yamlKey, yamlNode(depth - 1)), { maxLength: 4 }).map((kv) => kv.map(([k, v]) => `\n${" ".repeat(depth)}${k}: ${v}`).join("")),
       ),
 );
-const compose = fc.tuple(yamlNode(4), fc.boolean()).map(([body, anchored]) => `${anchored ? "x-common: &a\n  PASSWORD: literal-secret-1\n" : ""}services:\n  app: ${body}\n`);
-const envFile = fc.array(fc.oneof(fc.tuple(fc.constantFrom("", "export "), word, value).map(([e, k, v]) => `${e}${k}=${v}`), value), { maxLength: 20 }).map((l) => l.join("\n"));
+const compose = fc
+  .tuple(yamlNode(4), fc.boolean())
+  .map(([body, anchored]) => `${anchored ? "x-common: &a\n  PASSWORD: literal-secret-1\n" : ""}services:\n  app: ${body}\n`);
+const envFile = fc
+  .array(
+    fc.oneof(
+      fc.tuple(fc.constantFrom("", "export "), word, value).map(([e, k, v]) => `${e}${k}=${v}`),
+      value,
+    ),
+    { maxLength: 20 },
+  )
+  .map((l) => l.join("\n"));
 
 const lintOne = (kind: FileKind, source: string) =>
-  lintTargets([{ file: kind === "compose" ? "compose.yaml" : kind === "env" ? ".env" : "Dockerfile", absPath: "/nonexistent-stowaway-ctx/file", kind, source }]);
+  lintTargets([
+    { file: kind === "compose" ? "compose.yaml" : kind === "env" ? ".env" : "Dockerfile", absPath: "/nonexistent-stowaway-ctx/file", kind, source },
+  ]);
 
 describe("the linter on generated bad input", () => {
   it.each([
@@ -68,7 +99,12 @@ describe("the linter on generated bad input", () => {
 
   it("survives very long lines, deep nesting and alias bombs", async () => {
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"];
-    for (let i = 0; i < 9; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
+    for (let i = 0; i < 9; i++)
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(", ")}]`,
+      );
     // Each case ends in the one outcome it should: linted clean, or a named error, never a crash.
     // (How many errors the parser stacks up after exhausting its resources depends on the stack size.)
     const cases: Array<[FileKind, string, { errors: unknown; rules: string[] }]> = [
@@ -96,13 +132,21 @@ describe("the CLI on bad files", () => {
     const dir = mkdtempSync(join(tmpdir(), "stowaway-badinput-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"];
-    for (let i = 0; i < 9; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
+    for (let i = 0; i < 9; i++)
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(", ")}]`,
+      );
     writeFileSync(join(dir, "bomb.compose.yaml"), `${bomb.join("\n")}\nservices:\n  app:\n    environment: *j\n`);
     writeFileSync(join(dir, "broken.compose.yaml"), "services:\n  app:\n    environment:\n      PASSWORD: [unclosed\n");
     writeFileSync(join(dir, "dup.compose.yaml"), "services:\n  app: {}\n  app: {}\n");
     writeFileSync(join(dir, "list.compose.yaml"), "- not\n- a mapping\n");
     writeFileSync(join(dir, "nul.Dockerfile"), Buffer.concat([Buffer.from("FROM alpine\nENV A=b\u0000c\n")]));
-    writeFileSync(join(dir, "latin1.Dockerfile"), Buffer.from([0x46, 0x52, 0x4f, 0x4d, 0x20, 0x61, 0x0a, 0x45, 0x4e, 0x56, 0x20, 0x58, 0x3d, 0xff, 0xfe, 0x0a]));
+    writeFileSync(
+      join(dir, "latin1.Dockerfile"),
+      Buffer.from([0x46, 0x52, 0x4f, 0x4d, 0x20, 0x61, 0x0a, 0x45, 0x4e, 0x56, 0x20, 0x58, 0x3d, 0xff, 0xfe, 0x0a]),
+    );
     writeFileSync(join(dir, "ten-mb.Dockerfile"), "FROM alpine\n" + "RUN echo 0123456789\n".repeat(500_000));
     writeFileSync(join(dir, "Dockerfile"), "FROM alpine\nENV DB_PASSWORD=BadInputNeighbourPw7\n");
     const r = runCli(["lint", "--format", "json", "."], { cwd: dir });

@@ -34,15 +34,17 @@ const ORDINARY: Record<FileKind, string> = {
   ),
   compose:
     "services:\n" +
-    lines(Math.floor(MiB / 330), (i) =>
-      `  svc${i}:\n    image: registry.example.com/team/app:1.${i}\n    command: ["node", "server.js", "--port", "80${i % 10}"]\n    environment:\n      PORT: "80${i % 10}"\n      MODE: production\n      LOG_LEVEL: info\n      DB_HOST: db${i}.internal\n    labels:\n      com.example.team: platform\n    depends_on: [db]\n`,
+    lines(
+      Math.floor(MiB / 330),
+      (i) =>
+        `  svc${i}:\n    image: registry.example.com/team/app:1.${i}\n    command: ["node", "server.js", "--port", "80${i % 10}"]\n    environment:\n      PORT: "80${i % 10}"\n      MODE: production\n      LOG_LEVEL: info\n      DB_HOST: db${i}.internal\n    labels:\n      com.example.team: platform\n    depends_on: [db]\n`,
     ),
   env: fill("", "APP_NAME=demo\nPORT=8080\nLOG_LEVEL=info\nDB_HOST=db.internal\n"),
 };
 
 const SHAPES: Array<[string, FileKind, () => string]> = [
-  ["RUN echo \"password + a line of tabs", "dockerfile", () => fill('FROM alpine\nRUN echo "password', "\t", 'x"\n')],
-  ["RUN echo \" + a line of spaces", "dockerfile", () => fill('FROM alpine\nRUN echo "', " ", 'x"\n')],
+  ['RUN echo "password + a line of tabs', "dockerfile", () => fill('FROM alpine\nRUN echo "password', "\t", 'x"\n')],
+  ['RUN echo " + a line of spaces', "dockerfile", () => fill('FROM alpine\nRUN echo "', " ", 'x"\n')],
   ["a run of A- (scheme characters, no ://)", "dockerfile", () => fill("FROM alpine\nRUN echo ", "A-", "\n")],
   ["COPY + a run of slashes", "dockerfile", () => fill("FROM alpine\nCOPY ", "/", "x /dst\n")],
   ["a parser directive padded with blanks", "dockerfile", () => fill("# escape=", " ", "x\nFROM alpine\n")],
@@ -54,8 +56,19 @@ const SHAPES: Array<[string, FileKind, () => string]> = [
   ["one continued RUN", "dockerfile", () => fill("FROM a\nRUN ", "echo hello world && \\\n  ", "true\n")],
   ["tens of thousands of findings", "dockerfile", () => "FROM alpine\n" + lines(Math.floor(MiB / 30), (i) => `ENV DB_PASSWORD${i}=Zq8xLm2Pw9k\n`)],
   ["${A:- repeated, unclosed", "compose", () => fill('services:\n  a:\n    image: x\n    environment:\n      X: "', "${A:-", '"\n')],
-  ["${A:- repeated, closed", "compose", () => { const n = Math.floor((MiB - 80) / 6); return `services:\n  a:\n    image: x\n    environment:\n      X: "${"${A:-".repeat(n)}${"}".repeat(n)}"\n`; }],
-  ["one mapping with 60 000 keys", "compose", () => "services:\n  a:\n    image: x\n    environment:\n" + lines(Math.floor(MiB / 16), (i) => `      K${i}: v\n`)],
+  [
+    "${A:- repeated, closed",
+    "compose",
+    () => {
+      const n = Math.floor((MiB - 80) / 6);
+      return `services:\n  a:\n    image: x\n    environment:\n      X: "${"${A:-".repeat(n)}${"}".repeat(n)}"\n`;
+    },
+  ],
+  [
+    "one mapping with 60 000 keys",
+    "compose",
+    () => "services:\n  a:\n    image: x\n    environment:\n" + lines(Math.floor(MiB / 16), (i) => `      K${i}: v\n`),
+  ],
   ["a value of tabs after password", "env", () => fill("X=password", "\t", "x\n")],
   ["tens of thousands of findings", "env", () => lines(Math.floor(MiB / 26), (i) => `DB_PASSWORD${i}=Zq8xLm2Pw9k\n`)],
 ];
@@ -70,19 +83,26 @@ describe("the linter runs in linear time", () => {
     return baseline.get(kind)!;
   }
 
-  it.each(SHAPES)("%s (%s) lints within 5× an ordinary 1 MiB file", async (_name, kind, make) => {
-    const source = make();
-    expect(source.length).toBeGreaterThan(MiB * 0.95);
-    const ordinary = await ordinaryMs(kind);
-    const { ms, report } = await timed(kind, source);
-    expect(report.files).toHaveLength(1);
-    expect(ms, `ordinary ${kind}: ${Math.round(ordinary)} ms`).toBeLessThan(5 * ordinary + SLACK_MS);
-  }, 120_000);
+  it.each(SHAPES)(
+    "%s (%s) lints within 5× an ordinary 1 MiB file",
+    async (_name, kind, make) => {
+      const source = make();
+      expect(source.length).toBeGreaterThan(MiB * 0.95);
+      const ordinary = await ordinaryMs(kind);
+      const { ms, report } = await timed(kind, source);
+      expect(report.files).toHaveLength(1);
+      expect(ms, `ordinary ${kind}: ${Math.round(ordinary)} ms`).toBeLessThan(5 * ordinary + SLACK_MS);
+    },
+    120_000,
+  );
 
   it("a pathological allow glob against a 400-character name finishes", async () => {
     const name = `${"A_".repeat(198)}PASSWORD`;
     const source = `FROM alpine\nENV ${name}=Zq8xLm2Pw9kQ\n`;
-    const allow = [{ name: "*_*_*_*_*_*_TEST", reason: "pathological" }, { name: "*_*_*_*_*_*_PASSWORD", reason: "matches" }];
+    const allow = [
+      { name: "*_*_*_*_*_*_TEST", reason: "pathological" },
+      { name: "*_*_*_*_*_*_PASSWORD", reason: "matches" },
+    ];
     const { report } = await timed("dockerfile", source, { allow });
     expect(report.findings).toEqual([]);
     const { report: kept } = await timed("dockerfile", source, { allow: allow.slice(0, 1) });

@@ -33,7 +33,11 @@ function literals(): Found[] {
       if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
         const text = node.getText(sf);
         const slash = text.lastIndexOf("/");
-        out.push({ where: `${relative(SRC, file)}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`, source: text.slice(1, slash), flags: text.slice(slash + 1) });
+        out.push({
+          where: `${relative(SRC, file)}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`,
+          source: text.slice(1, slash),
+          flags: text.slice(slash + 1),
+        });
       }
       ts.forEachChild(node, visit);
     };
@@ -92,10 +96,14 @@ describe("every linter regex is linear (recheck)", () => {
     expect(LITERALS.length).toBeGreaterThan(100);
   });
 
-  it.each(LITERALS.map((f) => [f.where, f] as const))("%s", async (_where, f) => {
-    const r = await check(f.source, f.flags.replace(/[gy]/g, ""), DETERMINISTIC);
-    expect(r.status === "vulnerable" ? `${r.complexity.type}: /${f.source}/ e.g. ${r.attack.pattern}` : r.status).toBe("safe");
-  }, 60_000);
+  it.each(LITERALS.map((f) => [f.where, f] as const))(
+    "%s",
+    async (_where, f) => {
+      const r = await check(f.source, f.flags.replace(/[gy]/g, ""), DETERMINISTIC);
+      expect(r.status === "vulnerable" ? `${r.complexity.type}: /${f.source}/ e.g. ${r.attack.pattern}` : r.status).toBe("safe");
+    },
+    60_000,
+  );
 
   it("regexes built when the modules load", async () => {
     const built = await builtAtLoad();
@@ -103,5 +111,4 @@ describe("every linter regex is linear (recheck)", () => {
     const verdicts = await Promise.all(built.map(async (f) => ({ f, r: await check(f.source, f.flags.replace(/[gy]/g, ""), DETERMINISTIC) })));
     expect(verdicts.filter(({ r }) => r.status !== "safe").map(({ f, r }) => `${r.status}: /${f.source}/`)).toEqual([]);
   }, 300_000);
-
 });

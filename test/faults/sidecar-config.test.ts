@@ -36,8 +36,15 @@ describe.concurrent("sidecar fault: bad config at reload", () => {
       const bad = [
         randomBytes(512), // binary garbage
         Buffer.from(`vault: [${inline}\n  :::\n\t- }{`), // broken YAML
-        Buffer.from(good.replace(/secrets:\n[\s\S]*$/, `secrets:\n  - path: secret/data/app/db\n    file: ../../../${path.relative("/", outside)}/evil\n    format: raw\n    key: password\n`)),
-        Buffer.from(good.replace(/secrets:\n[\s\S]*$/, `secrets:\n  - path: secret/data/app/db\n    file: ${outside}/evil\n    format: raw\n    key: password\n`)),
+        Buffer.from(
+          good.replace(
+            /secrets:\n[\s\S]*$/,
+            `secrets:\n  - path: secret/data/app/db\n    file: ../../../${path.relative("/", outside)}/evil\n    format: raw\n    key: password\n`,
+          ),
+        ),
+        Buffer.from(
+          good.replace(/secrets:\n[\s\S]*$/, `secrets:\n  - path: secret/data/app/db\n    file: ${outside}/evil\n    format: raw\n    key: password\n`),
+        ),
         Buffer.from(good.replace(/secrets:\n[\s\S]*$/, `secrets:\n  - path: secret/data/app/db\n    file: a/../../evil\n    format: raw\n    key: password\n`)),
         Buffer.from(good.replace("roleIdFile:", `roleId: ${inline}\n    roleIdFile:`)), // both set: invalid, and holds a value
         Buffer.from(""),
@@ -58,7 +65,12 @@ describe.concurrent("sidecar fault: bad config at reload", () => {
         for (const dir of [path.join(disk, "out"), path.join(env.tmpfs.dir, "link-out")]) {
           const n = (p.output().match(/config reload failed; keeping the running config/g) ?? []).length;
           writeFileSync(file, good.replace(/^  dir: .*$/m, `  dir: ${dir}`));
-          await until(`output.dir ${path.basename(dir)} refused`, () => (p.output().match(/config reload failed; keeping the running config/g) ?? []).length > n, 8000, 50);
+          await until(
+            `output.dir ${path.basename(dir)} refused`,
+            () => (p.output().match(/config reload failed; keeping the running config/g) ?? []).length > n,
+            8000,
+            50,
+          );
         }
         expect(p.output()).toMatch(/NOT_TMPFS/);
         expect(p.output()).toMatch(/link-out is a symlink/);

@@ -38,7 +38,10 @@ describe("sidecar fault: SIGKILL mid-write", () => {
 
   it("files are always whole; stale temp files are removed at the next start", async () => {
     await bump(0);
-    const secrets = Array.from({ length: N }, (_, i) => `  - path: secret/data/crash/s${i}\n    file: ${i % 2 ? "sub/" : ""}s${i}\n    format: raw\n    key: v\n`).join("");
+    const secrets = Array.from(
+      { length: N },
+      (_, i) => `  - path: secret/data/crash/s${i}\n    file: ${i % 2 ? "sub/" : ""}s${i}\n    format: raw\n    key: v\n`,
+    ).join("");
     const { file, out } = env.config(secrets, { refresh: "200ms" });
     const checkWhole = () => {
       for (let i = 0; i < N; i++) {

@@ -94,7 +94,9 @@ describe.concurrent("sidecar fault: the output filesystem misbehaves", () => {
   });
 
   it("output dir deleted under it: clear error, no crash, files come back with their modes", async () => {
-    const { file, out } = env.config(`  - path: secret/data/app/db2\n    file: db\n    format: raw\n    key: password\n  - path: secret/data/app/db2\n    file: sub/db.env\n`);
+    const { file, out } = env.config(
+      `  - path: secret/data/app/db2\n    file: db\n    format: raw\n    key: password\n  - path: secret/data/app/db2\n    file: sub/db.env\n`,
+    );
     const p = spawnSidecar(["--config", file]);
     try {
       const base = await p.baseUrl();

@@ -75,7 +75,10 @@ export function approleSeed(roleId: string, secretId: string, tokenTtl = "1h"): 
  * vault-dev with an AppRole login and `seed`, a tmpfs, a config dir holding the role and
  * secret ids, and a config writer with the fast settings.
  */
-export async function faultEnv(seed: SeedFile = {}, opts: { port?: number; tokenTtl?: string; startVault?: boolean } = {}): Promise<FaultEnv & { roleId: string; secretId: string; startVault(): Promise<VaultDev> }> {
+export async function faultEnv(
+  seed: SeedFile = {},
+  opts: { port?: number; tokenTtl?: string; startVault?: boolean } = {},
+): Promise<FaultEnv & { roleId: string; secretId: string; startVault(): Promise<VaultDev> }> {
   const roleId = fixture("role");
   const secretId = fixture("sid");
   const fullSeed: SeedFile = { ...seed, approle: { ...approleSeed(roleId, secretId, opts.tokenTtl), ...(seed.approle ?? {}) } };
@@ -111,7 +114,11 @@ export async function faultEnv(seed: SeedFile = {}, opts: { port?: number; token
       return { file, out };
     },
     async kvPut(p, data) {
-      const r = await fetch(`${vault!.url}/v1/secret/data/${p}`, { method: "POST", headers: { "X-Vault-Token": vault!.rootToken }, body: JSON.stringify({ data }) });
+      const r = await fetch(`${vault!.url}/v1/secret/data/${p}`, {
+        method: "POST",
+        headers: { "X-Vault-Token": vault!.rootToken },
+        body: JSON.stringify({ data }),
+      });
       if (r.status !== 200) throw new Error(`kv put ${p}: HTTP ${r.status}`);
     },
     async close() {

@@ -59,7 +59,9 @@ describe.concurrent("sidecar: errors at the top level, notify env, file modes, l
   });
 
   it("modes: dir 0700 (0750 with a gid), files 0400 by default or as configured; owner when root", async () => {
-    const { file, out } = env.config(`  - path: secret/data/app/db\n    file: a/db.env\n  - path: secret/data/app/api\n    file: api\n    format: raw\n    key: key\n    mode: "0440"\n`);
+    const { file, out } = env.config(
+      `  - path: secret/data/app/db\n    file: a/db.env\n  - path: secret/data/app/api\n    file: api\n    format: raw\n    key: key\n    mode: "0440"\n`,
+    );
     const p = spawnSidecar(["--config", file, "--once"]);
     expect((await p.exited).code, p.output()).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o700);
@@ -71,7 +73,11 @@ describe.concurrent("sidecar: errors at the top level, notify env, file modes, l
       const p2 = spawnSidecar(["--config", g.file, "--once"]);
       expect((await p2.exited).code, p2.output()).toBe(0);
       // Files belong to uid:gid; directories stay the sidecar's, the app gets in through the group.
-      for (const [f, mode, uid] of [["", 0o750, 0], ["b", 0o750, 0], ["b/db.env", 0o400, 1234]] as const) {
+      for (const [f, mode, uid] of [
+        ["", 0o750, 0],
+        ["b", 0o750, 0],
+        ["b/db.env", 0o400, 1234],
+      ] as const) {
         const st = statSync(path.join(g.out, f));
         expect(st.mode & 0o777, f).toBe(mode);
         expect([st.uid, st.gid], f).toEqual([uid, 2345]);
@@ -80,10 +86,19 @@ describe.concurrent("sidecar: errors at the top level, notify env, file modes, l
   });
 
   it("listen: a port alone binds loopback; a non-loopback bind only when named, with a warning", async () => {
-    for (const [listen, host, warns] of [[":0", "127.0.0.1", false], ["0", "127.0.0.1", false], ["0.0.0.0:0", "0.0.0.0", true]] as const) {
+    for (const [listen, host, warns] of [
+      [":0", "127.0.0.1", false],
+      ["0", "127.0.0.1", false],
+      ["0.0.0.0:0", "0.0.0.0", true],
+    ] as const) {
       const { file } = env.config(`  - path: secret/data/app/api\n    file: api.json\n    format: json\n`, { extra: `listen: "${listen}"\n` });
       // The later `listen:` key wins over the helper's; YAML duplicate keys are an error, so rewrite instead.
-      writeFileSync(file, readFileSync(file, "utf8").replace(/^listen: 127\.0\.0\.1:0\n/m, "").replace(/^listen: .*$/m, `listen: "${listen}"`));
+      writeFileSync(
+        file,
+        readFileSync(file, "utf8")
+          .replace(/^listen: 127\.0\.0\.1:0\n/m, "")
+          .replace(/^listen: .*$/m, `listen: "${listen}"`),
+      );
       const p = spawnSidecar(["--config", file]);
       try {
         const m = await p.waitFor(/"address":"([^"]+):(\d+)","msg":"listening"/);

@@ -48,13 +48,24 @@ describe("sidecar: no leaks", () => {
         ["sealed", () => env.vault.seal(), () => env.vault.unseal()],
         ["slow", () => env.vault.setFaults({ delayMs: 800 }), () => env.vault.clearFaults()],
         ["403 token revoked", () => env.vault.revokeAllTokens(), () => {}],
-        ["bad secret id", () => {
-          write(path.join(env.etc, "secret-id"), `${fixture("wrongsid")}\n`);
-          env.vault.revokeAllTokens();
-        }, () => write(path.join(env.etc, "secret-id"), `${env.secretId}\n`)],
-        ["bad config", () => {
-          writeFileSync(file, `${readFileSync(file, "utf8")}  - path: secret/data/app/db\n    file: x\n    format: raw\n    key: ${fixture("cfgkey")}\n    template: ${fixture("cfgtpl")}\n`);
-        }, () => {}],
+        [
+          "bad secret id",
+          () => {
+            write(path.join(env.etc, "secret-id"), `${fixture("wrongsid")}\n`);
+            env.vault.revokeAllTokens();
+          },
+          () => write(path.join(env.etc, "secret-id"), `${env.secretId}\n`),
+        ],
+        [
+          "bad config",
+          () => {
+            writeFileSync(
+              file,
+              `${readFileSync(file, "utf8")}  - path: secret/data/app/db\n    file: x\n    format: raw\n    key: ${fixture("cfgkey")}\n    template: ${fixture("cfgtpl")}\n`,
+            );
+          },
+          () => {},
+        ],
       ];
       for (const [, apply, clear] of phases) {
         apply();

@@ -26,7 +26,11 @@ describe("sidecar --config on a file that is not a sidecar config", () => {
 
   const CASES: Array<{ name: string; text: (s: string) => string; says?: RegExp }> = [
     { name: "a Dockerfile with ENV", text: (s) => `FROM node:20\nENV DB_PASSWORD=${s}\nRUN echo hi\n`, says: /this is a Dockerfile, not a sidecar config/ },
-    { name: "a Dockerfile with a legacy ENV and a heredoc", text: (s) => `# syntax=docker/dockerfile:1\nFROM alpine\nENV TOKEN ${s}\nRUN <<EOF\necho "${s}" > /x\nEOF\n`, says: /this is a Dockerfile/ },
+    {
+      name: "a Dockerfile with a legacy ENV and a heredoc",
+      text: (s) => `# syntax=docker/dockerfile:1\nFROM alpine\nENV TOKEN ${s}\nRUN <<EOF\necho "${s}" > /x\nEOF\n`,
+      says: /this is a Dockerfile/,
+    },
     { name: "an env file", text: (s) => `API_KEY=${s}\nDB_PASSWORD="${s}"\n`, says: /this is an env file, not a sidecar config/ },
     { name: "YAML with an unresolved tag", text: (s) => `vault:\n  token: !${s} x\n` },
     { name: "YAML with a bad block scalar header", text: (s) => `password: |${s}\n  x\n` },

@@ -31,7 +31,9 @@ describe.skipIf(!isRoot || !hasSetpriv)("sidecar as root with CAP_CHOWN only (ne
       `  - path: kv/legacy/app\n    file: legacy\n    format: raw\n    key: token\n  - path: secret/data/app/db\n    file: sub/db.env\n`,
       { outputExtra: "  uid: 1234\n  gid: 2345\n", refresh: "300ms" },
     );
-    const child = spawn("setpriv", ["--bounding-set=-all,+chown", "--inh-caps=-all", "--", process.execPath, CLI, "sidecar", "--config", file], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("setpriv", ["--bounding-set=-all,+chown", "--inh-caps=-all", "--", process.execPath, CLI, "sidecar", "--config", file], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     const onData = (c: Buffer) => {
       output += c;
@@ -47,7 +49,12 @@ describe.skipIf(!isRoot || !hasSetpriv)("sidecar as root with CAP_CHOWN only (ne
       await until("ready", async () => (await readyz(base)) === 200, 10_000);
       // setpriv exec()s node: the sidecar's effective capabilities are CAP_CHOWN (bit 0) alone.
       expect(/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1]).toBe("0000000000000001");
-      for (const [f, uid, mode] of [["", 0, 0o750], ["sub", 0, 0o750], ["legacy", 1234, 0o400], ["sub/db.env", 1234, 0o400]] as const) {
+      for (const [f, uid, mode] of [
+        ["", 0, 0o750],
+        ["sub", 0, 0o750],
+        ["legacy", 1234, 0o400],
+        ["sub/db.env", 1234, 0o400],
+      ] as const) {
         const st = statSync(path.join(out, f));
         expect([st.uid, st.gid, st.mode & 0o777], f || ".").toEqual([uid, 2345, mode]);
       }
@@ -56,7 +63,11 @@ describe.skipIf(!isRoot || !hasSetpriv)("sidecar as root with CAP_CHOWN only (ne
       expect(statSync(path.join(out, "legacy")).mtimeMs).toBe(mtime);
       expect(output).not.toMatch(/"level":"(error|fatal)"/);
       const v = fixture("priv2");
-      const r = await fetch(`${env.vault.url}/v1/kv/legacy/app`, { method: "POST", headers: { "X-Vault-Token": env.vault.rootToken }, body: JSON.stringify({ token: v }) });
+      const r = await fetch(`${env.vault.url}/v1/kv/legacy/app`, {
+        method: "POST",
+        headers: { "X-Vault-Token": env.vault.rootToken },
+        body: JSON.stringify({ token: v }),
+      });
       expect(r.status).toBe(204);
       await until("rotated", () => fileText(path.join(out, "legacy")) === v, 3000);
       expect(statSync(path.join(out, "legacy")).uid).toBe(1234);

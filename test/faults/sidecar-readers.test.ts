@@ -48,13 +48,30 @@ Promise.all([...Array.from({ length: readers }, reader), ...(watchTemps ? [watch
   parentPort.postMessage({ reads, bad, missing, versions: versions.size, worldReadableTemps, tempsSeen, example }));
 `;
 
-interface ReaderResult { reads: number; bad: number; missing: number; versions: number; worldReadableTemps: number; tempsSeen: number; example: number[] }
+interface ReaderResult {
+  reads: number;
+  bad: number;
+  missing: number;
+  versions: number;
+  worldReadableTemps: number;
+  tempsSeen: number;
+  example: number[];
+}
 
 function startReaders(file: string, threads: number, perThread: number): { tempsSeen(): number; stop(): Promise<ReaderResult> } {
   // [0]: stop flag, [1]: temp files seen so far.
   const stop = new SharedArrayBuffer(8);
-  const workers = Array.from({ length: threads }, (_, i) => new Worker(READER, { eval: true, workerData: { file, readers: perThread, stop, watchTemps: i === 0 } }));
-  const results = workers.map((w) => new Promise<ReaderResult>((resolve, reject) => { w.once("message", resolve); w.once("error", reject); }));
+  const workers = Array.from(
+    { length: threads },
+    (_, i) => new Worker(READER, { eval: true, workerData: { file, readers: perThread, stop, watchTemps: i === 0 } }),
+  );
+  const results = workers.map(
+    (w) =>
+      new Promise<ReaderResult>((resolve, reject) => {
+        w.once("message", resolve);
+        w.once("error", reject);
+      }),
+  );
   return {
     tempsSeen: () => Atomics.load(new Int32Array(stop), 1),
     async stop() {
@@ -62,8 +79,13 @@ function startReaders(file: string, threads: number, perThread: number): { temps
       const all = await Promise.all(results);
       await Promise.all(workers.map((w) => w.terminate()));
       return all.reduce((a, r) => ({
-        reads: a.reads + r.reads, bad: a.bad + r.bad, missing: a.missing + r.missing, versions: Math.max(a.versions, r.versions),
-        worldReadableTemps: a.worldReadableTemps + r.worldReadableTemps, tempsSeen: a.tempsSeen + r.tempsSeen, example: [...a.example, ...r.example],
+        reads: a.reads + r.reads,
+        bad: a.bad + r.bad,
+        missing: a.missing + r.missing,
+        versions: Math.max(a.versions, r.versions),
+        worldReadableTemps: a.worldReadableTemps + r.worldReadableTemps,
+        tempsSeen: a.tempsSeen + r.tempsSeen,
+        example: [...a.example, ...r.example],
       }));
     },
   };

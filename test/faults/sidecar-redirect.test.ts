@@ -40,8 +40,32 @@ describe("the Vault token never follows a redirect", () => {
     writeFileSync(path.join(dir, "secret-id"), creds.secretId);
     writeFileSync(path.join(dir, "jwt"), creds.jwt);
     if (hasOpenssl) {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { cwd: dir, stdio: "ignore" });
-      tlsFiles = { key: readFileSync(path.join(dir, "key.pem"), "utf8"), cert: readFileSync(path.join(dir, "cert.pem"), "utf8"), ca: path.join(dir, "cert.pem") };
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          "key.pem",
+          "-out",
+          "cert.pem",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+        ],
+        { cwd: dir, stdio: "ignore" },
+      );
+      tlsFiles = {
+        key: readFileSync(path.join(dir, "key.pem"), "utf8"),
+        cert: readFileSync(path.join(dir, "cert.pem"), "utf8"),
+        ca: path.join(dir, "cert.pem"),
+      };
     }
   });
   afterAll(async () => {
@@ -148,7 +172,10 @@ describe("the Vault token never follows a redirect", () => {
 
   it.skipIf(!hasOpenssl)("https → http is refused even when the http origin is listed", async () => {
     const plain = await start(vaultLike(creds.token, "plain"));
-    const front = await start(redirectTo(() => plain.origin, marker), tlsFiles);
+    const front = await start(
+      redirectTo(() => plain.origin, marker),
+      tlsFiles,
+    );
     const r = await run(front.origin, "approle", `  tls: { caCert: ${tlsFiles!.ca} }\n  followRedirects: [${plain.origin}]\n`);
     expect(r.code).toBe(1);
     expect(front.requests.length).toBeGreaterThan(0);

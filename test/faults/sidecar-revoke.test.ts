@@ -50,10 +50,14 @@ describe("sidecar fault: revoked out of band", () => {
       await p.waitFor(/"msg":"logged in again"/, 5000);
       // The next 1 s refresh sees the 403, lookup-self confirms the token is gone, one backoff step (≤ 1 s).
       expect(Date.now() - revoked).toBeLessThan(3000);
-      await until("fresh credentials on disk", () => {
-        const c = creds(path.join(out, "db.env"));
-        return !!c && c.u !== before.u && env.vault.verifyDatabaseCredential(c.u, c.pw);
-      }, 4000);
+      await until(
+        "fresh credentials on disk",
+        () => {
+          const c = creds(path.join(out, "db.env"));
+          return !!c && c.u !== before.u && env.vault.verifyDatabaseCredential(c.u, c.pw);
+        },
+        4000,
+      );
       await until("app notified", () => notified(notifyFile) >= 1, 3000);
       const v = fixture("rv1");
       await env.kvPut("app/db", { password: v });
@@ -65,7 +69,10 @@ describe("sidecar fault: revoked out of band", () => {
   });
 
   it("a policy (403) or server (404) without sys/leases/lookup: asked once, then the lease is left to its renewal", async () => {
-    for (const [status, msg] of [[403, /sys\/leases\/lookup denied/], [404, /sys\/leases\/lookup unavailable/]] as const) {
+    for (const [status, msg] of [
+      [403, /sys\/leases\/lookup denied/],
+      [404, /sys\/leases\/lookup unavailable/],
+    ] as const) {
       env.vault.setFaults({ failureRate: 1, failureStatus: status, pathPrefix: "sys/leases/lookup" });
       env.vault.resetStats();
       const { p, out } = start("", "300ms");
@@ -91,15 +98,21 @@ describe("sidecar fault: revoked out of band", () => {
       const base = await p.baseUrl();
       await until("ready", async () => (await readyz(base)) === 200);
       const before = creds(path.join(out, "db.env"))!;
-      const leases = (await (await fetch(`${env.vault.url}/__dev/leases`, { headers: { "X-Vault-Token": env.vault.rootToken } })).json()) as { leases: { lease_id: string }[] };
+      const leases = (await (await fetch(`${env.vault.url}/__dev/leases`, { headers: { "X-Vault-Token": env.vault.rootToken } })).json()) as {
+        leases: { lease_id: string }[];
+      };
       const mine = leases.leases.map((l) => l.lease_id).filter((id) => id.startsWith("database/creds/app/"));
       for (const id of mine) env.vault.revokeLease(id);
       expect(env.vault.verifyDatabaseCredential(before.u, before.pw)).toBe(false);
       const revoked = Date.now();
-      await until("fresh, live credentials on disk", () => {
-        const c = creds(path.join(out, "db.env"));
-        return !!c && c.u !== before.u && env.vault.verifyDatabaseCredential(c.u, c.pw);
-      }, 5000);
+      await until(
+        "fresh, live credentials on disk",
+        () => {
+          const c = creds(path.join(out, "db.env"));
+          return !!c && c.u !== before.u && env.vault.verifyDatabaseCredential(c.u, c.pw);
+        },
+        5000,
+      );
       // Within a refresh interval (1 s) and a backoff step, not at the 1 h lease's renewal.
       expect(Date.now() - revoked).toBeLessThan(3500);
       await until("app notified", () => notified(notifyFile) === 1, 3000);

@@ -21,7 +21,13 @@ describe("sidecar fault: Vault sealed or rate-limiting mid-run", () => {
   const secrets = `  - path: secret/data/app/db\n    file: db\n    format: raw\n    key: password\n  - path: secret/data/app/api\n    file: api.json\n    format: json\n`;
 
   /** Runs a sidecar to ready, applies `fault` for OUTAGE_MS, and checks the files never moved. */
-  async function outage(name: string, fault: () => void, clear: () => void, expectReason: RegExp, slow?: { retry: string; refresh: string }): Promise<{ requests: number; output: string }> {
+  async function outage(
+    name: string,
+    fault: () => void,
+    clear: () => void,
+    expectReason: RegExp,
+    slow?: { retry: string; refresh: string },
+  ): Promise<{ requests: number; output: string }> {
     const { file, out } = env.config(secrets, slow ? { refresh: slow.refresh } : {});
     if (slow) writeFileSync(file, readFileSync(file, "utf8").replace(/^  retry: .*$/m, `  retry: ${slow.retry}`));
     const p = spawnSidecar(["--config", file]);
@@ -67,7 +73,13 @@ describe("sidecar fault: Vault sealed or rate-limiting mid-run", () => {
   const COMPARE = { retry: "{ initial: 1s, max: 3s }", refresh: "3s" };
 
   it("sealed (503): files byte-for-byte intact, /readyz says sealed, next change propagates", async () => {
-    const r = await outage("sealed", () => env.vault.seal(), () => env.vault.unseal(), /sealed/i, COMPARE);
+    const r = await outage(
+      "sealed",
+      () => env.vault.seal(),
+      () => env.vault.unseal(),
+      /sealed/i,
+      COMPARE,
+    );
     sealedRequests = r.requests;
     expect(r.output).toMatch(/VAULT_SEALED/);
   });

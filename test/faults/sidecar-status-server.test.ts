@@ -45,7 +45,12 @@ describe("status server hardening (real CLI)", () => {
     try {
       const base = await p.baseUrl();
       const host = new URL(base).host;
-      expect(await raw(base, `POST /quit HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://evil.example\r\nContent-Type: text/plain\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)).toBe(403);
+      expect(
+        await raw(
+          base,
+          `POST /quit HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://evil.example\r\nContent-Type: text/plain\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        ),
+      ).toBe(403);
       expect(await raw(base, `GET /metrics HTTP/1.1\r\nHost: rebind.evil.example:${new URL(base).port}\r\nConnection: close\r\n\r\n`)).toBe(403);
       await sleep(300);
       expect(p.child.exitCode).toBeNull();

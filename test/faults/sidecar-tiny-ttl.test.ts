@@ -24,7 +24,8 @@ describe("a Vault that grants 1 ms TTLs", () => {
       if (p === "auth/approle/login") return json(res, 200, { auth: { client_token: token, lease_duration: 0.001, renewable: true } });
       if (p === "auth/token/renew-self") return json(res, 200, { auth: { client_token: token, lease_duration: 0.001, renewable: true } });
       if (p === "auth/token/lookup-self") return json(res, 200, { data: { ttl: 0.001, renewable: true } });
-      if (p === "database/creds/app") return json(res, 200, { lease_id: `database/creds/app/${++n}`, lease_duration: 0.001, renewable: true, data: { username: "u", password: "p" } });
+      if (p === "database/creds/app")
+        return json(res, 200, { lease_id: `database/creds/app/${++n}`, lease_duration: 0.001, renewable: true, data: { username: "u", password: "p" } });
       if (p === "sys/leases/renew") return json(res, 200, { lease_id: JSON.parse(req.body || "{}").lease_id, lease_duration: 0.001, renewable: true });
       if (p === "sys/leases/lookup") return json(res, 200, { data: { ttl: 0.001 } });
       if (p === "sys/leases/revoke") return json(res, 204, {});

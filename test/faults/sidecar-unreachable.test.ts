@@ -42,7 +42,10 @@ describe.concurrent("sidecar fault: Vault unreachable at start", () => {
       // steps under 1 s, which the 1 s floor (issue 19) lifts to 1–1.25 s with jitter.
       await until("3 failed logins", () => (p.output().match(/login failed; retrying/g) ?? []).length >= 3, 5000);
       const waits = [...p.output().matchAll(/"retryInMs":(\d+)/g)].map((m) => Number(m[1]));
-      expect(waits.every((w) => w >= 1000 && w <= 1250), String(waits)).toBe(true);
+      expect(
+        waits.every((w) => w >= 1000 && w <= 1250),
+        String(waits),
+      ).toBe(true);
       expect(Math.max(...waits)).toBeGreaterThan(Math.min(...waits));
       expect(await readyz(base)).toBe(503);
       expect(files(out)).toEqual([]);

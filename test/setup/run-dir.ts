@@ -32,7 +32,10 @@ export default function setup(): (() => void) | undefined {
 function unmountBelow(dir: string): void {
   let mounts: string[];
   try {
-    mounts = readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")[1] ?? "").filter((m) => m.startsWith(`${dir}/`));
+    mounts = readFileSync("/proc/self/mounts", "utf8")
+      .split("\n")
+      .map((l) => l.split(" ")[1] ?? "")
+      .filter((m) => m.startsWith(`${dir}/`));
   } catch {
     return;
   }

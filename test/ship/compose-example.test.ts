@@ -35,7 +35,11 @@ describe("examples/compose", () => {
   it("starts the app only once the sidecar is healthy, and the sidecar only once Vault is", () => {
     expect(app.depends_on["app-sidecar"]).toEqual({ condition: "service_healthy" });
     expect(sidecar.depends_on.vault).toEqual({ condition: "service_healthy" });
-    const port = Number(String((sidecarConfig.listen as { address: string }).address).split(":").at(-1));
+    const port = Number(
+      String((sidecarConfig.listen as { address: string }).address)
+        .split(":")
+        .at(-1),
+    );
     expect(sidecar.healthcheck.test.join(" ")).toContain(`http://127.0.0.1:${port}/readyz`);
     expect(vault.healthcheck.test.join(" ")).toContain("/v1/sys/health");
   });

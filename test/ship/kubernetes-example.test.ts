@@ -16,10 +16,11 @@ const ajv = new Ajv({ allErrors: true, strictTypes: false });
 ajv.addSchema(schema);
 
 type Obj = Record<string, any>;
-const docsOf = (name: string): Obj[] => parseAllDocuments(read(name)).map((d) => {
-  expect(d.errors, name).toEqual([]);
-  return d.toJS() as Obj;
-});
+const docsOf = (name: string): Obj[] =>
+  parseAllDocuments(read(name)).map((d) => {
+    expect(d.errors, name).toEqual([]);
+    return d.toJS() as Obj;
+  });
 const configText = read("sidecar.yaml");
 const parsed = parseConfigText(configText, {});
 if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
@@ -77,7 +78,9 @@ function checkPod(file: Obj[], workload: Obj, pod: Obj, once: boolean) {
   } else {
     expect(sidecar.args).not.toContain("--once");
     expect(sidecar.restartPolicy).toBe("Always");
-    const port = String((config.listen as { address: string }).address).split(":").at(-1);
+    const port = String((config.listen as { address: string }).address)
+      .split(":")
+      .at(-1);
     expect(sidecar.startupProbe.exec.command.join(" ")).toContain(`127.0.0.1:${port}/readyz`);
     expect(pod.shareProcessNamespace).toBe(config.notify?.signal !== undefined);
   }
@@ -169,10 +172,24 @@ ${pod("nightly", "\n      restartPolicy: OnFailure").replace(/^/gm, "    ")}`;
       for (const d of parseAllDocuments(workloads)) expect(validate(d.toJS())).toEqual([]);
       let out = "";
       const stdout = new PassThrough().on("data", (d) => (out += d));
-      const code = await injectCommand({ file: "workloads.yaml", config: join(dir, "sidecar.yaml") }, { stdout, stderr: new PassThrough(), cwd: work, env: {} });
+      const code = await injectCommand(
+        { file: "workloads.yaml", config: join(dir, "sidecar.yaml") },
+        { stdout, stderr: new PassThrough(), cwd: work, env: {} },
+      );
       expect(code).toBe(0);
       const docs = parseAllDocuments(out).map((d) => d.toJS() as Obj);
-      expect(docs.map((d) => d.kind)).toEqual(["ConfigMap", "Deployment", "ConfigMap", "StatefulSet", "ConfigMap", "DaemonSet", "ConfigMap", "Job", "ConfigMap", "CronJob"]);
+      expect(docs.map((d) => d.kind)).toEqual([
+        "ConfigMap",
+        "Deployment",
+        "ConfigMap",
+        "StatefulSet",
+        "ConfigMap",
+        "DaemonSet",
+        "ConfigMap",
+        "Job",
+        "ConfigMap",
+        "CronJob",
+      ]);
       for (const doc of docs) expect(validate(doc)).toEqual([]);
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -182,7 +199,9 @@ ${pod("nightly", "\n      restartPolicy: OnFailure").replace(/^/gm, "    ")}`;
   it("lints clean with stowaway lint", () => {
     // The directory holds nothing stowaway lints (a named directory like that is exit 2), so
     // name the manifests: each is recognised as Kubernetes and skipped, with no finding.
-    const manifests = readdirSync(join(repoRoot, "examples/kubernetes")).filter((f) => f.endsWith(".yaml")).map((f) => `examples/kubernetes/${f}`);
+    const manifests = readdirSync(join(repoRoot, "examples/kubernetes"))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => `examples/kubernetes/${f}`);
     const res = stowaway(["lint", ...manifests]);
     expect(res.status, res.stdout + res.stderr).toBe(0);
     expect(res.stdout).toBe("");

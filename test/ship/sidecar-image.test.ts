@@ -72,7 +72,9 @@ describe("the packed packages, installed with production dependencies only", () 
   it("install from the tarballs alone", () => {
     const pack = spawnSync("npm", ["pack", "--workspaces", "--ignore-scripts", "--pack-destination", work], { cwd: repoRoot, encoding: "utf8" });
     expect(pack.status, pack.stderr).toBe(0);
-    const tarballs = readdirSync(work).filter((f) => f.endsWith(".tgz")).sort();
+    const tarballs = readdirSync(work)
+      .filter((f) => f.endsWith(".tgz"))
+      .sort();
     expect(tarballs).toEqual(["stowaway-cli-0.1.0.tgz", "stowaway-lint-0.1.0.tgz", "stowaway-sidecar-0.1.0.tgz", "stowaway-vault-dev-0.1.0.tgz"]);
 
     spawnSync("mkdir", [project]);
@@ -110,7 +112,9 @@ describe("the packed packages, installed with production dependencies only", () 
   it("does real work with production dependencies only: sidecar --once against the packed vault-dev", async () => {
     expect(installed).toBe(true);
     writeFileSync(join(work, "seed.yaml"), "kv2:\n  app/db:\n    DB_PASSWORD: packed-example-not-a-secret\n");
-    const vault = spawn(bin("vault-dev"), ["--port", "0", "--root-token", "root", "--seed", join(work, "seed.yaml"), "--quiet"], { stdio: ["ignore", "pipe", "pipe"] });
+    const vault = spawn(bin("vault-dev"), ["--port", "0", "--root-token", "root", "--seed", join(work, "seed.yaml"), "--quiet"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out = mkdtempSync("/dev/shm/stowaway-pack-test-");
     try {
       const url = await new Promise<string>((resolve, reject) => {

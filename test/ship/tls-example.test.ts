@@ -96,7 +96,10 @@ describe("examples/tls without Docker", () => {
       expect(code, logged).toBe(0);
       expect(readlinkSync(join(out, "tls.key"))).toBe("..data/tls.key");
       expect(statSync(join(out, "tls.key")).mode & 0o777).toBe(0o400);
-      const child = spawn(process.execPath, [join(dir, "server.mjs")], { env: { ...process.env, SECRETS_DIR: out, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [join(dir, "server.mjs")], {
+        env: { ...process.env, SECRETS_DIR: out, PORT: "0" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let text = "";
       child.stdout.on("data", (d) => (text += d));
       child.stderr.on("data", (d) => (text += d));

@@ -61,7 +61,9 @@ describe("sidecar --once against documented Vault shapes", () => {
 
   it("a missing key fails, names the key, writes nothing", async () => {
     vault.kv2.set("app/other", { versions: [{ user: "x" }] });
-    const { code, logs } = await run(`  - path: secret/data/app/other\n    file: other\n    format: raw\n    key: password\n  - path: kv/app/api\n    file: api2\n    format: raw\n    key: key\n`);
+    const { code, logs } = await run(
+      `  - path: secret/data/app/other\n    file: other\n    format: raw\n    key: password\n  - path: kv/app/api\n    file: api2\n    format: raw\n    key: key\n`,
+    );
     expect(code).toBe(1);
     expect(logs).toMatch(/key \\"password\\" not found/);
     expect(existsSync(path.join(dir, "out/other"))).toBe(false);

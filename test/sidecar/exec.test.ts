@@ -82,7 +82,11 @@ describe("stowaway exec (end to end)", () => {
   }
 
   async function kvPut(p: string, data: Record<string, string>): Promise<void> {
-    const r = await fetch(`${vault.url}/v1/secret/data/${p}`, { method: "POST", headers: { "X-Vault-Token": vault.rootToken }, body: JSON.stringify({ data }) });
+    const r = await fetch(`${vault.url}/v1/secret/data/${p}`, {
+      method: "POST",
+      headers: { "X-Vault-Token": vault.rootToken },
+      body: JSON.stringify({ data }),
+    });
     expect(r.status).toBe(200);
   }
 
@@ -92,7 +96,11 @@ describe("stowaway exec (end to end)", () => {
     return p;
   }
 
-  const appLines = (p: SidecarProcess, what: string) => p.output().split("\n").filter((l) => l.startsWith(`[app] ${what}`));
+  const appLines = (p: SidecarProcess, what: string) =>
+    p
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith(`[app] ${what}`));
   const pidOf = (line: string) => Number(/pid=(\d+)/.exec(line)![1]);
   const alive = (pid: number) => {
     try {
@@ -229,10 +237,17 @@ describe("stowaway exec (end to end)", () => {
 
   it("--log-format pretty gives one readable line per event, as for the sidecar", async () => {
     const s = await setup();
-    const p = spawnSidecar(["--config", s.file, "--log-format", "pretty", "--", process.execPath, "-e", "process.exit(0)"], { EXPECTED_FILE: s.expectedFile }, "exec");
+    const p = spawnSidecar(
+      ["--config", s.file, "--log-format", "pretty", "--", process.execPath, "-e", "process.exit(0)"],
+      { EXPECTED_FILE: s.expectedFile },
+      "exec",
+    );
     running.push(p);
     expect((await p.exited).code).toBe(0);
-    const lines = p.output().split("\n").filter((l) => l.trim() !== "");
+    const lines = p
+      .output()
+      .split("\n")
+      .filter((l) => l.trim() !== "");
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line.startsWith("{"), line).toBe(false);
   });
@@ -278,10 +293,14 @@ describe("stowaway exec (end to end)", () => {
   it.skipIf(!isRoot)("as PID 1 (a new PID namespace) it warns to use docker run --init / tini", async () => {
     const s = await setup();
     // Async: vault-dev answers from this process.
-    const child = spawn("unshare", ["--pid", "--fork", "--mount-proc", process.execPath, CLI, "exec", "--config", s.file, "--", process.execPath, "-e", "process.exit(0)"], {
-      env: { ...process.env, EXPECTED_FILE: s.expectedFile },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "unshare",
+      ["--pid", "--fork", "--mount-proc", process.execPath, CLI, "exec", "--config", s.file, "--", process.execPath, "-e", "process.exit(0)"],
+      {
+        env: { ...process.env, EXPECTED_FILE: s.expectedFile },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (c) => (out += c));
     child.stderr.on("data", (c) => (out += c));

@@ -45,15 +45,37 @@ export async function startFakeVault(opts: { tls?: { key: string; cert: string }
       };
       const body = raw ? JSON.parse(raw) : {};
       const envelope = (data: unknown, extra: Record<string, unknown> = {}) => ({
-        request_id: rid(), lease_id: "", renewable: false, lease_duration: 0, data, wrap_info: null, warnings: null, auth: null, ...extra,
+        request_id: rid(),
+        lease_id: "",
+        renewable: false,
+        lease_duration: 0,
+        data,
+        wrap_info: null,
+        warnings: null,
+        auth: null,
+        ...extra,
       });
       if (p === "auth/approle/login" && req.method === "POST") {
         if (body.role_id !== state.roleId || body.secret_id !== state.secretId) return send(400, { errors: ["invalid role or secret ID"] });
         const token = `hvs.${rid()}`;
         state.tokens.add(token);
-        return send(200, envelope(null, {
-          auth: { client_token: token, accessor: rid(), policies: ["default"], token_policies: ["default"], metadata: { role_name: "app" }, lease_duration: 1200, renewable: true, entity_id: rid(), token_type: "service", orphan: true },
-        }));
+        return send(
+          200,
+          envelope(null, {
+            auth: {
+              client_token: token,
+              accessor: rid(),
+              policies: ["default"],
+              token_policies: ["default"],
+              metadata: { role_name: "app" },
+              lease_duration: 1200,
+              renewable: true,
+              entity_id: rid(),
+              token_type: "service",
+              orphan: true,
+            },
+          }),
+        );
       }
       const token = req.headers["x-vault-token"];
       if (typeof token !== "string" || !state.tokens.has(token)) return send(403, { errors: ["permission denied"] });
@@ -61,18 +83,48 @@ export async function startFakeVault(opts: { tls?: { key: string; cert: string }
       if (mountMatch) {
         const mount = mountMatch[1].split("/")[0];
         const version = mount === "secret" ? "2" : "1";
-        return send(200, envelope({ accessor: `kv_${rid()}`, config: {}, description: "", local: false, options: { version }, path: `${mount}/`, seal_wrap: false, type: "kv", uuid: rid() }));
+        return send(
+          200,
+          envelope({
+            accessor: `kv_${rid()}`,
+            config: {},
+            description: "",
+            local: false,
+            options: { version },
+            path: `${mount}/`,
+            seal_wrap: false,
+            type: "kv",
+            uuid: rid(),
+          }),
+        );
       }
       if (p.startsWith("secret/data/")) {
         const s = state.kv2.get(p.slice("secret/data/".length));
         if (!s) return send(404, { errors: [] });
         const v = s.versions.length;
-        return send(200, envelope({ data: s.versions[v - 1], metadata: { created_time: new Date().toISOString(), custom_metadata: null, deletion_time: "", destroyed: false, version: v } }));
+        return send(
+          200,
+          envelope({
+            data: s.versions[v - 1],
+            metadata: { created_time: new Date().toISOString(), custom_metadata: null, deletion_time: "", destroyed: false, version: v },
+          }),
+        );
       }
       if (p.startsWith("secret/metadata/")) {
         const s = state.kv2.get(p.slice("secret/metadata/".length));
         if (!s) return send(404, { errors: [] });
-        return send(200, envelope({ cas_required: false, created_time: "", current_version: s.versions.length, max_versions: 0, oldest_version: 0, updated_time: "", versions: {} }));
+        return send(
+          200,
+          envelope({
+            cas_required: false,
+            created_time: "",
+            current_version: s.versions.length,
+            max_versions: 0,
+            oldest_version: 0,
+            updated_time: "",
+            versions: {},
+          }),
+        );
       }
       if (p.startsWith("kv/")) {
         const s = state.kv1.get(p.slice(3));
@@ -80,7 +132,8 @@ export async function startFakeVault(opts: { tls?: { key: string; cert: string }
         return send(200, envelope(s, { lease_duration: 2764800 }));
       }
       if (p === "auth/token/lookup-self") return send(200, envelope({ ttl: 1200, renewable: true }));
-      if (p === "auth/token/renew-self") return send(200, envelope(null, { auth: { client_token: token, lease_duration: 1200, renewable: true, policies: ["default"] } }));
+      if (p === "auth/token/renew-self")
+        return send(200, envelope(null, { auth: { client_token: token, lease_duration: 1200, renewable: true, policies: ["default"] } }));
       send(404, { errors: [] });
     });
   };
@@ -90,6 +143,10 @@ export async function startFakeVault(opts: { tls?: { key: string; cert: string }
   return {
     ...state,
     url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   } as FakeVault;
 }

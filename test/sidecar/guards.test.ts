@@ -119,7 +119,10 @@ describe("sidecar end to end: re-login, notify debounce, symlink refusal", () =>
     const link = path.join(env.tmpfs.dir, `linked-out-${Date.now()}`);
     symlinkSync(target, link);
     const { file } = env.config(`  - path: secret/data/app/db\n    file: db\n    format: raw\n    key: password\n`, { out: link });
-    for (const args of [["--config", file], ["--config", file, "--once"]]) {
+    for (const args of [
+      ["--config", file],
+      ["--config", file, "--once"],
+    ]) {
       const p = spawnSidecar(args);
       const r = await p.exited;
       expect(r.code, p.output()).toBe(1);

@@ -43,7 +43,11 @@ path "sys/leases/renew" { capabilities = ["update"] }
 `;
 
   async function api(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
-    const r = await fetch(`${addr}/v1/${p}`, { method, headers: { "X-Vault-Token": root, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(`${addr}/v1/${p}`, {
+      method,
+      headers: { "X-Vault-Token": root, ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await r.text();
     if (r.status >= 300) throw new Error(`${method} ${p}: HTTP ${r.status} ${text.slice(0, 200)}`);
     return text ? JSON.parse(text) : null;
@@ -59,7 +63,12 @@ path "sys/leases/renew" { capabilities = ["update"] }
       root = vault.rootToken;
       // vault-dev only: a database role (one lease per max TTL: 2 s renewed up to 6 s, then replaced) and a namespace.
       await api("POST", "database/roles/app", { default_ttl: "2s", max_ttl: "6s" });
-      await api("POST", "auth/kubernetes/role/app", { bound_service_account_names: ["app"], bound_service_account_namespaces: ["default"], token_policies: [policyName], token_no_default_policy: true });
+      await api("POST", "auth/kubernetes/role/app", {
+        bound_service_account_names: ["app"],
+        bound_service_account_namespaces: ["default"],
+        token_policies: [policyName],
+        token_no_default_policy: true,
+      });
     }
     leaks.secret(root);
     await api("PUT", `sys/policies/acl/${policyName}`, { policy: POLICY });
@@ -111,11 +120,14 @@ path "sys/leases/renew" { capabilities = ["update"] }
 
   for (const [name, auth] of [
     ["AppRole", approle],
-    ["token auth", async () => {
-      const t = (await api("POST", "auth/token/create", { policies: [policyName], no_default_policy: true, ttl: "1h" })).auth.client_token as string;
-      leaks.secret(t);
-      return `    method: token\n    tokenFile: ${write(path.join(etc, `token-${++n}`), t)}\n`;
-    }],
+    [
+      "token auth",
+      async () => {
+        const t = (await api("POST", "auth/token/create", { policies: [policyName], no_default_policy: true, ttl: "1h" })).auth.client_token as string;
+        leaks.secret(t);
+        return `    method: token\n    tokenFile: ${write(path.join(etc, `token-${++n}`), t)}\n`;
+      },
+    ],
   ] as const) {
     it(`${name}: renders KV and a database credential, keeps them current, one lease per max TTL, no notify storm`, async () => {
       const { file, out, notifications } = config(await auth(), secrets());
@@ -155,32 +167,47 @@ path "sys/leases/renew" { capabilities = ["update"] }
     }, 40_000);
   }
 
-  devIt("a Kubernetes login failing with 403 for 3 s: --once still renders within its timeout", async () => {
-    const jwtFile = write(path.join(etc, "sa-token"), signServiceAccountJwt({ serviceAccount: "app", projected: true, expiresIn: 600 }));
-    const { file, out } = config(`    method: kubernetes\n    role: app\n    jwtFile: ${jwtFile}\n`, kvOnly());
-    // The 3 s start at the sidecar's first login attempt, however long the process takes to boot.
-    const outage = await fetch(`${addr}/__dev/auth-outage`, { method: "POST", headers: { "X-Vault-Token": root }, body: JSON.stringify({ mount: "kubernetes", seconds: 3, fromNextLogin: true }) });
-    expect(outage.status).toBe(200);
-    const p = spawnSidecar(["--config", file, "--once", "--once-timeout", "20s"]);
-    const r = await p.exited;
-    expect(r.code, p.output().slice(-2000)).toBe(0);
-    expect(readFileSync(path.join(out, "pw"), "utf8")).toBe(first);
-    expect(p.output()).toMatch(/auth\/kubernetes\/login: HTTP 403: permission denied/);
-    expect(p.output()).toMatch(/login failed; retrying/);
-  }, 30_000);
+  devIt(
+    "a Kubernetes login failing with 403 for 3 s: --once still renders within its timeout",
+    async () => {
+      const jwtFile = write(path.join(etc, "sa-token"), signServiceAccountJwt({ serviceAccount: "app", projected: true, expiresIn: 600 }));
+      const { file, out } = config(`    method: kubernetes\n    role: app\n    jwtFile: ${jwtFile}\n`, kvOnly());
+      // The 3 s start at the sidecar's first login attempt, however long the process takes to boot.
+      const outage = await fetch(`${addr}/__dev/auth-outage`, {
+        method: "POST",
+        headers: { "X-Vault-Token": root },
+        body: JSON.stringify({ mount: "kubernetes", seconds: 3, fromNextLogin: true }),
+      });
+      expect(outage.status).toBe(200);
+      const p = spawnSidecar(["--config", file, "--once", "--once-timeout", "20s"]);
+      const r = await p.exited;
+      expect(r.code, p.output().slice(-2000)).toBe(0);
+      expect(readFileSync(path.join(out, "pw"), "utf8")).toBe(first);
+      expect(p.output()).toMatch(/auth\/kubernetes\/login: HTTP 403: permission denied/);
+      expect(p.output()).toMatch(/login failed; retrying/);
+    },
+    30_000,
+  );
 
   it("a login that keeps failing is reported in /readyz with Vault's message", async () => {
     write(path.join(etc, "bad-secret-id"), fixture("lp-bad"));
-    const { file } = config(`    method: approle\n    mount: ${approleMount}\n    roleIdFile: ${etc}/role-id\n    secretIdFile: ${etc}/bad-secret-id\n`, kvOnly());
+    const { file } = config(
+      `    method: approle\n    mount: ${approleMount}\n    roleIdFile: ${etc}/role-id\n    secretIdFile: ${etc}/bad-secret-id\n`,
+      kvOnly(),
+    );
     const p = spawnSidecar(["--config", file]);
     try {
       const base = await p.baseUrl();
       let body = "";
-      await until("readyz names the login failure", async () => {
-        const r = await fetch(`${base}/readyz`);
-        body = await r.text();
-        return r.status === 503 && /invalid role or secret ID/.test(body);
-      }, 10_000);
+      await until(
+        "readyz names the login failure",
+        async () => {
+          const r = await fetch(`${base}/readyz`);
+          body = await r.text();
+          return r.status === 503 && /invalid role or secret ID/.test(body);
+        },
+        10_000,
+      );
       expect(body).toMatch(/vault login failing/);
     } finally {
       await p.stop();
@@ -192,7 +219,10 @@ path "sys/leases/renew" { capabilities = ["update"] }
     const wrapToken = w.wrap_info.token as string;
     leaks.secret(wrapToken);
     const wrapFile = write(path.join(etc, "wrapped-secret-id"), wrapToken);
-    const { file, out } = config(`    method: approle\n    mount: ${approleMount}\n    roleIdFile: ${etc}/role-id\n    secretIdFile: ${wrapFile}\n    secretIdWrapped: true\n`, kvOnly());
+    const { file, out } = config(
+      `    method: approle\n    mount: ${approleMount}\n    roleIdFile: ${etc}/role-id\n    secretIdFile: ${wrapFile}\n    secretIdWrapped: true\n`,
+      kvOnly(),
+    );
     // VAULT_PREFIX would make node-vault prepend "/nope" to every path; the sidecar ignores it.
     const p = spawnSidecar(["--config", file, "--once", "--once-timeout", "15s"], { VAULT_PREFIX: "/nope" });
     expect((await p.exited).code, p.output().slice(-2000)).toBe(0);

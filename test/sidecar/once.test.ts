@@ -118,7 +118,9 @@ describe("stowaway sidecar --once (end to end)", () => {
   });
 
   it("a missing key fails with a clear message and leaves no file", async () => {
-    const cfg = config(`  - path: secret/data/app/api\n    file: api-ok\n    format: raw\n    key: key\n  - path: secret/data/app/db\n    file: pw\n    format: raw\n    key: pasword\n`);
+    const cfg = config(
+      `  - path: secret/data/app/api\n    file: api-ok\n    format: raw\n    key: key\n  - path: secret/data/app/db\n    file: pw\n    format: raw\n    key: pasword\n`,
+    );
     const out = outDirOf(cfg);
     const p = spawnSidecar(["--config", cfg, "--once"]);
     const r = await p.exited;
@@ -129,7 +131,10 @@ describe("stowaway sidecar --once (end to end)", () => {
   });
 
   it("when one secret fails, dynamic credentials fetched for the others are revoked", async () => {
-    const leases = async () => ((await (await fetch(`${vault.url}/__dev/leases`, { headers: { "X-Vault-Token": vault.rootToken } })).json()) as { leases: { lease_id: string }[] }).leases.map((l) => l.lease_id);
+    const leases = async () =>
+      (
+        (await (await fetch(`${vault.url}/__dev/leases`, { headers: { "X-Vault-Token": vault.rootToken } })).json()) as { leases: { lease_id: string }[] }
+      ).leases.map((l) => l.lease_id);
     const before = new Set(await leases());
     const cfg = config(`  - path: database/creds/app\n    file: dyn.env\n  - path: secret/data/app/db\n    file: pw\n    format: raw\n    key: nope\n`);
     const p = spawnSidecar(["--config", cfg, "--once"]);
@@ -227,7 +232,9 @@ describe("stowaway sidecar --once (end to end)", () => {
   it("wrong AppRole credentials fail without printing them", async () => {
     const bad = fixture("badsid");
     write(path.join(etc, "bad-secret-id"), bad);
-    const cfg = config(`  - path: secret/data/app/api\n    file: api\n`, { auth: `    method: approle\n    roleIdFile: ${etc}/role-id\n    secretIdFile: ${etc}/bad-secret-id\n` });
+    const cfg = config(`  - path: secret/data/app/api\n    file: api\n`, {
+      auth: `    method: approle\n    roleIdFile: ${etc}/role-id\n    secretIdFile: ${etc}/bad-secret-id\n`,
+    });
     // Vault's 400 is also what a backend blip looks like, so the login is retried (within
     // --once-timeout), saying each time why it failed.
     const p = spawnSidecar(["--config", cfg, "--once", "--once-timeout", "2s"]);
@@ -268,7 +275,9 @@ describe("stowaway sidecar --once (end to end)", () => {
   });
 
   it("refuses to start /readyz before every secret renders", async () => {
-    const cfg = config(`  - path: secret/data/app/db\n    file: db.env\n  - path: secret/data/app/later\n    file: later\n`, { extra: "listen: 127.0.0.1:0\n" });
+    const cfg = config(`  - path: secret/data/app/db\n    file: db.env\n  - path: secret/data/app/later\n    file: later\n`, {
+      extra: "listen: 127.0.0.1:0\n",
+    });
     const p = spawnSidecar(["--config", cfg]);
     try {
       const base = await p.baseUrl();

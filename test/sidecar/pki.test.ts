@@ -57,7 +57,12 @@ describe(`stowaway sidecar PKI certificates against ${real ? "a real Vault" : "v
     caPem = (await api("POST", `${MOUNT}/root/generate/internal`, { common_name: "stowaway e2e root", ttl: "24h", key_type: "ec" })).json.data.certificate;
     // A 5 s backdate keeps "a third of the validity" close to a third of the TTL.
     await api("POST", `${MOUNT}/roles/web`, {
-      allowed_domains: ["internal"], allow_subdomains: true, allow_localhost: true, max_ttl: "2h", key_type: "ec", not_before_duration: "5s",
+      allowed_domains: ["internal"],
+      allow_subdomains: true,
+      allow_localhost: true,
+      max_ttl: "2h",
+      key_type: "ec",
+      not_before_duration: "5s",
     });
     tmpfs = makeTmpfs();
     etc = mkdtempSync(path.join(os.tmpdir(), "stowaway-pki-etc-"));
@@ -88,7 +93,12 @@ describe(`stowaway sidecar PKI certificates against ${real ? "a real Vault" : "v
     return s;
   }
   /** Registers the private key with the leak check: it must never appear in the sidecar's output. */
-  const watchKey = (keyFile: string) => leaks.secret(readFileSync(keyFile, "utf8").split("\n").filter((l) => l && !l.startsWith("-----"))[0]);
+  const watchKey = (keyFile: string) =>
+    leaks.secret(
+      readFileSync(keyFile, "utf8")
+        .split("\n")
+        .filter((l) => l && !l.startsWith("-----"))[0],
+    );
   const issues = () => dev?.stats().byPath[`/v1/${MOUNT}/issue/web`] ?? 0;
 
   async function startServer(out: string): Promise<{ port: number; pidFile: string; log: () => string[] }> {
@@ -126,7 +136,9 @@ describe(`stowaway sidecar PKI certificates against ${real ? "a real Vault" : "v
     expect(lstatSync(path.join(out, "..data")).isSymbolicLink()).toBe(true);
     expect(statSync(path.join(out, "tls.key")).mode & 0o777).toBe(0o400);
     expect(readFileSync(path.join(out, "ca.crt"), "utf8").trim()).toBe(caPem.trim());
-    expect(readFileSync(path.join(out, "fullchain.pem"), "utf8")).toBe(readFileSync(path.join(out, "tls.crt"), "utf8") + readFileSync(path.join(out, "ca.crt"), "utf8"));
+    expect(readFileSync(path.join(out, "fullchain.pem"), "utf8")).toBe(
+      readFileSync(path.join(out, "tls.crt"), "utf8") + readFileSync(path.join(out, "ca.crt"), "utf8"),
+    );
 
     const srv = await startServer(out);
     const ca = readFileSync(path.join(out, "ca.crt"));
@@ -156,41 +168,52 @@ describe(`stowaway sidecar PKI certificates against ${real ? "a real Vault" : "v
     await s.stop();
   });
 
-  it(`with a ${ROTATION.ttl} certificate the sidecar re-issues before expiry, the server reloads on SIGHUP, and handshakes in a tight loop for ${ROTATION.runMs / 1000}s never fail`, async () => {
-    const out = path.join(tmpfs.dir, `p${n + 1}`);
-    // The server must exist before the sidecar's first notification: start it from a first issue.
-    const pidFile = path.join(etc, `rot-${n + 1}.pid`);
-    const { file } = config(
-      `  - path: ${MOUNT}/issue/web\n    issue: { commonName: web.internal, ttl: ${ROTATION.ttl} }\n    files: { cert: tls.crt, key: tls.key, ca: ca.crt }\n    notify: { signal: SIGHUP, pidFile: ${pidFile}, debounce: 200ms }\n`,
-    );
-    const s = start(file);
-    await until("certificate files", () => existsSync(path.join(out, "tls.key")));
-    const srv = await startServer(out);
-    write(pidFile, readFileSync(srv.pidFile, "utf8"));
-    const ca = readFileSync(path.join(out, "ca.crt"));
-    const serials = new Set<string>();
-    const failures: string[] = [];
-    let handshakes = 0;
-    const end = Date.now() + ROTATION.runMs;
-    while (Date.now() < end) {
-      try {
-        serials.add((await handshake(srv.port, "web.internal", ca)).serial);
-      } catch (err) {
-        failures.push(`${new Date().toISOString()} ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  it(
+    `with a ${ROTATION.ttl} certificate the sidecar re-issues before expiry, the server reloads on SIGHUP, and handshakes in a tight loop for ${ROTATION.runMs / 1000}s never fail`,
+    async () => {
+      const out = path.join(tmpfs.dir, `p${n + 1}`);
+      // The server must exist before the sidecar's first notification: start it from a first issue.
+      const pidFile = path.join(etc, `rot-${n + 1}.pid`);
+      const { file } = config(
+        `  - path: ${MOUNT}/issue/web\n    issue: { commonName: web.internal, ttl: ${ROTATION.ttl} }\n    files: { cert: tls.crt, key: tls.key, ca: ca.crt }\n    notify: { signal: SIGHUP, pidFile: ${pidFile}, debounce: 200ms }\n`,
+      );
+      const s = start(file);
+      await until("certificate files", () => existsSync(path.join(out, "tls.key")));
+      const srv = await startServer(out);
+      write(pidFile, readFileSync(srv.pidFile, "utf8"));
+      const ca = readFileSync(path.join(out, "ca.crt"));
+      const serials = new Set<string>();
+      const failures: string[] = [];
+      let handshakes = 0;
+      const end = Date.now() + ROTATION.runMs;
+      while (Date.now() < end) {
+        try {
+          serials.add((await handshake(srv.port, "web.internal", ca)).serial);
+        } catch (err) {
+          failures.push(`${new Date().toISOString()} ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+        handshakes++;
       }
-      handshakes++;
-    }
-    watchKey(path.join(out, "tls.key"));
-    console.log(`pki rotation: ${handshakes} handshakes in ${ROTATION.runMs / 1000}s, ${failures.length} failed, ${serials.size} serials, server log: ${srv.log().map((l) => l.split(" ")[0]).join(",")}`);
-    expect(failures).toEqual([]);
-    expect(serials.size).toBeGreaterThanOrEqual(3);
-    expect(srv.log().filter((l) => l.startsWith("reload ")).length).toBeGreaterThanOrEqual(2);
-    expect(s.output()).toMatch(/"msg":"rendered"/);
-    await s.stop();
-  }, ROTATION.runMs + 60_000);
+      watchKey(path.join(out, "tls.key"));
+      console.log(
+        `pki rotation: ${handshakes} handshakes in ${ROTATION.runMs / 1000}s, ${failures.length} failed, ${serials.size} serials, server log: ${srv
+          .log()
+          .map((l) => l.split(" ")[0])
+          .join(",")}`,
+      );
+      expect(failures).toEqual([]);
+      expect(serials.size).toBeGreaterThanOrEqual(3);
+      expect(srv.log().filter((l) => l.startsWith("reload ")).length).toBeGreaterThanOrEqual(2);
+      expect(s.output()).toMatch(/"msg":"rendered"/);
+      await s.stop();
+    },
+    ROTATION.runMs + 60_000,
+  );
 
   it("a restart mid-validity does not re-issue early", async () => {
-    const { file, out } = config(`  - path: ${MOUNT}/issue/web\n    issue: { commonName: resume.web.internal, ttl: 1h }\n    files: { cert: tls.crt, key: tls.key }\n`);
+    const { file, out } = config(
+      `  - path: ${MOUNT}/issue/web\n    issue: { commonName: resume.web.internal, ttl: 1h }\n    files: { cert: tls.crt, key: tls.key }\n`,
+    );
     const first = start(file);
     await until("certificate files", () => existsSync(path.join(out, "tls.key")));
     await first.waitFor(/"msg":"rendered"/);
@@ -208,7 +231,9 @@ describe(`stowaway sidecar PKI certificates against ${real ? "a real Vault" : "v
   });
 
   it("a certificate past renewBefore on disk is re-issued at start", async () => {
-    const { file, out } = config(`  - path: ${MOUNT}/issue/web\n    issue: { commonName: due.web.internal, ttl: 10s }\n    renewBefore: 7s\n    files: { cert: tls.crt, key: tls.key }\n`);
+    const { file, out } = config(
+      `  - path: ${MOUNT}/issue/web\n    issue: { commonName: due.web.internal, ttl: 10s }\n    renewBefore: 7s\n    files: { cert: tls.crt, key: tls.key }\n`,
+    );
     const first = start(file);
     await until("certificate files", () => existsSync(path.join(out, "tls.key")));
     await first.stop();
@@ -255,9 +280,18 @@ describe("stowaway sidecar: certificates while Vault is away, and group: units (
   it("when Vault is unreachable the certificate stays, readiness holds until it expires, and the log says how long is left", async () => {
     const vault = await startVaultDev({
       port: 0,
-      seed: { pki: { root: { common_name: "outage root", ttl: "1h", key_type: "ec" }, roles: { web: { allow_any_name: true, key_type: "ec", not_before_duration: "1s" } } } },
+      seed: {
+        pki: {
+          root: { common_name: "outage root", ttl: "1h", key_type: "ec" },
+          roles: { web: { allow_any_name: true, key_type: "ec", not_before_duration: "1s" } },
+        },
+      },
     });
-    const { s, out } = run(vault, "outage", "  - path: pki/issue/web\n    issue: { commonName: web.internal, ttl: 8s }\n    files: { cert: tls.crt, key: tls.key }\n");
+    const { s, out } = run(
+      vault,
+      "outage",
+      "  - path: pki/issue/web\n    issue: { commonName: web.internal, ttl: 8s }\n    files: { cert: tls.crt, key: tls.key }\n",
+    );
     try {
       await until("certificate files", () => existsSync(path.join(out, "tls.key")));
       const base = await s.baseUrl();
@@ -281,7 +315,11 @@ describe("stowaway sidecar: certificates while Vault is away, and group: units (
 
   it("group: a dotenv and a JSON of the same database credential are one unit", async () => {
     const vault = await startVaultDev({ port: 0, seed: { database: { roles: { app: { default_ttl: "1h", max_ttl: "2h" } } } } });
-    const { s, out } = run(vault, "group", "  - path: database/creds/app\n    file: db.env\n    group: db\n  - path: database/creds/app\n    file: db.json\n    format: json\n    group: db\n");
+    const { s, out } = run(
+      vault,
+      "group",
+      "  - path: database/creds/app\n    file: db.env\n    group: db\n  - path: database/creds/app\n    file: db.json\n    format: json\n    group: db\n",
+    );
     try {
       await until("files", () => existsSync(path.join(out, "db.json")) && existsSync(path.join(out, "db.env")));
       expect(readlinkSync(path.join(out, "db.env"))).toBe("..db.data/db.env");

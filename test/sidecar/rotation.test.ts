@@ -70,7 +70,11 @@ describe("stowaway sidecar rotation (end to end)", () => {
   }
 
   async function kvPut(p: string, data: Record<string, string>): Promise<void> {
-    const r = await fetch(`${vault.url}/v1/secret/data/${p}`, { method: "POST", headers: { "X-Vault-Token": vault.rootToken }, body: JSON.stringify({ data }) });
+    const r = await fetch(`${vault.url}/v1/secret/data/${p}`, {
+      method: "POST",
+      headers: { "X-Vault-Token": vault.rootToken },
+      body: JSON.stringify({ data }),
+    });
     expect(r.status).toBe(200);
   }
 
@@ -196,7 +200,9 @@ describe("stowaway sidecar rotation (end to end)", () => {
     vault.seed({ kv2: secrets });
     vault.setFaults({ delayMs: 20 }); // keep requests open long enough to overlap
     vault.resetStats();
-    const body = Object.keys(secrets).map((k, i) => `  - path: secret/data/${k}\n    file: s${i}\n    format: raw\n    key: v\n`).join("");
+    const body = Object.keys(secrets)
+      .map((k, i) => `  - path: secret/data/${k}\n    file: s${i}\n    format: raw\n    key: v\n`)
+      .join("");
     const { file, out } = config(body, { extra: "defaults:\n  refreshInterval: 2s\n" });
     const p = spawnSidecar(["--config", file]);
     try {
@@ -266,7 +272,9 @@ describe("stowaway sidecar rotation (end to end)", () => {
   });
 
   it("a revoked token is noticed (403, lookup-self), the sidecar logs in again and carries on", async () => {
-    const { file, out } = config(`  - path: secret/data/app/db\n    file: db\n    format: raw\n    key: password\n`, { extra: "defaults:\n  refreshInterval: 300ms\n" });
+    const { file, out } = config(`  - path: secret/data/app/db\n    file: db\n    format: raw\n    key: password\n`, {
+      extra: "defaults:\n  refreshInterval: 300ms\n",
+    });
     const p = spawnSidecar(["--config", file]);
     try {
       const base = await p.baseUrl();

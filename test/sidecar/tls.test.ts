@@ -27,7 +27,9 @@ describe.skipIf(!hasOpenssl)("TLS to Vault (in-process, needs openssl)", () => {
     o("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=vault.test");
     writeFileSync(path.join(dir, "ext"), "subjectAltName=DNS:vault.test,IP:127.0.0.1\n");
     o("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "ext");
-    vault = await startFakeVault({ tls: { key: readFileSync(path.join(dir, "server.key"), "utf8"), cert: readFileSync(path.join(dir, "server.pem"), "utf8") } });
+    vault = await startFakeVault({
+      tls: { key: readFileSync(path.join(dir, "server.key"), "utf8"), cert: readFileSync(path.join(dir, "server.pem"), "utf8") },
+    });
     vault.kv2.set("tls/app", { versions: [{ k: "tls-value-7f3a" }] });
     writeFileSync(path.join(dir, "role-id"), vault.roleId);
     writeFileSync(path.join(dir, "secret-id"), vault.secretId);
@@ -54,8 +56,9 @@ describe.skipIf(!hasOpenssl)("TLS to Vault (in-process, needs openssl)", () => {
       if (code === 0) expect(readFileSync(path.join(out, "o/k"), "utf8")).toBe("tls-value-7f3a");
       return { code, logs };
     } finally {
-      for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
+      for (const k of Object.keys(env))
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
       rmSync(out, { recursive: true, force: true });
     }
   }

@@ -51,7 +51,11 @@ describe("the GitHub Actions example", () => {
       const repo = mkdtempSync(join(work, "repo-"));
       writeFileSync(join(repo, "Dockerfile"), "FROM alpine\nARG GITHUB_TOKEN=ghp_ActionsFixture0123456789abcdefABCDEFgh\n");
       const lint = steps.find((s) => s.run?.includes("stowaway lint"))!;
-      const run = spawnSync("bash", ["-c", lint.run!], { cwd: repo, env: { ...process.env, PATH: `${join(prefix, "bin")}:${process.env.PATH}` }, encoding: "utf8" });
+      const run = spawnSync("bash", ["-c", lint.run!], {
+        cwd: repo,
+        env: { ...process.env, PATH: `${join(prefix, "bin")}:${process.env.PATH}` },
+        encoding: "utf8",
+      });
       expect(run.status, run.stderr).toBe(1);
       expect(JSON.parse(readFileSync(join(repo, "stowaway.sarif"), "utf8")).runs[0].results.length).toBeGreaterThan(0);
     } finally {

@@ -80,7 +80,16 @@ describe("the husky + lint-staged example", () => {
     const { default: picomatch } = await import("picomatch");
     // lint-staged matches with micromatch and `dot: true`; picomatch is its engine.
     const isMatch = picomatch(glob, { dot: true });
-    for (const yes of ["Dockerfile", "api/Dockerfile.prod", "web.Dockerfile", "compose.yaml", "docker-compose.override.yml", "deploy/.env", ".env.production", "prod.env"]) {
+    for (const yes of [
+      "Dockerfile",
+      "api/Dockerfile.prod",
+      "web.Dockerfile",
+      "compose.yaml",
+      "docker-compose.override.yml",
+      "deploy/.env",
+      ".env.production",
+      "prod.env",
+    ]) {
       expect(isMatch(yes), yes).toBe(true);
     }
     for (const no of ["README.md", "src/index.ts", "values.yaml", ".github/workflows/ci.yml"]) expect(isMatch(no), no).toBe(false);

@@ -26,7 +26,12 @@ describe("lint.Dockerfile", () => {
     const dockerignore = ignore.default().add(readFileSync(join(REPO_ROOT, ".dockerignore"), "utf8"));
     const sources = instructions
       .filter((i) => i.keyword === "COPY" && !/--from=/.test(i.args))
-      .flatMap((i) => i.args.split(/\s+/).filter((w) => !w.startsWith("--")).slice(0, -1));
+      .flatMap((i) =>
+        i.args
+          .split(/\s+/)
+          .filter((w) => !w.startsWith("--"))
+          .slice(0, -1),
+      );
     expect(sources.length).toBeGreaterThan(5);
     for (const src of sources) {
       expect(existsSync(join(REPO_ROOT, src)), src).toBe(true);
@@ -51,8 +56,15 @@ describe("lint.Dockerfile", () => {
       const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--pack-destination", work], { cwd: REPO_ROOT, encoding: "utf8" });
       expect(pack.status, pack.stderr).toBe(0);
       // The stage's own command, with its prefix moved here.
-      const installLine = instructions.find((i) => i.keyword === "RUN" && i.args.includes("npm install -g"))!.args.split("&&")[0].trim();
-      const args = installLine.replace(/^npm /, "").replace("/opt/stowaway", prefix).replace("/pack/stowaway-*.tgz", join(work, pack.stdout.trim())).split(/\s+/);
+      const installLine = instructions
+        .find((i) => i.keyword === "RUN" && i.args.includes("npm install -g"))!
+        .args.split("&&")[0]
+        .trim();
+      const args = installLine
+        .replace(/^npm /, "")
+        .replace("/opt/stowaway", prefix)
+        .replace("/pack/stowaway-*.tgz", join(work, pack.stdout.trim()))
+        .split(/\s+/);
       const install = spawnSync("npm", args, { cwd: work, encoding: "utf8", env: { ...process.env, npm_config_cache: join(work, "cache") }, timeout: 120_000 });
       expect(install.status, install.stderr).toBe(0);
 

@@ -10,15 +10,25 @@ import { REPO_ROOT, runCli } from "../helpers/cli.js";
  * bundle (lint, sidecar, inject; no dependencies), which installs with the network off into an
  * empty prefix and runs from a directory where no package of this repository can be resolved.
  */
-const root = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { name: string; version: string; workspaces: string[]; dependencies?: object };
+const root = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+  name: string;
+  version: string;
+  workspaces: string[];
+  dependencies?: object;
+};
 
 describe("versions", () => {
   it("every package carries the root package.json's version, and the CLI reports it", () => {
     expect(root.version).toMatch(/^\d+\.\d+\.\d+/);
     for (const ws of root.workspaces) {
-      const pkg = JSON.parse(readFileSync(join(REPO_ROOT, ws, "package.json"), "utf8")) as { name: string; version: string; dependencies?: Record<string, string> };
+      const pkg = JSON.parse(readFileSync(join(REPO_ROOT, ws, "package.json"), "utf8")) as {
+        name: string;
+        version: string;
+        dependencies?: Record<string, string>;
+      };
       expect(pkg.version, pkg.name).toBe(root.version);
-      for (const [dep, range] of Object.entries(pkg.dependencies ?? {})) if (dep.startsWith("@stowaway/")) expect(range, `${pkg.name} → ${dep}`).toBe(root.version);
+      for (const [dep, range] of Object.entries(pkg.dependencies ?? {}))
+        if (dep.startsWith("@stowaway/")) expect(range, `${pkg.name} → ${dep}`).toBe(root.version);
     }
     expect(runCli(["--version"]).stdout.trim()).toBe(root.version);
   });

@@ -36,7 +36,7 @@ describe.skipIf(!preCommit)("the hook under the real pre-commit", () => {
 
   it("try-repo fails on a Dockerfile with a secret and shows the finding", () => {
     const user = tempRepo(work, "try");
-    writeFiles(user, { "Dockerfile": `FROM alpine\nENV API_TOKEN=${SECRET}\n` });
+    writeFiles(user, { Dockerfile: `FROM alpine\nENV API_TOKEN=${SECRET}\n` });
     git(user, "add", "-A");
     const dirty = run(user, "pre-commit", ["try-repo", clone, "stowaway-lint", "--files", "Dockerfile"]);
     expect(dirty.out).toMatch(/stowaway lint .*Failed/);

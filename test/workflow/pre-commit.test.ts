@@ -18,8 +18,7 @@ const hooks = parse(readFileSync(join(REPO_ROOT, ".pre-commit-hooks.yaml"), "utf
 const hook = hooks.find((h) => h.id === "stowaway-lint")!;
 
 // pre-commit matches `files`/`exclude` with Python's re.search; these patterns mean the same in JS.
-const selected = (names: string[]) =>
-  names.filter((n) => new RegExp(hook.files).test(n) && !(hook.exclude && new RegExp(hook.exclude).test(n)));
+const selected = (names: string[]) => names.filter((n) => new RegExp(hook.files).test(n) && !(hook.exclude && new RegExp(hook.exclude).test(n)));
 
 describe("the pre-commit hook", () => {
   it("is a node hook named stowaway-lint that takes file names", () => {
@@ -34,7 +33,7 @@ describe("the pre-commit hook", () => {
   it("lints exactly the Dockerfiles, compose and env files among a mixed list, silently skipping the rest", () => {
     const dir = mkdtempSync(join(tmpdir(), "stowaway-precommit-"));
     const files: Record<string, string> = {
-      "Dockerfile": "FROM alpine\nENV API_TOKEN=ghp_PreCommitFixture0123456789abcdefABCDEF\n",
+      Dockerfile: "FROM alpine\nENV API_TOKEN=ghp_PreCommitFixture0123456789abcdefABCDEF\n",
       "svc/compose.yaml": "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: PreCommitComposePw1\n",
       "svc/.env": "SECRET_KEY=PreCommitEnvSecret2\n",
       ".env.example": "SECRET_KEY=changeme\n",

@@ -16,7 +16,8 @@ const commands: string[] = [];
 const shown = new Map<number, string[]>();
 for (const line of block.split("\n")) {
   if (line.startsWith("$ ")) commands.push(line.slice(2));
-  else if (commands.length && commands[commands.length - 1].endsWith("\\")) commands[commands.length - 1] = commands[commands.length - 1].slice(0, -1) + line.trim();
+  else if (commands.length && commands[commands.length - 1].endsWith("\\"))
+    commands[commands.length - 1] = commands[commands.length - 1].slice(0, -1) + line.trim();
   else if (commands.length) shown.set(commands.length - 1, [...(shown.get(commands.length - 1) ?? []), line]);
 }
 const OUT_DIR = "/dev/shm/stowaway-example";
@@ -43,7 +44,10 @@ describe("the README tour", () => {
       expect(lint.status).toBe(1);
       for (const l of shown.get(0)!.filter((x) => /^\s+\d+:\d+ /.test(x))) {
         const start = l.slice(0, l.indexOf(" … ") > 0 ? l.indexOf(" … ") : undefined).replace(/ \[.*$/, "");
-        expect(lint.stdout.split("\n").some((o) => o.startsWith(start)), `lint prints "${start}"`).toBe(true);
+        expect(
+          lint.stdout.split("\n").some((o) => o.startsWith(start)),
+          `lint prints "${start}"`,
+        ).toBe(true);
       }
       expect(lint.stdout).toContain(shown.get(0)!.find((x) => x.startsWith("✖"))!);
 
@@ -51,7 +55,10 @@ describe("the README tour", () => {
       vault = spawn("bash", ["-c", `exec ${commands[1].replace(/\s*&\s*$/, "")}`], { cwd: REPO_ROOT, stdio: "ignore" });
       let up = false;
       for (let i = 0; i < 100 && !up; i++) {
-        up = await fetch("http://127.0.0.1:8200/v1/sys/health").then((r) => r.ok, () => false);
+        up = await fetch("http://127.0.0.1:8200/v1/sys/health").then(
+          (r) => r.ok,
+          () => false,
+        );
         if (!up) await new Promise((r) => setTimeout(r, 200));
       }
       expect(up, "vault-dev answers on 8200").toBe(true);
@@ -64,7 +71,9 @@ describe("the README tour", () => {
       // 4. the rotation: PATCH changes one key and keeps the others.
       const patch = sh(commands[3]);
       expect(patch.status, patch.stderr).toBe(0);
-      const read = await fetch("http://127.0.0.1:8200/v1/secret/data/app/db", { headers: { "X-Vault-Token": "root" } }).then((r) => r.json() as Promise<{ data: { data: Record<string, string> } }>);
+      const read = await fetch("http://127.0.0.1:8200/v1/secret/data/app/db", { headers: { "X-Vault-Token": "root" } }).then(
+        (r) => r.json() as Promise<{ data: { data: Record<string, string> } }>,
+      );
       expect(read.data.data).toEqual({ DB_HOST: "db.example.internal", DB_USER: "app", DB_PASSWORD: "rotated-example" });
 
       // 5. inject.
@@ -89,7 +98,9 @@ describe("the README tour", () => {
       // Asynchronously: vault-dev runs in this process and must keep answering.
       const run = await promisify(execFile)(process.execPath, ["-e", js.replace("http://127.0.0.1:8200", server.url)], { encoding: "utf8", timeout: 30_000 });
       expect(run.stdout.trim()).toBe("200");
-      const read = await fetch(`${server.url}/v1/secret/data/app/db`, { headers: { "X-Vault-Token": "root" } }).then((r) => r.json() as Promise<{ data: { data: Record<string, string> } }>);
+      const read = await fetch(`${server.url}/v1/secret/data/app/db`, { headers: { "X-Vault-Token": "root" } }).then(
+        (r) => r.json() as Promise<{ data: { data: Record<string, string> } }>,
+      );
       expect(read.data.data).toEqual({ DB_HOST: "db.example.internal", DB_USER: "app", DB_PASSWORD: "changed-example" });
     } finally {
       await server.close();

@@ -23,9 +23,13 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
     .command("lint")
     .description("lint Dockerfiles, compose files and env files for baked-in secrets")
     .argument("[paths...]", "files or directories (default: .); `-` reads standard input")
-    .addOption(new Option("-f, --format <format>", "output format").choices(["stylish", "compact", "json", "sarif", "github", "gitlab", "junit"]).default("stylish"))
+    .addOption(
+      new Option("-f, --format <format>", "output format").choices(["stylish", "compact", "json", "sarif", "github", "gitlab", "junit"]).default("stylish"),
+    )
     .option("-o, --output <file>", "write the report to a file instead of stdout")
-    .addOption(new Option("--fail-on <severity>", "lowest severity that exits 1 (default: warning, or lint.failOn)").choices(["info", "warning", "error", "none"]))
+    .addOption(
+      new Option("--fail-on <severity>", "lowest severity that exits 1 (default: warning, or lint.failOn)").choices(["info", "warning", "error", "none"]),
+    )
     .option("-q, --quiet", "report errors only")
     .option("--max-warnings <n>", "exit 1 when there are more than n warnings (warnings alone then do not fail)")
     .option("-c, --config <file>", "use this .stowaway.yaml instead of searching upwards from each path")
@@ -57,7 +61,9 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
     .requiredOption("-c, --config <file>", "sidecar configuration (YAML)")
     .option("--once", "render every secret once, then exit (init containers, Jobs)")
     .option("--once-timeout <duration>", "with --once, give up after this long", "2m")
-    .addOption(new Option("--log-format <format>", "json lines, or one readable line per event (default: pretty on a terminal, else json)").choices(["json", "pretty"]))
+    .addOption(
+      new Option("--log-format <format>", "json lines, or one readable line per event (default: pretty on a terminal, else json)").choices(["json", "pretty"]),
+    )
     .action(async (opts: { config: string; once?: boolean; onceTimeout?: string; logFormat?: string }) => {
       const { sidecarCommand } = await import("@stowaway/sidecar");
       exit = (await sidecarCommand(opts, { stdout: io.stdout, stderr: io.stderr })) as ExitCode;
@@ -69,7 +75,9 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
     .usage("--config <file> -- <command> [args...]")
     .requiredOption("-c, --config <file>", "sidecar configuration (YAML) with env: and exec:")
     .option("--start-timeout <duration>", "give up if the first render has not succeeded after this long", "2m")
-    .addOption(new Option("--log-format <format>", "json lines, or one readable line per event (default: pretty on a terminal, else json)").choices(["json", "pretty"]))
+    .addOption(
+      new Option("--log-format <format>", "json lines, or one readable line per event (default: pretty on a terminal, else json)").choices(["json", "pretty"]),
+    )
     .argument("<command...>", "the command to run, after --")
     .passThroughOptions()
     .action(async (command: string[], opts: { config: string; startTimeout?: string; logFormat?: string }) => {

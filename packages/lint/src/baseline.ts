@@ -41,7 +41,7 @@ export function parseBaseline(text: string, file: string): Baseline {
   }
   const b = raw as Baseline;
   if (!b || b.version !== 1 || !Array.isArray(b.findings) || !b.findings.every((f) => f && typeof f.fingerprint === "string")) {
-    throw new BaselineError(file, "not a stowaway baseline (expected {\"version\":1,\"findings\":[…]})");
+    throw new BaselineError(file, 'not a stowaway baseline (expected {"version":1,"findings":[…]})');
   }
   return b;
 }

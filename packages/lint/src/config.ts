@@ -5,7 +5,6 @@ import type { AllowEntry } from "./allow.js";
 import { ConfigError } from "./config-error.js";
 import { didYouMean, isKnownRuleId } from "./rule-ids.js";
 
-
 const level = z.enum(["off", "info", "warning", "error"]);
 const failOn = z.enum(["info", "warning", "error", "none"]);
 
@@ -75,10 +74,15 @@ export function parseConfig(source: string, file: string): LoadedConfig {
       file,
       parsed.error.issues.map((issue) => {
         const path = issue.path.map(String);
-        const node = nodeAt(doc.contents as Node | null, issue.code === "unrecognized_keys" ? [...path, ...(issue.keys ?? [])] : path, issue.code === "unrecognized_keys");
+        const node = nodeAt(
+          doc.contents as Node | null,
+          issue.code === "unrecognized_keys" ? [...path, ...(issue.keys ?? [])] : path,
+          issue.code === "unrecognized_keys",
+        );
         const pos = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
         const key = issue.code === "unrecognized_keys" ? [...path, issue.keys[0]].join(".") : path.join(".");
-        const message = issue.code === "unrecognized_keys" ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `\`${k}\``).join(", ")}` : issue.message;
+        const message =
+          issue.code === "unrecognized_keys" ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `\`${k}\``).join(", ")}` : issue.message;
         return { line: pos?.line, column: pos?.col, key, message };
       }),
     );

@@ -26,10 +26,18 @@ describe("kindOfName", () => {
     [".env-local", "env"],
   ])("%s is %s", (name, kind) => expect(kindOfName(name)).toBe(kind));
 
-  it.each(["README.md", ".env.example", ".env.sample", ".env.template", ".env.dev.example", ".env.prod.sample", "example.env", "Dockerfile.dockerignore", "values.yaml", "package.json"])(
-    "%s is not ours",
-    (name) => expect(kindOfName(name)).toBeUndefined(),
-  );
+  it.each([
+    "README.md",
+    ".env.example",
+    ".env.sample",
+    ".env.template",
+    ".env.dev.example",
+    ".env.prod.sample",
+    "example.env",
+    "Dockerfile.dockerignore",
+    "values.yaml",
+    "package.json",
+  ])("%s is not ours", (name) => expect(kindOfName(name)).toBeUndefined());
 
   it("tells compose from other YAML by its top-level keys", () => {
     expect(yamlKindOf("services:\n  web:\n    image: nginx\n")).toBe("compose");

@@ -10,8 +10,12 @@ describe("the engine scrubs what rules hand it", () => {
   it("redacts the value in a message and a fix that quote it", () => {
     const value = "EngineScrubValue7Qk";
     const f = toFinding("Dockerfile", {
-      range, value, ruleId: "dockerfile/secret-in-env", severity: "error",
-      message: `DB_PASSWORD holds ${value}`, fix: `Rotate ${value} and remove it`,
+      range,
+      value,
+      ruleId: "dockerfile/secret-in-env",
+      severity: "error",
+      message: `DB_PASSWORD holds ${value}`,
+      fix: `Rotate ${value} and remove it`,
     });
     expect(f.message).toBe("DB_PASSWORD holds Engi…");
     expect(f.fix).toBe("Rotate Engi… and remove it");
@@ -19,7 +23,15 @@ describe("the engine scrubs what rules hand it", () => {
   });
 
   it("keeps messages of non-secret reports (an ARG name) as they are", () => {
-    const f = toFinding("Dockerfile", { range, value: "NPM_TOKEN", isSecret: false, ruleId: "dockerfile/secret-build-arg", severity: "error", message: "ARG NPM_TOKEN is a secret", fix: "use a secret mount" });
+    const f = toFinding("Dockerfile", {
+      range,
+      value: "NPM_TOKEN",
+      isSecret: false,
+      ruleId: "dockerfile/secret-build-arg",
+      severity: "error",
+      message: "ARG NPM_TOKEN is a secret",
+      fix: "use a secret mount",
+    });
     expect(f.message).toBe("ARG NPM_TOKEN is a secret");
     expect(f.secret).toBe("");
   });

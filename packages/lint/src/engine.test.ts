@@ -15,7 +15,11 @@ describe("lintTargets", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom<FileKind>("dockerfile", "compose", "env"),
-        fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: "binary", maxLength: 400 }), fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b).toString("latin1"))),
+        fc.oneof(
+          fc.string({ maxLength: 400 }),
+          fc.string({ unit: "binary", maxLength: 400 }),
+          fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b).toString("latin1")),
+        ),
         async (kind, source) => {
           const report = await lintTargets([target(kind, source)]);
           expect(report.files).toHaveLength(1);
@@ -66,7 +70,10 @@ describe("lintTargets", () => {
     const { join } = await import("node:path");
     const dir = mkdtempSync(join(tmpdir(), "stowaway-engine-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    writeFileSync(join(dir, "compose.yaml"), "services:\n  app:\n    image: x\n    env_file:\n      - app.env\n      - path: missing.env\n        required: false\n");
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      "services:\n  app:\n    image: x\n    env_file:\n      - app.env\n      - path: missing.env\n        required: false\n",
+    );
     writeFileSync(join(dir, "app.env"), "# app settings\nLOG_LEVEL=info\nSTRIPE_SECRET_KEY=sk_live_EngineEnvFixture0123456789ab\n");
     const report = await lintTargets([{ file: "compose.yaml", absPath: join(dir, "compose.yaml"), kind: "compose" }]);
     expect(report.errors).toEqual([]);
@@ -75,7 +82,10 @@ describe("lintTargets", () => {
 
   it("reports a parse warning (unterminated heredoc) as info, and still scans the body", async () => {
     const report = await lintTargets([target("dockerfile", "FROM alpine\nRUN <<EOF\necho hi\nexport API_TOKEN=EngineHeredocFixture42\n")]);
-    expect(report.findings.map((f) => `${f.line}:${f.ruleId}:${f.severity}`)).toEqual(["2:stowaway/parse-warning:info", "4:dockerfile/secret-in-command:error"]);
+    expect(report.findings.map((f) => `${f.line}:${f.ruleId}:${f.severity}`)).toEqual([
+      "2:stowaway/parse-warning:info",
+      "4:dockerfile/secret-in-command:error",
+    ]);
     const off = await lintTargets([target("dockerfile", "FROM alpine\nRUN <<EOF\necho hi\n")], { rules: { "stowaway/parse-warning": "off" } });
     expect(off.findings).toEqual([]);
   });

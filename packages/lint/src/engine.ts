@@ -122,10 +122,7 @@ function readTarget(target: LintTarget, maxSize: number): { source: string } | {
   return { source };
 }
 
-export async function lintTarget(
-  target: LintTarget,
-  options: LintOptions,
-): Promise<{ result?: FileResult; related: LintTarget[] }> {
+export async function lintTarget(target: LintTarget, options: LintOptions): Promise<{ result?: FileResult; related: LintTarget[] }> {
   const budget = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
   try {
     return await lintWithin(target, options, deadline(budget));
@@ -137,11 +134,7 @@ export async function lintTarget(
   }
 }
 
-async function lintWithin(
-  target: LintTarget,
-  options: LintOptions,
-  checkTime: () => void,
-): Promise<{ result?: FileResult; related: LintTarget[] }> {
+async function lintWithin(target: LintTarget, options: LintOptions, checkTime: () => void): Promise<{ result?: FileResult; related: LintTarget[] }> {
   const read = readTarget(target, options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
   if ("skip" in read) return { related: [] };
   const result: FileResult = { file: target.file, kind: target.kind, findings: [], errors: [] };
@@ -239,8 +232,7 @@ function findingSeverity(r: Report, severity: Severity, configured: Severity | u
 }
 
 function contains(a: Report["range"], b: Report["range"]): boolean {
-  const before = (p: { line: number; column: number }, q: { line: number; column: number }) =>
-    p.line < q.line || (p.line === q.line && p.column <= q.column);
+  const before = (p: { line: number; column: number }, q: { line: number; column: number }) => p.line < q.line || (p.line === q.line && p.column <= q.column);
   return before(a.start, b.start) && before(b.end, a.end);
 }
 

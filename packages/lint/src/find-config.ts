@@ -22,5 +22,3 @@ export function findConfigFile(cwd: string): string | undefined {
     dir = up;
   }
 }
-
-

@@ -25,7 +25,7 @@ describe("createIgnoreMatcher", () => {
     const dir = tree({
       ".git/HEAD": "ref: refs/heads/main\n",
       ".gitignore": "build/\n*.env\n",
-      "Dockerfile": "FROM a\n",
+      Dockerfile: "FROM a\n",
       "build/Dockerfile": "FROM a\n",
       "svc/.gitignore": "!keep.env\ngenerated/\n",
       "svc/keep.env": "A=1\n",

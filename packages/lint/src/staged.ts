@@ -15,7 +15,9 @@ function git(cwd: string, args: string[]): Buffer {
   try {
     return execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
-    const stderr = String((err as { stderr?: Buffer }).stderr ?? "").trim().split("\n")[0];
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? "")
+      .trim()
+      .split("\n")[0];
     throw new GitError(`git ${args[0]} failed${stderr ? `: ${stderr}` : ""}`);
   }
 }
@@ -26,10 +28,7 @@ function git(cwd: string, args: string[]): Buffer {
  */
 export function stagedTargets(cwd: string): LintTarget[] {
   const top = git(cwd, ["rev-parse", "--show-toplevel"]).toString().trim();
-  const names = git(cwd, ["diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z"])
-    .toString()
-    .split("\0")
-    .filter(Boolean);
+  const names = git(cwd, ["diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z"]).toString().split("\0").filter(Boolean);
   const targets: LintTarget[] = [];
   for (const name of names) {
     const kind = kindOfName(name);

@@ -61,9 +61,7 @@ export class ConfigError extends SidecarError {
 }
 
 function formatIssues(file: string, issues: ConfigIssue[]): string {
-  return issues
-    .map((i) => `${file}${i.line ? `:${i.line}` : ""}: ${i.key ? `${i.key}: ` : ""}${i.message}`)
-    .join("\n");
+  return issues.map((i) => `${file}${i.line ? `:${i.line}` : ""}: ${i.key ? `${i.key}: ` : ""}${i.message}`).join("\n");
 }
 
 /** Error from a Vault call. Never carries the request, headers or token. */

@@ -50,7 +50,6 @@ export async function sidecarCommand(opts: SidecarCommandOptions, io: SidecarIo 
 }
 
 async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<number> {
-
   let onceTimeoutMs = 120_000;
   if (opts.onceTimeout !== undefined) {
     try {
@@ -123,4 +122,3 @@ async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<
     sidecar.onQuit(() => stop("POST /quit"));
   });
 }
-

@@ -11,7 +11,17 @@ describe("logger", () => {
     out.on("data", (c) => (o += c));
     err.on("data", (c) => (e += c));
     const log = createLogger(out, "info", err);
-    log.info({ path: "secret/data/a", file: "a", token: "hvs.leak1", value: "leak2", secret_id: "leak3", nested: { password: "leak4", headers: { "X-Vault-Token": "leak5" } } }, "rendered");
+    log.info(
+      {
+        path: "secret/data/a",
+        file: "a",
+        token: "hvs.leak1",
+        value: "leak2",
+        secret_id: "leak3",
+        nested: { password: "leak4", headers: { "X-Vault-Token": "leak5" } },
+      },
+      "rendered",
+    );
     log.warn({ file: "a" }, "careful");
     await new Promise((r) => setImmediate(r));
     const line = JSON.parse(o.trim());

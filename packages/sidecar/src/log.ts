@@ -8,10 +8,34 @@ export type { Logger };
  * logger, but if a field with one of these names slips in, it is censored.
  */
 export const REDACT_PATHS = [
-  "token", "*.token", "client_token", "*.client_token", "secret_id", "*.secret_id", "secretId", "*.secretId",
-  "jwt", "*.jwt", "password", "*.password", "value", "*.value", "data", "*.data", "body", "*.body",
-  "headers", "*.headers", "config", "*.config", "request", "*.request", "response", "*.response",
-  'headers["x-vault-token"]', '*.headers["x-vault-token"]',
+  "token",
+  "*.token",
+  "client_token",
+  "*.client_token",
+  "secret_id",
+  "*.secret_id",
+  "secretId",
+  "*.secretId",
+  "jwt",
+  "*.jwt",
+  "password",
+  "*.password",
+  "value",
+  "*.value",
+  "data",
+  "*.data",
+  "body",
+  "*.body",
+  "headers",
+  "*.headers",
+  "config",
+  "*.config",
+  "request",
+  "*.request",
+  "response",
+  "*.response",
+  'headers["x-vault-token"]',
+  '*.headers["x-vault-token"]',
 ];
 
 /** `json`: one JSON object a line, for log collectors. `pretty`: one readable line an event, for people. */
@@ -25,7 +49,12 @@ export function resolveLogFormat(asked: string | undefined, stream: NodeJS.Writa
 }
 
 /** JSON lines (or pretty lines): to `stream`, or with `errStream` warnings and errors go there instead. */
-export function createLogger(stream: NodeJS.WritableStream, level = process.env.STOWAWAY_LOG_LEVEL ?? "info", errStream?: NodeJS.WritableStream, format: LogFormat = "json"): Logger {
+export function createLogger(
+  stream: NodeJS.WritableStream,
+  level = process.env.STOWAWAY_LOG_LEVEL ?? "info",
+  errStream?: NodeJS.WritableStream,
+  format: LogFormat = "json",
+): Logger {
   const wrap = (s: NodeJS.WritableStream) => (format === "pretty" ? prettyStream(s) : (s as unknown as pino.DestinationStream));
   const dest = errStream
     ? pino.multistream(

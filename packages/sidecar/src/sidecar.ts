@@ -61,7 +61,10 @@ export class Sidecar implements Reloadable {
   private readonly retired = new Set<Connection>();
   stopped = false;
 
-  constructor(public config: SidecarConfig, private readonly deps: SidecarDeps) {
+  constructor(
+    public config: SidecarConfig,
+    private readonly deps: SidecarDeps,
+  ) {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log;
     this.timers = new Timers(this.clock, (key, err) => this.log.error({ err, timer: key }, "timer task failed"));
@@ -143,7 +146,10 @@ export class Sidecar implements Reloadable {
     const deadline = this.clock.now() + timeoutMs;
     await this.prepare();
     const runs = [...this.runs.values()];
-    const results = await renderOnce({ config: this.config, conn: this.conn, sources: runs.map((r) => r.source), sink: this.sink, clock: this.clock, log: this.log, metrics: this.metrics }, deadline);
+    const results = await renderOnce(
+      { config: this.config, conn: this.conn, sources: runs.map((r) => r.source), sink: this.sink, clock: this.clock, log: this.log, metrics: this.metrics },
+      deadline,
+    );
     for (const [i, run] of runs.entries()) this.pipeline.adoptStored(run, results[i]);
     await this.serve();
   }
@@ -213,7 +219,8 @@ export class Sidecar implements Reloadable {
     for (const r of this.runs.values()) {
       // A certificate keeps serving while Vault is away: unready only once it expired.
       if (r.source.readyUntilExpiry && r.lease && r.failingSince !== undefined) {
-        if (r.lease.expiresAt <= now) return `${r.source.label}: the certificate expired ${Math.round((now - r.lease.expiresAt) / 1000)}s ago (${r.lastError ?? "error"})`;
+        if (r.lease.expiresAt <= now)
+          return `${r.source.label}: the certificate expired ${Math.round((now - r.lease.expiresAt) / 1000)}s ago (${r.lastError ?? "error"})`;
         continue;
       }
       if (r.failingSince !== undefined && now - r.failingSince > r.source.refreshMs) {
@@ -252,4 +259,3 @@ export class Sidecar implements Reloadable {
     for (const c of this.retired) this.closeRetired(c);
   }
 }
-

@@ -43,7 +43,9 @@ export class ScriptedSource implements Source {
     private readonly calls: Call[],
     private readonly clock: FakeClock,
   ) {
-    this.outputs = [{ cfg: { path: "database/creds/app", file: "db.env" } as Output["cfg"], id: `${id}-out`, label: "database/creds/app → db.env", written: false }];
+    this.outputs = [
+      { cfg: { path: "database/creds/app", file: "db.env" } as Output["cfg"], id: `${id}-out`, label: "database/creds/app → db.env", written: false },
+    ];
   }
 
   get label(): string {
@@ -82,7 +84,14 @@ export function harness(opts: { config?: SidecarConfig; refreshMs?: number } = {
     lookup: () => undefined,
     revoke: () => undefined,
   };
-  const tokens = { generation: 1, isLost: false, denied: new Set<string>(), login: async () => {}, checkAfterDenied: async () => {}, deniedByPolicy: async () => true };
+  const tokens = {
+    generation: 1,
+    isLost: false,
+    denied: new Set<string>(),
+    login: async () => {},
+    checkAfterDenied: async () => {},
+    deniedByPolicy: async () => true,
+  };
   const result = <T>(r: T | Error): T => {
     if (r instanceof Error) throw r;
     return r;
@@ -142,4 +151,3 @@ export function harness(opts: { config?: SidecarConfig; refreshMs?: number } = {
     ops: (start: number, ...kinds: string[]) => calls.filter((c) => kinds.length === 0 || kinds.includes(c.op)).map((c) => [c.op, c.at - start] as const),
   };
 }
-

@@ -26,7 +26,9 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  let args: { values: { port?: string; host?: string; "root-token"?: string; seed?: string; standby?: string; quiet?: boolean; "log-format"?: string; help?: boolean } };
+  let args: {
+    values: { port?: string; host?: string; "root-token"?: string; seed?: string; standby?: string; quiet?: boolean; "log-format"?: string; help?: boolean };
+  };
   try {
     args = parseArgs({
       args: argv,

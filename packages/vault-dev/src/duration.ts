@@ -8,7 +8,14 @@
  */
 
 const UNIT_SECONDS: Record<string, number> = {
-  ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400,
+  ns: 1e-9,
+  us: 1e-6,
+  µs: 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
 };
 
 /** Parse a Vault duration into whole seconds (fractions are truncated, as Vault does). Throws on garbage. */

@@ -1,7 +1,13 @@
 export { startVaultDev, isLoopback, VaultDevStartError, type VaultDev, type VaultDevOptions, type Faults, type Stats } from "./server.js";
 export {
-  signJwt, signServiceAccountJwt, defaultPublicKeyPems, jwks, DEFAULT_JWT_SIGNING_KEY,
-  type ServiceAccountJwtOptions, type JwtClaims, type JwtAlgorithm,
+  signJwt,
+  signServiceAccountJwt,
+  defaultPublicKeyPems,
+  jwks,
+  DEFAULT_JWT_SIGNING_KEY,
+  type ServiceAccountJwtOptions,
+  type JwtClaims,
+  type JwtAlgorithm,
 } from "./jwt.js";
 export { parseDuration, humanDuration } from "./duration.js";
 export { loadSeed, parseSeedText, SeedError, type SeedFile } from "./seed.js";

@@ -6,8 +6,16 @@
  * `signing_key` remains as a vault-dev extension for old seeds.
  */
 import {
-  createECDH, createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign,
-  timingSafeEqual, verify as cryptoVerify, type KeyObject,
+  createECDH,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  timingSafeEqual,
+  verify as cryptoVerify,
+  type KeyObject,
 } from "node:crypto";
 
 /** The HS256 key of `signJwt(claims, key)` when a seed sets `signing_key` without a value of its own. */
@@ -45,7 +53,12 @@ function es256Key(): SigningKey {
 /** RS256: a fresh 2048-bit key per process (RSA keys cannot be derived cheaply); see `/__dev/jwks`. */
 function rs256Key(): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const kid = "vault-dev-rs256-" + createHash("sha256").update(publicKey.export({ format: "der", type: "spki" })).digest("hex").slice(0, 12);
+  const kid =
+    "vault-dev-rs256-" +
+    createHash("sha256")
+      .update(publicKey.export({ format: "der", type: "spki" }))
+      .digest("hex")
+      .slice(0, 12);
   return { alg: "RS256", kid, privateKey, publicKey };
 }
 
@@ -84,9 +97,7 @@ export function signJwt(claims: JwtClaims, key?: string | { alg: JwtAlgorithm })
   const k = keyFor(key?.alg ?? "ES256");
   const header = b64url(JSON.stringify({ alg: k.alg, typ: "JWT", kid: k.kid }));
   const input = Buffer.from(`${header}.${payload}`);
-  const sig = k.alg === "RS256"
-    ? cryptoSign("sha256", input, k.privateKey)
-    : cryptoSign("sha256", input, { key: k.privateKey, dsaEncoding: "ieee-p1363" });
+  const sig = k.alg === "RS256" ? cryptoSign("sha256", input, k.privateKey) : cryptoSign("sha256", input, { key: k.privateKey, dsaEncoding: "ieee-p1363" });
   return `${header}.${payload}.${sig.toString("base64url")}`;
 }
 
@@ -165,9 +176,7 @@ export function verifyJwt(token: string, keys: VerifyKeys, nowSec: number, leewa
     for (const pem of keys.pemKeys) {
       try {
         const key = createPublicKey(pem);
-        const res = header.alg === "RS256"
-          ? cryptoVerify("sha256", signed, key, sig)
-          : cryptoVerify("sha256", signed, { key, dsaEncoding: "ieee-p1363" }, sig);
+        const res = header.alg === "RS256" ? cryptoVerify("sha256", signed, key, sig) : cryptoVerify("sha256", signed, { key, dsaEncoding: "ieee-p1363" }, sig);
         if (res) ok = true;
       } catch {
         // a key of the wrong type simply does not match

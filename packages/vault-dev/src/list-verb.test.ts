@@ -22,13 +22,7 @@ describe("ListRewriter", () => {
 
   it("follows chunked bodies and heads split across packets", () => {
     const r = new ListRewriter();
-    const out = feed(
-      r,
-      "POST /v1/a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-      "5\r\nLIST \r\n",
-      "3\r\nabc\r\n0\r\n\r\nLI",
-      "ST /v1/c HTTP/1.1\r\n\r\n",
-    );
+    const out = feed(r, "POST /v1/a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", "5\r\nLIST \r\n", "3\r\nabc\r\n0\r\n\r\nLI", "ST /v1/c HTTP/1.1\r\n\r\n");
     expect(out).toContain("5\r\nLIST \r\n3\r\nabc\r\n0\r\n\r\n");
     expect(out.endsWith("GET /v1/c HTTP/1.1\r\nx-vault-dev-method: LIST\r\n\r\n")).toBe(true);
   });

@@ -47,7 +47,15 @@ export function createEngine(state: VaultState, type: string, version?: string):
 }
 
 /** Add a mount. `path` is relative to the namespace: `secret/` or `auth/approle/`. Returns null on an unknown type. */
-export function addMount(state: VaultState, ns: Namespace, kind: "secret" | "auth", path: string, type: string, version?: string, description = ""): Mount | null {
+export function addMount(
+  state: VaultState,
+  ns: Namespace,
+  kind: "secret" | "auth",
+  path: string,
+  type: string,
+  version?: string,
+  description = "",
+): Mount | null {
   const e = createEngine(state, type, version);
   if (!e) return null;
   const full = kind === "auth" ? `auth/${mountPath(path)}` : mountPath(path);
@@ -74,8 +82,14 @@ export function addMount(state: VaultState, ns: Namespace, kind: "secret" | "aut
 export function createNamespace(state: VaultState, name: string, sysEngine: Engine): Namespace {
   const ns = new Namespace(name);
   ns.mounts.set("sys/", {
-    path: "sys/", type: "system", kind: "system", options: null, accessor: `system_${randomString(8).toLowerCase()}`,
-    uuid: randomUUID(), description: "system endpoints used for control, policy and debugging", engine: sysEngine,
+    path: "sys/",
+    type: "system",
+    kind: "system",
+    options: null,
+    accessor: `system_${randomString(8).toLowerCase()}`,
+    uuid: randomUUID(),
+    description: "system endpoints used for control, policy and debugging",
+    engine: sysEngine,
   });
   addMount(state, ns, "auth", "token", "token", undefined, "token based credentials");
   addMount(state, ns, "secret", "secret", "kv", "2", "key/value secret storage");

@@ -13,8 +13,16 @@ export function str(body: Record<string, unknown>, key: string): string | undefi
 export function strList(body: Record<string, unknown>, key: string): string[] | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return v.map(String).map((s) => s.trim()).filter((s) => s !== "");
-  if (typeof v === "string") return v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (Array.isArray(v))
+    return v
+      .map(String)
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+  if (typeof v === "string")
+    return v
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
   return fail(badRequest(`error converting input for field ${JSON.stringify(key)}: expected a list of strings`));
 }
 

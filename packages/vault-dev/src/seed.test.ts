@@ -80,9 +80,14 @@ describe("seed file", () => {
     const kDefaultKey = await api.post("auth/kubernetes/login", { role: "app", jwt: signServiceAccountJwt({ serviceAccount: "app" }) }, { token: null });
     expect(kDefaultKey.status).toBe(403);
 
-    const prod = await api.post("auth/k8s-prod/login", {
-      role: "web", jwt: signServiceAccountJwt({ serviceAccount: "web", namespace: "prod-eu", key: "prod-key" }),
-    }, { token: null });
+    const prod = await api.post(
+      "auth/k8s-prod/login",
+      {
+        role: "web",
+        jwt: signServiceAccountJwt({ serviceAccount: "web", namespace: "prod-eu", key: "prod-key" }),
+      },
+      { token: null },
+    );
     expect(prod.status).toBe(200);
 
     const j = await api.post("auth/jwt/login", { role: "ci", jwt: signJwt({ sub: "pipeline", aud: "stowaway" }, "jwt-key") }, { token: null });

@@ -122,7 +122,21 @@ export interface SeedFile {
   namespaces?: Record<string, SeedFile>;
 }
 
-const TOP_KEYS = new Set(["policies", "kv2", "kv1", "approle", "kubernetes", "jwt", "database", "tokens", "token_roles", "mounts", "auth", "namespaces", "pki"]);
+const TOP_KEYS = new Set([
+  "policies",
+  "kv2",
+  "kv1",
+  "approle",
+  "kubernetes",
+  "jwt",
+  "database",
+  "tokens",
+  "token_roles",
+  "mounts",
+  "auth",
+  "namespaces",
+  "pki",
+]);
 const K8S_CONFIG = new Set(["signing_key", "signing_keys", "pem_keys", "kubernetes_host", "kubernetes_ca_cert", "issuer", "disable_iss_validation", "roles"]);
 const JWT_CONFIG = new Set(["signing_key", "signing_keys", "jwt_validation_pubkeys", "bound_issuer", "default_role", "roles"]);
 

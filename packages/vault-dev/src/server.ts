@@ -11,9 +11,7 @@ import type { DatabaseEngine } from "./engines/database.js";
 import { jwks } from "./jwt.js";
 import { createNamespace } from "./mounts.js";
 import { isPlainObject } from "./params.js";
-import {
-  errorReply, multiError, noHandler, permissionDenied, ReplyError, sealed as sealedReply, type Reply,
-} from "./reply.js";
+import { errorReply, multiError, noHandler, permissionDenied, ReplyError, sealed as sealedReply, type Reply } from "./reply.js";
 import { SEED_POLICY_NAME } from "./policy/policy.js";
 import { applySeed, ensureSeedPolicy, loadSeed, parseSeedText, SeedError, type SeedFile } from "./seed.js";
 import { SysEngine, healthReply } from "./sys.js";
@@ -112,7 +110,15 @@ export interface VaultDev {
    * `noDefaultPolicy`); without `policies`, vault-dev's `vault-dev-seed`
    * convenience policy (read and list everything).
    */
-  createToken(opts?: { id?: string; policies?: string[]; noDefaultPolicy?: boolean; ttl?: number | string; explicitMaxTtl?: number | string; period?: number | string; renewable?: boolean }): string;
+  createToken(opts?: {
+    id?: string;
+    policies?: string[];
+    noDefaultPolicy?: boolean;
+    ttl?: number | string;
+    explicitMaxTtl?: number | string;
+    period?: number | string;
+    renewable?: boolean;
+  }): string;
   /** Is this a live credential issued by `database/creds/<role>`? */
   verifyDatabaseCredential(username: string, password: string, mount?: string): boolean;
   /** The live state, for tests that need to look deeper. */
@@ -120,7 +126,11 @@ export interface VaultDev {
 }
 
 const NO_FAULTS = (): Faults => ({
-  delayMs: 0, failureRate: 0, failureStatus: 500, throttle: { count: 0, rate: 0, retryAfter: null }, pathPrefix: "",
+  delayMs: 0,
+  failureRate: 0,
+  failureStatus: 500,
+  throttle: { count: 0, rate: 0, retryAfter: null },
+  pathPrefix: "",
 });
 
 const MAX_BODY = 32 * 1024 * 1024;
@@ -215,8 +225,12 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
   /** Standby mode: every /v1/ request is redirected here with 307, as a standby Vault does. */
   let standbyRedirect: string | null = opts.standby?.redirect ?? null;
   const stats = {
-    total: 0, inFlight: 0, peakInFlight: 0,
-    byPath: new Map<string, number>(), byMethodPath: new Map<string, number>(), perSecond: new Map<number, number>(),
+    total: 0,
+    inFlight: 0,
+    peakInFlight: 0,
+    byPath: new Map<string, number>(),
+    byMethodPath: new Map<string, number>(),
+    perSecond: new Map<number, number>(),
   };
   const resetStats = () => {
     stats.total = 0;
@@ -283,7 +297,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     }
     state.sweep();
     const header = req.headers["x-vault-namespace"];
-    const resolved = resolveNamespace(rawPath, Array.isArray(header) ? header[0] : header ?? "");
+    const resolved = resolveNamespace(rawPath, Array.isArray(header) ? header[0] : (header ?? ""));
     if (!resolved) return errorReply(404, "namespace not found");
     const { ns, rel } = resolved;
     if (rel === "sys/health" && method === "HEAD") return healthReply(state, query, true);
@@ -327,7 +341,18 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     }
     if (rel.replace(/\/+$/, "") === "sys/wrapping/wrap" && ttl === null) ttl = 300;
     const ereq: EngineRequest = {
-      op, path: inMount, query, body, headers: req.headers, token, isRoot: state.isRoot(token), acl, aclPrefix: prefix ?? "", mount: mount!, ns, state,
+      op,
+      path: inMount,
+      query,
+      body,
+      headers: req.headers,
+      token,
+      isRoot: state.isRoot(token),
+      acl,
+      aclPrefix: prefix ?? "",
+      mount: mount!,
+      ns,
+      state,
     };
     const wrap = (reply: Reply): Reply => (ttl === null ? reply : wrapReply(state, reply, ttl, rel, ns.name));
     let r: Reply | Promise<Reply>;
@@ -353,12 +378,24 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
       case "GET /":
         return okJson({
           endpoints: [
-            "POST /__dev/seal", "POST /__dev/unseal",
-            "GET|POST|DELETE /__dev/faults", "POST /__dev/delay", "POST /__dev/failures", "POST /__dev/throttle",
-            "POST /__dev/revoke-tokens", "POST /__dev/revoke-lease", "GET /__dev/leases",
-            "GET /__dev/stats", "POST /__dev/stats/reset",
-            "GET|POST /__dev/clock", "POST /__dev/seed", "POST /__dev/database/verify",
-            "POST|DELETE /__dev/auth-outage", "POST|DELETE /__dev/standby", "POST /__dev/lease-revoke-failures", "GET /__dev/jwks",
+            "POST /__dev/seal",
+            "POST /__dev/unseal",
+            "GET|POST|DELETE /__dev/faults",
+            "POST /__dev/delay",
+            "POST /__dev/failures",
+            "POST /__dev/throttle",
+            "POST /__dev/revoke-tokens",
+            "POST /__dev/revoke-lease",
+            "GET /__dev/leases",
+            "GET /__dev/stats",
+            "POST /__dev/stats/reset",
+            "GET|POST /__dev/clock",
+            "POST /__dev/seed",
+            "POST /__dev/database/verify",
+            "POST|DELETE /__dev/auth-outage",
+            "POST|DELETE /__dev/standby",
+            "POST /__dev/lease-revoke-failures",
+            "GET /__dev/jwks",
           ],
         });
       case "POST /seal":
@@ -418,7 +455,10 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
         state.sweep();
         return okJson({
           leases: [...state.leases.values()].map((l) => ({
-            lease_id: l.id, ttl: Math.max(0, Math.floor((l.expireTime - state.now()) / 1000)), renewable: l.renewable, namespace: l.namespace,
+            lease_id: l.id,
+            ttl: Math.max(0, Math.floor((l.expireTime - state.now()) / 1000)),
+            renewable: l.renewable,
+            namespace: l.namespace,
             ...(l.revokeError ? { revoke_error: l.revokeError } : {}),
           })),
         });
@@ -505,7 +545,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
   const standbyReply = (pathname: string, search: string, to: string): Reply => {
     if (pathname === "/v1/sys/health") {
       const r = healthReply(state, url0(search), false);
-      const code = Number(url0(search).get("standbyok") === "true" ? 200 : url0(search).get("standbycode") ?? 429);
+      const code = Number(url0(search).get("standbyok") === "true" ? 200 : (url0(search).get("standbycode") ?? 429));
       return { status: Number.isInteger(code) ? code : 429, body: { ...(r.body as object), standby: true } };
     }
     return { status: 307, headers: { Location: `${to}${pathname}${search}` } };

@@ -160,7 +160,9 @@ export function calculateTtl(input: TtlInput, nowMs: number): { ttl: number; war
   if (period > 0) {
     ttl = period;
     if (period > maxTtl) {
-      warnings.push(`period of ${JSON.stringify(humanDuration(period))} exceeded the effective max_ttl of ${JSON.stringify(humanDuration(maxTtl))}; period value is capped accordingly`);
+      warnings.push(
+        `period of ${JSON.stringify(humanDuration(period))} exceeded the effective max_ttl of ${JSON.stringify(humanDuration(maxTtl))}; period value is capped accordingly`,
+      );
       ttl = maxTtl;
     }
     if (explicitMax > 0) maxValidTime = start + explicitMax;
@@ -174,7 +176,9 @@ export function calculateTtl(input: TtlInput, nowMs: number): { ttl: number; war
     const maxValidTtl = maxValidTime - now;
     if (maxValidTtl <= 0) return { error: "past the max TTL, cannot renew" };
     if (ttl > maxValidTtl) {
-      warnings.push(`TTL of ${JSON.stringify(humanDuration(ttl))} exceeded the effective max_ttl of ${JSON.stringify(humanDuration(maxValidTtl))}; TTL value is capped accordingly`);
+      warnings.push(
+        `TTL of ${JSON.stringify(humanDuration(ttl))} exceeded the effective max_ttl of ${JSON.stringify(humanDuration(maxValidTtl))}; TTL value is capped accordingly`,
+      );
       ttl = maxValidTtl;
     }
   }
@@ -249,9 +253,16 @@ export class VaultState {
     let warnings: string[] = [];
     let ttl = o.ttl ?? 0;
     if (!isRootPolicy || ttl > 0 || (o.period ?? 0) > 0 || (o.explicitMaxTtl ?? 0) > 0) {
-      const r = calculateTtl({
-        backendTtl: ttl, period: o.period, backendMaxTtl: o.maxTtl, explicitMaxTtl: o.explicitMaxTtl, startTime: now,
-      }, now);
+      const r = calculateTtl(
+        {
+          backendTtl: ttl,
+          period: o.period,
+          backendMaxTtl: o.maxTtl,
+          explicitMaxTtl: o.explicitMaxTtl,
+          startTime: now,
+        },
+        now,
+      );
       if ("error" in r) throw new Error(r.error);
       warnings = r.warnings;
       expireTime = now + r.ttl * 1000;
@@ -270,11 +281,11 @@ export class VaultState {
       maxTtl: o.maxTtl ?? 0,
       explicitMaxTtl: o.explicitMaxTtl ?? 0,
       period: o.period ?? 0,
-      renewable: expireTime === null ? false : o.renewable ?? true,
+      renewable: expireTime === null ? false : (o.renewable ?? true),
       expireTime,
       lastRenewal: null,
       orphan: o.orphan ?? o.parent == null,
-      parent: o.orphan ? null : o.parent ?? null,
+      parent: o.orphan ? null : (o.parent ?? null),
       namespace: o.namespace ?? "",
       numUses: o.numUses ?? 0,
       renewParams: o.renewParams,

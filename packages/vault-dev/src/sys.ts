@@ -7,9 +7,7 @@ import { policyEndpoint } from "./policy/endpoints.js";
 import { wrappingEndpoint } from "./wrapping.js";
 import { durAlias, isPlainObject, listKeys, str } from "./params.js";
 import { addMount, AUTH_TYPES, mountPath, SECRET_TYPES } from "./mounts.js";
-import {
-  badRequest, errorReply, noContent, ok, permissionDenied, unsupportedOperation, unsupportedPath, type Reply,
-} from "./reply.js";
+import { badRequest, errorReply, noContent, ok, permissionDenied, unsupportedOperation, unsupportedPath, type Reply } from "./reply.js";
 import { calculateTtl, isoTime, type Engine, type EngineRequest, type Mount, type Namespace, type Op, type VaultState } from "./state.js";
 
 /** The version vault-dev reports: the Vault API it follows, tagged as vault-dev. */
@@ -18,8 +16,18 @@ const BUILD_DATE = "2025-01-01T00:00:00Z";
 
 /** Vault's sys root paths (PathsSpecial.Root): these need `sudo` as well. */
 const SUDO = [
-  /^auth\/./, /^leases\/lookup\//, /^(leases\/)?revoke-(prefix|force)\//, /^seal$/, /^step-down$/, /^audit(\/|$)/, /^raw(\/|$)/,
-  /^rotate$/, /^remount$/, /^plugins\/catalog\//, /^config\/(cors|auditing\/|ui\/headers\/)/, /^leases$/,
+  /^auth\/./,
+  /^leases\/lookup\//,
+  /^(leases\/)?revoke-(prefix|force)\//,
+  /^seal$/,
+  /^step-down$/,
+  /^audit(\/|$)/,
+  /^raw(\/|$)/,
+  /^rotate$/,
+  /^remount$/,
+  /^plugins\/catalog\//,
+  /^config\/(cors|auditing\/|ui\/headers\/)/,
+  /^leases$/,
 ];
 const UNAUTHENTICATED = new Set(["health", "seal-status", "unseal", "wrapping/lookup", "wrapping/unwrap", "internal/ui/mounts"]);
 
@@ -170,7 +178,10 @@ export class SysEngine implements Engine {
       // Like Vault: a token must hold some capability below the mount to see it.
       const visible = !!target && !!req.token && !!req.acl?.anyUnder(req.aclPrefix + target.path);
       if (!target || target.kind === "system" || !visible) {
-        return errorReply(403, `preflight capability check returned 403, please ensure client's policies grant access to path ${JSON.stringify(mountPath(m[1]))}`);
+        return errorReply(
+          403,
+          `preflight capability check returned 403, please ensure client's policies grant access to path ${JSON.stringify(mountPath(m[1]))}`,
+        );
       }
       return ok({ data: { ...mountInfo(target), path: target.kind === "auth" ? target.path.slice(5) : target.path }, mount_type: "system" });
     }
@@ -226,7 +237,10 @@ export class SysEngine implements Engine {
     const prefix = ns.name ? ns.name + "/" : "";
     if (name === "" || req.op === "list") {
       const children = [...state.namespaces.keys()].filter((n) => n !== "" && n.startsWith(prefix + (name ? name + "/" : "")));
-      const keys = listKeys(children.map((n) => n + "/"), prefix + (name ? name + "/" : ""));
+      const keys = listKeys(
+        children.map((n) => n + "/"),
+        prefix + (name ? name + "/" : ""),
+      );
       return keys.length ? ok({ data: { keys }, mount_type: "system" }) : { status: 404, body: { errors: [] } };
     }
     const full = prefix + name.replace(/\/+$/, "");
@@ -265,7 +279,9 @@ export class SysEngine implements Engine {
         last_renewal: lease.lastRenewal === null ? null : isoTime(lease.lastRenewal),
         renewable: lease.revokeError ? false : lease.renewable,
         // A lease whose revocation failed is still there, past its expiry.
-        ttl: lease.revokeError ? Math.min(0, Math.floor((lease.expireTime - state.now()) / 1000)) : Math.max(0, Math.floor((lease.expireTime - state.now()) / 1000)),
+        ttl: lease.revokeError
+          ? Math.min(0, Math.floor((lease.expireTime - state.now()) / 1000))
+          : Math.max(0, Math.floor((lease.expireTime - state.now()) / 1000)),
       };
       if (lease.revokeError) data.revoke_error = lease.revokeError;
       return ok({ data, mount_type: "system" });
@@ -280,12 +296,15 @@ export class SysEngine implements Engine {
     if (!lease || lease.revokeError) return badRequest("lease not found");
     if (!lease.renewable) return badRequest("lease is not renewable");
     const now = state.now();
-    const r = calculateTtl({
-      increment: durAlias(req.body, "increment") ?? 0,
-      backendTtl: lease.ttl,
-      backendMaxTtl: lease.maxTtl,
-      startTime: lease.issueTime,
-    }, now);
+    const r = calculateTtl(
+      {
+        increment: durAlias(req.body, "increment") ?? 0,
+        backendTtl: lease.ttl,
+        backendMaxTtl: lease.maxTtl,
+        startTime: lease.issueTime,
+      },
+      now,
+    );
     if ("error" in r) return badRequest(r.error);
     lease.expireTime = now + r.ttl * 1000;
     lease.lastRenewal = now;

@@ -40,7 +40,11 @@ export function wrapReply(state: VaultState, reply: Reply, ttl: number, creation
   state.wrapped.set(token.id, { body, namespace });
   const auth = isPlainObject(body.auth) ? body.auth : null;
   const data = isPlainObject(body.data) ? body.data : null;
-  const wrappedAccessor = auth ? String(auth.accessor ?? "") : data && body.mount_type === "approle" && typeof data.secret_id_accessor === "string" ? data.secret_id_accessor : "";
+  const wrappedAccessor = auth
+    ? String(auth.accessor ?? "")
+    : data && body.mount_type === "approle" && typeof data.secret_id_accessor === "string"
+      ? data.secret_id_accessor
+      : "";
   const wrapped = envelope({});
   wrapped.wrap_info = {
     token: token.id,

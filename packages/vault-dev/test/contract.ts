@@ -465,7 +465,11 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
         const c = await api.post(`auth/${mount}/config`, { jwt_validation_pubkeys: [pem], bound_issuer: "https://issuer.example" });
         if (c.status !== 204 && c.status !== 200) throw new Error(`jwt config: ${c.status} ${c.text}`);
         const r = await api.post(`auth/${mount}/role/app`, {
-          role_type: "jwt", user_claim: "sub", bound_audiences: ["stowaway"], token_ttl: "1m", token_policies: ["default"],
+          role_type: "jwt",
+          user_claim: "sub",
+          bound_audiences: ["stowaway"],
+          token_ttl: "1m",
+          token_policies: ["default"],
         });
         if (r.status !== 204 && r.status !== 200) throw new Error(`jwt role: ${r.status} ${r.text}`);
       });
@@ -490,31 +494,64 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
 
     describe("Kubernetes auth (vault-dev: ES256 service-account tokens)", () => {
       devIt("logs in a bound service account and refuses the rest", async () => {
-        expect((await api.post("auth/kubernetes/role/app", {
-          bound_service_account_names: ["app"], bound_service_account_namespaces: ["default"], token_ttl: "2s", token_max_ttl: "5s",
-        })).status).toBe(204);
+        expect(
+          (
+            await api.post("auth/kubernetes/role/app", {
+              bound_service_account_names: ["app"],
+              bound_service_account_namespaces: ["default"],
+              token_ttl: "2s",
+              token_max_ttl: "5s",
+            })
+          ).status,
+        ).toBe(204);
         const ok = await api.post("auth/kubernetes/login", { role: "app", jwt: signServiceAccountJwt({ serviceAccount: "app" }) }, { token: null });
         expect(ok.status).toBe(200);
         expect(ok.body.auth).toMatchObject({
-          lease_duration: 2, renewable: true,
+          lease_duration: 2,
+          renewable: true,
           metadata: { role: "app", service_account_name: "app", service_account_namespace: "default" },
         });
-        const projected = await api.post("auth/kubernetes/login", {
-          role: "app", jwt: signServiceAccountJwt({ serviceAccount: "app", projected: true, expiresIn: 60 }),
-        }, { token: null });
+        const projected = await api.post(
+          "auth/kubernetes/login",
+          {
+            role: "app",
+            jwt: signServiceAccountJwt({ serviceAccount: "app", projected: true, expiresIn: 60 }),
+          },
+          { token: null },
+        );
         expect(projected.status).toBe(200);
         const wrongSa = await api.post("auth/kubernetes/login", { role: "app", jwt: signServiceAccountJwt({ serviceAccount: "other" }) }, { token: null });
         expectErrors(wrongSa, 403, "service account name not authorized");
-        const wrongNs = await api.post("auth/kubernetes/login", { role: "app", jwt: signServiceAccountJwt({ serviceAccount: "app", namespace: "kube-system" }) }, { token: null });
+        const wrongNs = await api.post(
+          "auth/kubernetes/login",
+          { role: "app", jwt: signServiceAccountJwt({ serviceAccount: "app", namespace: "kube-system" }) },
+          { token: null },
+        );
         expectErrors(wrongNs, 403, "namespace not authorized");
-        const badKey = await api.post("auth/kubernetes/login", { role: "app", jwt: signServiceAccountJwt({ serviceAccount: "app", key: "wrong" }) }, { token: null });
+        const badKey = await api.post(
+          "auth/kubernetes/login",
+          { role: "app", jwt: signServiceAccountJwt({ serviceAccount: "app", key: "wrong" }) },
+          { token: null },
+        );
         expectErrors(badKey, 403, "permission denied");
-        const expired = await api.post("auth/kubernetes/login", { role: "app", jwt: signServiceAccountJwt({ serviceAccount: "app", expiresIn: -10 }) }, { token: null });
+        const expired = await api.post(
+          "auth/kubernetes/login",
+          { role: "app", jwt: signServiceAccountJwt({ serviceAccount: "app", expiresIn: -10 }) },
+          { token: null },
+        );
         expectErrors(expired, 403, "permission denied");
         await api.post("auth/kubernetes/role/aud", { bound_service_account_names: "*", bound_service_account_namespaces: "*", audience: "vault" });
-        const wrongAud = await api.post("auth/kubernetes/login", { role: "aud", jwt: signServiceAccountJwt({ serviceAccount: "x", audience: "other" }) }, { token: null });
+        const wrongAud = await api.post(
+          "auth/kubernetes/login",
+          { role: "aud", jwt: signServiceAccountJwt({ serviceAccount: "x", audience: "other" }) },
+          { token: null },
+        );
         expectErrors(wrongAud, 403);
-        const rightAud = await api.post("auth/kubernetes/login", { role: "aud", jwt: signServiceAccountJwt({ serviceAccount: "x", audience: ["vault"] }) }, { token: null });
+        const rightAud = await api.post(
+          "auth/kubernetes/login",
+          { role: "aud", jwt: signServiceAccountJwt({ serviceAccount: "x", audience: ["vault"] }) },
+          { token: null },
+        );
         expect(rightAud.status).toBe(200);
         expectErrors(await api.post("auth/kubernetes/login", { role: "app" }, { token: null }), 400, "missing jwt");
         const badRole = await api.post("auth/kubernetes/login", { role: "nope", jwt: signServiceAccountJwt({ serviceAccount: "app" }) }, { token: null });
@@ -646,7 +683,12 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
 
       devIt("a standby answers 307 to the active address, sys/health 429", async () => {
         const dev = target().dev!;
-        const ctl = (method: string, body?: unknown) => fetch(`${dev.url}/__dev/standby`, { method, headers: { "X-Vault-Token": dev.rootToken }, body: body === undefined ? undefined : JSON.stringify(body) });
+        const ctl = (method: string, body?: unknown) =>
+          fetch(`${dev.url}/__dev/standby`, {
+            method,
+            headers: { "X-Vault-Token": dev.rootToken },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
         expect((await ctl("POST", { redirect: "http://127.0.0.1:1" })).status).toBe(200);
         try {
           const r = await fetch(`${dev.url}/v1/secret/data/app?version=1`, { headers: { "X-Vault-Token": dev.rootToken }, redirect: "manual" });
@@ -663,10 +705,15 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
 
       devIt("makes Kubernetes logins fail with 403 and JWT logins with 400 for N seconds", async () => {
         const dev = target().dev!;
-        await api.post("auth/kubernetes/role/outage", { bound_service_account_names: ["app"], bound_service_account_namespaces: ["default"], token_policies: ["default"] });
+        await api.post("auth/kubernetes/role/outage", {
+          bound_service_account_names: ["app"],
+          bound_service_account_namespaces: ["default"],
+          token_policies: ["default"],
+        });
         const login = () => api.post("auth/kubernetes/login", { role: "outage", jwt: signServiceAccountJwt({ serviceAccount: "app" }) }, { token: null });
         expect((await login()).status).toBe(200);
-        const ctl = (body: unknown) => fetch(`${dev.url}/__dev/auth-outage`, { method: "POST", headers: { "X-Vault-Token": dev.rootToken }, body: JSON.stringify(body) });
+        const ctl = (body: unknown) =>
+          fetch(`${dev.url}/__dev/auth-outage`, { method: "POST", headers: { "X-Vault-Token": dev.rootToken }, body: JSON.stringify(body) });
         expect((await ctl({ mount: "kubernetes", seconds: 1 })).status).toBe(200);
         expectErrors(await login(), 403, "permission denied");
         expect((await ctl({ mount: "jwt", seconds: 1 })).status).toBe(200);
@@ -754,7 +801,8 @@ export function contractSuite(name: string, isDev: boolean, target: () => Contra
         const dev = target().dev!;
         await api.post("database/roles/stuck", { default_ttl: "1s", max_ttl: "1s" });
         const c = await api.get("database/creds/stuck");
-        const ctl = (body: unknown) => fetch(`${dev.url}/__dev/lease-revoke-failures`, { method: "POST", headers: { "X-Vault-Token": dev.rootToken }, body: JSON.stringify(body) });
+        const ctl = (body: unknown) =>
+          fetch(`${dev.url}/__dev/lease-revoke-failures`, { method: "POST", headers: { "X-Vault-Token": dev.rootToken }, body: JSON.stringify(body) });
         expect((await ctl({ prefix: "database/creds/stuck/" })).status).toBe(200);
         try {
           dev.advanceClock(2);

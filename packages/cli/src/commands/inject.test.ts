@@ -195,7 +195,8 @@ services:
 
   it("makes an existing mount of the secrets volume in the app read-only", async () => {
     const cwd = workspace({
-      "compose.yaml": "services:\n  app:\n    volumes:\n      - app-secrets:/run/secrets/app\n  web:\n    volumes:\n      - { type: volume, source: web-secrets, target: /run/secrets/app }\n",
+      "compose.yaml":
+        "services:\n  app:\n    volumes:\n      - app-secrets:/run/secrets/app\n  web:\n    volumes:\n      - { type: volume, source: web-secrets, target: /run/secrets/app }\n",
       "sidecar.yaml": SIDECAR,
     });
     const app = await inject({ file: "compose.yaml", service: "app", config: "sidecar.yaml" }, cwd);
@@ -205,7 +206,7 @@ services:
   });
 
   it("keeps a file's own indentation (four spaces here) for what it adds", async () => {
-    const src = "services:\n    app:\n        image: app:1\n        ports:\n            - \"8080:8080\"\n";
+    const src = 'services:\n    app:\n        image: app:1\n        ports:\n            - "8080:8080"\n';
     const cwd = workspace({ "compose.yaml": src, "sidecar.yaml": SIDECAR });
     const { out } = await inject({ file: "compose.yaml", config: "sidecar.yaml" }, cwd);
     expect(out.startsWith('services:\n    app:\n        image: app:1\n        ports:\n            - "8080:8080"\n')).toBe(true);
@@ -222,7 +223,7 @@ services:
   });
 
   it("warns when the app runs as another user than the one the files belong to", async () => {
-    const cwd = workspace({ "compose.yaml": "services:\n  app:\n    user: \"2000:2000\"\n", "sidecar.yaml": SIDECAR });
+    const cwd = workspace({ "compose.yaml": 'services:\n  app:\n    user: "2000:2000"\n', "sidecar.yaml": SIDECAR });
     const { code, err } = await inject({ file: "compose.yaml", config: "sidecar.yaml" }, cwd);
     expect(code).toBe(0);
     expect(err).toMatch(/service "app" runs as user 2000, but the secret files belong to 1000 \(output\.uid\): set output\.uid to 2000/);
@@ -230,7 +231,10 @@ services:
 
   it("picks the only service without --service, honours --image and resolves the config relative to -o", async () => {
     const cwd = workspace({ "stack/compose.yaml": "services:\n  web:\n    image: web:1\n", "conf/sidecar.yaml": SIDECAR });
-    const { code } = await inject({ file: "stack/compose.yaml", config: "conf/sidecar.yaml", image: "registry.example.com/sidecar:9", output: "out/compose.yaml" }, cwd);
+    const { code } = await inject(
+      { file: "stack/compose.yaml", config: "conf/sidecar.yaml", image: "registry.example.com/sidecar:9", output: "out/compose.yaml" },
+      cwd,
+    );
     expect(code).toBe(0);
     const c = parse(readFileSync(join(cwd, "out/compose.yaml"), "utf8"));
     expect(c.services["web-sidecar"].image).toBe("registry.example.com/sidecar:9");
@@ -260,8 +264,18 @@ services:
     ["--container on a compose file", { service: "app", container: "app" }, COMPOSE, /--container is for Kubernetes files; for compose use --service/],
     ["a file that is neither", { service: "app" }, "just: a mapping\n", /is neither a compose file \(top-level services:\) nor Kubernetes YAML/],
     ["a YAML syntax error", { service: "app" }, "services:\n  app: [\n", /compose\.yaml:\d+:\d+: invalid YAML /],
-    ["another mount at output.dir", { service: "app" }, "services:\n  app:\n    volumes: [./x:/run/secrets/app]\n", /already mounts something else at \/run\/secrets\/app/],
-    ["a conflicting pid", { service: "app" }, "services:\n  app:\n    pid: host\n", /sets pid: host; the sidecar's notify.signal needs pid: "service:app-sidecar"/],
+    [
+      "another mount at output.dir",
+      { service: "app" },
+      "services:\n  app:\n    volumes: [./x:/run/secrets/app]\n",
+      /already mounts something else at \/run\/secrets\/app/,
+    ],
+    [
+      "a conflicting pid",
+      { service: "app" },
+      "services:\n  app:\n    pid: host\n",
+      /sets pid: host; the sidecar's notify.signal needs pid: "service:app-sidecar"/,
+    ],
   ])("refuses %s with exit 2 and writes nothing", async (_name, extra, compose, message) => {
     const cwd = workspace({ "compose.yaml": compose, "sidecar.yaml": SIDECAR });
     const { code, out, err } = await inject({ file: "compose.yaml", config: "sidecar.yaml", output: "out.yaml", ...extra }, cwd);
@@ -338,7 +352,12 @@ stringData:
     expect(code).toBe(0);
     const docs = parseAllDocuments(out).map((d) => d.toJS());
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
-      "Service/web", "ConfigMap/web-stowaway", "Deployment/web", "ConfigMap/report-stowaway", "CronJob/report", "Secret/unrelated",
+      "Service/web",
+      "ConfigMap/web-stowaway",
+      "Deployment/web",
+      "ConfigMap/report-stowaway",
+      "CronJob/report",
+      "Secret/unrelated",
     ]);
     expect(docs[1].data["sidecar.yaml"]).toBe(K8S_SIDECAR);
     expect(docs[3].metadata).toEqual({ name: "report-stowaway", namespace: "jobs" });
@@ -419,7 +438,8 @@ stringData:
   });
 
   it("warns when a container runs as another user than the one the files belong to", async () => {
-    const yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsUser: 2000}\n  containers:\n    - name: c\n      image: c:1\n";
+    const yaml =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsUser: 2000}\n  containers:\n    - name: c\n      image: c:1\n";
     const cwd = workspace({ "pod.yaml": yaml, "sidecar.yaml": K8S_SIDECAR });
     const { code, err } = await inject({ file: "pod.yaml", config: "sidecar.yaml" }, cwd);
     expect(code).toBe(0);
@@ -461,11 +481,26 @@ stringData:
   });
 
   it.each([
-    ["no workload", { }, "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n", /no workload to inject into: expected a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob/],
+    [
+      "no workload",
+      {},
+      "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n",
+      /no workload to inject into: expected a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob/,
+    ],
     ["an unknown --container", { container: "nope" }, null, /no container named "nope" in any workload \(containers: web, metrics, report\)/],
     ["--service on Kubernetes YAML", { service: "web" }, null, /--service is for compose files; for Kubernetes use --container/],
-    ["an unrendered Helm template", {}, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n", /Deployment #1 has no metadata\.name string \(render templates such as Helm's first\)/],
-    ["a workload without containers", {}, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: {spec: {}}}\n", /Deployment x has no spec\.template\.spec\.containers list/],
+    [
+      "an unrendered Helm template",
+      {},
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+      /Deployment #1 has no metadata\.name string \(render templates such as Helm's first\)/,
+    ],
+    [
+      "a workload without containers",
+      {},
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: {spec: {}}}\n",
+      /Deployment x has no spec\.template\.spec\.containers list/,
+    ],
     [
       "another mount at output.dir",
       {},

@@ -134,9 +134,15 @@ export async function lintCommand(opts: LintCommandOptions, io: CommandIO): Prom
     });
     files.push(...part.files);
   }
-  for (const m of missing) files.push({ file: m, kind: kindOfExplicit(m), findings: [], errors: [{ file: m, code: "not-found", message: "no such file or directory" }] });
+  for (const m of missing)
+    files.push({ file: m, kind: kindOfExplicit(m), findings: [], errors: [{ file: m, code: "not-found", message: "no such file or directory" }] });
   for (const e of empty) {
-    files.push({ file: e, kind: "dockerfile", findings: [], errors: [{ file: e, code: "nothing-to-lint", message: "no Dockerfile, compose file or env file here (was it the path you meant?)" }] });
+    files.push({
+      file: e,
+      kind: "dockerfile",
+      findings: [],
+      errors: [{ file: e, code: "nothing-to-lint", message: "no Dockerfile, compose file or env file here (was it the path you meant?)" }],
+    });
   }
   let report = buildReport(files);
 

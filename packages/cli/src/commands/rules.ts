@@ -16,7 +16,9 @@ export async function rulesCommand(opts: { format?: "text" | "json" }, io: Comma
     return 0;
   }
   const idWidth = Math.max(...rules.map((r) => r.id.length));
-  const lines = rules.map((r) => `${r.id.padEnd(idWidth)}  ${r.severity.padEnd(7)}  ${r.kinds.join(",").padEnd(22)}  ${r.description}\n${"".padEnd(idWidth + 2)}${r.docs}\n`);
+  const lines = rules.map(
+    (r) => `${r.id.padEnd(idWidth)}  ${r.severity.padEnd(7)}  ${r.kinds.join(",").padEnd(22)}  ${r.description}\n${"".padEnd(idWidth + 2)}${r.docs}\n`,
+  );
   io.stdout.write(lines.join(""));
   return 0;
 }

@@ -132,7 +132,9 @@ export function injectCompose(doc: Document, opts: ComposeInjectOptions): string
 
   for (const url of httpNotifyUrls(plan)) {
     if (/^https?:\/\/(localhost|127\.[\d.]+|\[::1\])(:|\/|$)/.test(url)) {
-      warnings.push(`notify.http.url ${url} is loopback, but in compose the sidecar has its own network namespace: use the app's service name (http://${name}:PORT/...)`);
+      warnings.push(
+        `notify.http.url ${url} is loopback, but in compose the sidecar has its own network namespace: use the app's service name (http://${name}:PORT/...)`,
+      );
     }
   }
   const appUser = /^(\d+)/.exec(String(app.get("user") ?? ""))?.[1];
@@ -140,7 +142,9 @@ export function injectCompose(doc: Document, opts: ComposeInjectOptions): string
     warnings.push(`service "${name}" runs as user ${appUser}, but the secret files belong to ${plan.uid} (output.uid): set output.uid to ${appUser}`);
   }
   if (plan.config.output.uid === undefined) {
-    warnings.push(`output.uid is not set: secret files will belong to the sidecar's user (${plan.uid}); set output.uid/gid to the app's user unless the app runs as root`);
+    warnings.push(
+      `output.uid is not set: secret files will belong to the sidecar's user (${plan.uid}); set output.uid/gid to the app's user unless the app runs as root`,
+    );
   }
   return warnings;
 }

@@ -68,16 +68,14 @@ export function readSidecarConfig(file: string, shownAs: string): SidecarPlan {
 function certificateWarnings(config: SidecarConfig): string[] {
   return config.secrets.flatMap((s, i) =>
     s.issue && !s.notify && !config.notify
-      ? [`secrets[${i}] (${s.path}) issues a certificate, but no notify tells the app to reload it: add notify (signal or http), or the app serves the old certificate until it expires`]
+      ? [
+          `secrets[${i}] (${s.path}) issues a certificate, but no notify tells the app to reload it: add notify (signal or http), or the app serves the old certificate until it expires`,
+        ]
       : [],
   );
 }
 
 /** A probe command that asks the sidecar on loopback; `node` is in the image, wget and curl may not be. */
 export function probeCommand(plan: Pick<SidecarPlan, "host" | "port">, path: "/readyz" | "/healthz"): string[] {
-  return [
-    "node",
-    "-e",
-    `fetch("http://${plan.host}:${plan.port}${path}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-  ];
+  return ["node", "-e", `fetch("http://${plan.host}:${plan.port}${path}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
 }

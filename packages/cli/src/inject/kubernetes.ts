@@ -144,7 +144,9 @@ function injectPod(
   const auth = plan.config.vault.auth;
   const projectedToken = (auth.method === "kubernetes" || auth.method === "jwt") && posix.dirname(auth.jwtFile) !== SA_TOKEN_DIR;
   if ((auth.method === "kubernetes" || auth.method === "jwt") && !projectedToken && pod.get("automountServiceAccountToken") === false) {
-    warnings.push(`${what}: automountServiceAccountToken is false, but vault.auth.jwtFile is the automounted token ${auth.jwtFile}; point jwtFile elsewhere (e.g. /var/run/secrets/vault/token) to get a projected token`);
+    warnings.push(
+      `${what}: automountServiceAccountToken is false, but vault.auth.jwtFile is the automounted token ${auth.jwtFile}; point jwtFile elsewhere (e.g. /var/run/secrets/vault/token) to get a projected token`,
+    );
   }
   if (auth.method === "approle" || (auth.method === "token" && auth.tokenFile)) {
     warnings.push(`${what}: vault.auth.${auth.method} reads files the sidecar must be given: mount them into the ${K8S.container} container`);

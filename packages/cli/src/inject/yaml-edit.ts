@@ -46,7 +46,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b as object, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length && ka.every((k) => Object.hasOwn(b as object, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 /** A node's plain value (Node.toJS needs its document to resolve aliases). */
@@ -133,7 +135,11 @@ export function ensureNamed(
         continue;
       }
       const node = ensureKey(doc, current, key, v);
-      if (node !== before) applyFlow(node, (opts.flow ?? []).filter((p) => p[0] === key).map((p) => p.slice(1)));
+      if (node !== before)
+        applyFlow(
+          node,
+          (opts.flow ?? []).filter((p) => p[0] === key).map((p) => p.slice(1)),
+        );
     }
     return;
   }

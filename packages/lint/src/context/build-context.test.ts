@@ -38,16 +38,23 @@ describe("listBuildContext", () => {
   it("sends everything, .git and node_modules included, when nothing is ignored", () => {
     const ctx = context(BASE);
     expect(listBuildContext(ctx, "Dockerfile").files).toEqual([
-      ".env", ".env.example", ".git/config", "Dockerfile", "app.js", "certs/server.pem",
-      "deep/er/tls.pem", "file(1).txt", "node_modules/x/index.js", "src/config.env", "src/index.js",
+      ".env",
+      ".env.example",
+      ".git/config",
+      "Dockerfile",
+      "app.js",
+      "certs/server.pem",
+      "deep/er/tls.pem",
+      "file(1).txt",
+      "node_modules/x/index.js",
+      "src/config.env",
+      "src/index.js",
     ]);
   });
 
   it("applies `**`, leading `/`, trailing `/` and `!` exceptions like moby", () => {
     const ctx = context({ ...BASE, ".dockerignore": "# comment\n**/*.pem\n/.git/\nnode_modules\n.env*\n!.env.example\nsrc/*.env\n" });
-    expect(listBuildContext(ctx, "Dockerfile").files).toEqual([
-      ".dockerignore", ".env.example", "Dockerfile", "app.js", "file(1).txt", "src/index.js",
-    ]);
+    expect(listBuildContext(ctx, "Dockerfile").files).toEqual([".dockerignore", ".env.example", "Dockerfile", "app.js", "file(1).txt", "src/index.js"]);
   });
 
   it("re-includes a directory under `*` with `!dir`", () => {

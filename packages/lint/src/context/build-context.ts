@@ -88,7 +88,10 @@ export function createDockerignoreMatcher(patterns: readonly string[]): Dockerig
   return {
     hasExceptions,
     excluded: (rel) => {
-      const clean = path.posix.normalize(rel).replace(/^\.\/+/, "").replace(/(?<!\/)\/+$/, "");
+      const clean = path.posix
+        .normalize(rel)
+        .replace(/^\.\/+/, "")
+        .replace(/(?<!\/)\/+$/, "");
       if (clean === "" || clean === ".") return false;
       return ig.ignores(clean);
     },

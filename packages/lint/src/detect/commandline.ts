@@ -150,7 +150,8 @@ function checkArguments(scan: Scan, cmd: string, args: ShellWord[]): void {
     if (DOTTED_ASSIGNMENT_RE.test(t)) {
       const eq = t.indexOf("=");
       const name = t.slice(0, eq);
-      if (scan.classifyName(name) === "secret" && isLikelySecretValue(t.slice(eq + 1))) scan.add(word, eq + 1, t.length, "secret-assignment", `secret-named setting ${name}`);
+      if (scan.classifyName(name) === "secret" && isLikelySecretValue(t.slice(eq + 1)))
+        scan.add(word, eq + 1, t.length, "secret-assignment", `secret-named setting ${name}`);
       continue;
     }
     const sepFlag = /^--?([A-Za-z][A-Za-z0-9-]*)$/.exec(t);
@@ -174,7 +175,8 @@ function checkLongFlag(scan: Scan, word: ShellWord, flag: string, valueFrom: num
   if (inner) {
     // `--from-literal=password=…`, `--build-arg=TOKEN=…`, `--set=db.password=…`
     const from = valueFrom + inner[0].length;
-    if (scan.classifyName(inner[1]) === "secret" && isLikelySecretValue(t.slice(from))) scan.add(word, from, t.length, "secret-assignment", `secret-named setting ${inner[1]}`);
+    if (scan.classifyName(inner[1]) === "secret" && isLikelySecretValue(t.slice(from)))
+      scan.add(word, from, t.length, "secret-assignment", `secret-named setting ${inner[1]}`);
   } else if (FLAG_VALUE_IS_SECRET.has(flag.toLowerCase()) || (scan.classifyName(flag) === "secret" && !isMountSpec(rest))) {
     scan.addIfSecret(word, valueFrom, "secret-flag", `--${flag} option`);
   } else if (HEADER_FLAGS.has(flag)) {
@@ -210,7 +212,8 @@ function checkSeparateFlag(scan: Scan, cmd: string, args: ShellWord[], t: string
 /** `echo X | docker login --password-stdin`, `echo 'root:X' | chpasswd`. */
 function checkPipedSecret(scan: Scan, cmd: string, args: ShellWord[], next: ShellWord[]): void {
   const nextCmd = basename(next[0]?.text ?? "");
-  const stdinSecret = next.some((x) => STDIN_SECRET_FLAGS.has(x.text)) || nextCmd === "chpasswd" || nextCmd === "passwd" || nextCmd === "vncpasswd" || nextCmd === "smbpasswd";
+  const stdinSecret =
+    next.some((x) => STDIN_SECRET_FLAGS.has(x.text)) || nextCmd === "chpasswd" || nextCmd === "passwd" || nextCmd === "vncpasswd" || nextCmd === "smbpasswd";
   const payload = args.filter((x) => !x.text.startsWith("-"));
   const word = cmd === "printf" && payload.length > 1 && payload[0].text.includes("%") ? payload[1] : payload[0];
   if (!stdinSecret || !word) return;
@@ -317,15 +320,47 @@ const SQL_PASSWORD_RES = [
 const FLAG_VALUE_IS_SECRET = new Set(["requirepass", "masterauth", "oauth2-bearer", "http-password", "ftp-password", "proxy-password", "ks-pass", "key-pass"]);
 /** `--flag value` forms taken as secret (values that look like paths or references are skipped anyway). */
 const SEPARATE_SECRET_FLAGS = new Set([
-  "password", "passwd", "pass", "token", "api-key", "apikey", "api-token", "secret", "client-secret", "access-token",
-  "auth-token", "secret-key", "secret-access-key", "requirepass", "masterauth", "http-password", "ftp-password", "proxy-password",
-  "registry-password", "db-password", "admin-password", "root-password", "oauth2-bearer",
+  "password",
+  "passwd",
+  "pass",
+  "token",
+  "api-key",
+  "apikey",
+  "api-token",
+  "secret",
+  "client-secret",
+  "access-token",
+  "auth-token",
+  "secret-key",
+  "secret-access-key",
+  "requirepass",
+  "masterauth",
+  "http-password",
+  "ftp-password",
+  "proxy-password",
+  "registry-password",
+  "db-password",
+  "admin-password",
+  "root-password",
+  "oauth2-bearer",
 ]);
 const JAVA_PASS_FLAGS = new Set(["storepass", "keypass", "srcstorepass", "deststorepass", "srckeypass", "destkeypass"]);
 const PASS_PREFIX_FLAGS = new Set(["passin", "passout", "pass", "password", "ks-pass", "key-pass"]);
 const HEADER_FLAGS = new Set(["H", "header"]);
 /** MySQL-family clients: `-p`/`--password` with nothing attached prompt for the password. */
-const PROMPTING_COMMANDS = new Set(["mysql", "mysqladmin", "mysqldump", "mysqlimport", "mysqlcheck", "mysqlshow", "mysqlpump", "mariadb", "mariadb-admin", "mariadb-dump", "mysqlsh"]);
+const PROMPTING_COMMANDS = new Set([
+  "mysql",
+  "mysqladmin",
+  "mysqldump",
+  "mysqlimport",
+  "mysqlcheck",
+  "mysqlshow",
+  "mysqlpump",
+  "mariadb",
+  "mariadb-admin",
+  "mariadb-dump",
+  "mysqlsh",
+]);
 const MONGO_COMMANDS = new Set(["mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport", "mongostat", "mongotop"]);
 const LOGIN_COMMANDS = new Set(["docker", "podman", "buildah", "skopeo", "nerdctl", "helm", "oras", "crane", "regctl", "az", "cf"]);
 const STDIN_SECRET_FLAGS = new Set(["--password-stdin", "--with-token", "--token-stdin", "--stdin"]);
@@ -413,17 +448,34 @@ tool(["export", "declare", "local", "readonly", "typeset"], (scan, args) => {
   for (const word of args) scan.checkAssignment(word);
 });
 tool(["curl"], (scan, args) => {
-  forOption(args, ["-u", "--user", "-U", "--proxy-user"], (word, from) => {
-    const colon = word.text.indexOf(":", from);
-    if (colon >= 0) scan.addIfSecret(word, colon + 1, "basic-auth", "password in curl --user");
-  }, true);
+  forOption(
+    args,
+    ["-u", "--user", "-U", "--proxy-user"],
+    (word, from) => {
+      const colon = word.text.indexOf(":", from);
+      if (colon >= 0) scan.addIfSecret(word, colon + 1, "basic-auth", "password in curl --user");
+    },
+    true,
+  );
   forOption(args, ["--oauth2-bearer"], (word, from) => scan.addIfSecret(word, from, "bearer-token", "curl --oauth2-bearer token"));
 });
 tool(["npm", "yarn", "pnpm", "aws", "git"], configSet);
-tool(["wget"], optionForm(["--password", "--http-password", "--ftp-password", "--proxy-password"], () => "wget password option"));
-tool(["sshpass"], optionForm(["-p"], () => "sshpass -p password", true));
-tool(["redis-cli"], optionForm(["-a"], () => "redis-cli -a password"));
-tool(["ssh-keygen"], optionForm(["-N", "-P"], () => "ssh-keygen passphrase"));
+tool(
+  ["wget"],
+  optionForm(["--password", "--http-password", "--ftp-password", "--proxy-password"], () => "wget password option"),
+);
+tool(
+  ["sshpass"],
+  optionForm(["-p"], () => "sshpass -p password", true),
+);
+tool(
+  ["redis-cli"],
+  optionForm(["-a"], () => "redis-cli -a password"),
+);
+tool(
+  ["ssh-keygen"],
+  optionForm(["-N", "-P"], () => "ssh-keygen passphrase"),
+);
 tool(["openssl"], (scan, args) => {
   forOption(args, ["-k"], (word, from) => scan.addIfSecret(word, from, "secret-flag", "openssl -k password"));
   // `openssl passwd -6 -salt x PASSWORD`: the plaintext is the last positional.
@@ -436,39 +488,61 @@ tool(["openssl"], (scan, args) => {
 });
 tool(["htpasswd"], (scan, args) => {
   // `htpasswd -b[c] file user pass`, `htpasswd -nb user pass`: the password is the last positional.
-  const flags = args.filter((x) => /^-[A-Za-z]+$/.test(x.text)).map((x) => x.text.slice(1)).join("");
+  const flags = args
+    .filter((x) => /^-[A-Za-z]+$/.test(x.text))
+    .map((x) => x.text.slice(1))
+    .join("");
   if (!flags.includes("b")) return;
   const positional = args.filter((x) => !x.text.startsWith("-"));
   const need = flags.includes("n") ? 2 : 3;
   if (positional.length >= need) scan.addIfSecret(positional[need - 1], 0, "positional-password", "htpasswd -b password");
 });
 tool(["rabbitmqctl"], (scan, args) => {
-  if ((args[0]?.text === "add_user" || args[0]?.text === "change_password") && args[2]) scan.addIfSecret(args[2], 0, "positional-password", `rabbitmqctl ${args[0].text} password`);
+  if ((args[0]?.text === "add_user" || args[0]?.text === "change_password") && args[2])
+    scan.addIfSecret(args[2], 0, "positional-password", `rabbitmqctl ${args[0].text} password`);
 });
 tool(["composer"], (scan, args) => {
   // `composer config [-g] github-oauth.github.com TOKEN`, `http-basic.host USER PASSWORD`
   const at = args.findIndex((x) => x.text === "config");
   const rest = at < 0 ? [] : args.slice(at + 1).filter((x) => !x.text.startsWith("-"));
-  if (rest.length >= 2 && /^(?:github-oauth|gitlab-oauth|gitlab-token|bearer)\./.test(rest[0].text)) scan.addIfSecret(rest[1], 0, "config-secret", `composer ${rest[0].text.split(".")[0]} token`);
+  if (rest.length >= 2 && /^(?:github-oauth|gitlab-oauth|gitlab-token|bearer)\./.test(rest[0].text))
+    scan.addIfSecret(rest[1], 0, "config-secret", `composer ${rest[0].text.split(".")[0]} token`);
   else if (rest.length >= 3 && rest[0].text.startsWith("http-basic.")) scan.addIfSecret(rest[2], 0, "config-secret", "composer http-basic password");
 });
 tool(["mc"], (scan, args) => {
   // `mc alias set NAME URL ACCESS_KEY SECRET_KEY` (and the older `mc config host add`)
-  for (const [a, b] of [["alias", "set"], ["host", "add"]]) {
+  for (const [a, b] of [
+    ["alias", "set"],
+    ["host", "add"],
+  ]) {
     const at = args.findIndex((x, n) => x.text === a && args[n + 1]?.text === b);
     const rest = at < 0 ? [] : args.slice(at + 2).filter((x) => !x.text.startsWith("-"));
     if (rest.length >= 4) scan.addIfSecret(rest[3], 0, "positional-password", "mc secret key");
   }
 });
 tool(["smbclient"], (scan, args) => {
-  forOption(args, ["-U", "--user"], (word, from) => {
-    const pct = word.text.indexOf("%", from);
-    if (pct >= 0) scan.addIfSecret(word, pct + 1, "basic-auth", "smbclient user%password");
-  }, true);
+  forOption(
+    args,
+    ["-U", "--user"],
+    (word, from) => {
+      const pct = word.text.indexOf("%", from);
+      if (pct >= 0) scan.addIfSecret(word, pct + 1, "basic-auth", "smbclient user%password");
+    },
+    true,
+  );
 });
-tool(["sqlcmd", "bcp", "osql"], optionForm(["-P"], (cmd) => `${cmd} -P password`, true));
-tool(["ldapsearch", "ldapadd", "ldapmodify", "ldapdelete", "ldappasswd", "ldapwhoami"], optionForm(["-w"], (cmd) => `${cmd} -w password`));
-tool(["zip", "unzip"], optionForm(["-P", "--password"], (cmd) => `${cmd} -P password`));
+tool(
+  ["sqlcmd", "bcp", "osql"],
+  optionForm(["-P"], (cmd) => `${cmd} -P password`, true),
+);
+tool(
+  ["ldapsearch", "ldapadd", "ldapmodify", "ldapdelete", "ldappasswd", "ldapwhoami"],
+  optionForm(["-w"], (cmd) => `${cmd} -w password`),
+);
+tool(
+  ["zip", "unzip"],
+  optionForm(["-P", "--password"], (cmd) => `${cmd} -P password`),
+);
 tool(["7z", "7za", "7zr"], (scan, args) => {
   for (const word of args) if (/^-p./.test(word.text)) scan.addIfSecret(word, 2, "secret-flag", "7z -p password");
 });
@@ -484,13 +558,19 @@ tool(["x11vnc"], (scan, args) => {
   }
 });
 tool(["vault"], (scan, args) => {
-  if (args[0]?.text === "login") for (const word of args.slice(1)) if (!word.text.startsWith("-") && !word.text.includes("=")) scan.addIfSecret(word, 0, "positional-token", "vault login token");
+  if (args[0]?.text === "login")
+    for (const word of args.slice(1))
+      if (!word.text.startsWith("-") && !word.text.includes("=")) scan.addIfSecret(word, 0, "positional-token", "vault login token");
 });
 // `-pSECRET` is a password; a bare `-p` prompts and the next word is the database.
 tool(PROMPTING_COMMANDS, (scan, args, cmd) => {
   for (const word of args) if (/^-p[^-]/.test(word.text) && !word.text.startsWith("--")) scan.addIfSecret(word, 2, "secret-flag", `${cmd} -p password`);
 });
-tool(MONGO_COMMANDS, optionForm(["-p"], (cmd) => `${cmd} -p password`));
+tool(
+  MONGO_COMMANDS,
+  optionForm(["-p"], (cmd) => `${cmd} -p password`),
+);
 tool(LOGIN_COMMANDS, (scan, args, cmd) => {
-  if (args.some((x) => x.text === "login")) forOption(args, ["-p"], (word, from) => scan.addIfSecret(word, from, "secret-flag", `${cmd} login -p password`), true);
+  if (args.some((x) => x.text === "login"))
+    forOption(args, ["-p"], (word, from) => scan.addIfSecret(word, from, "secret-flag", `${cmd} login -p password`), true);
 });

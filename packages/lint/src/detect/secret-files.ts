@@ -89,6 +89,14 @@ const BY_EXTENSION = new Map<string, string>([
   [".kdbx", "KeePass database"],
 ]);
 
-for (const label of [PEM_LABEL, "npm config (may hold an auth token)", "Yarn config (may hold an auth token)", "MySQL client config (may hold a password)", "htpasswd password file", "Docker config directory (registry credentials)", "credentials file"]) {
+for (const label of [
+  PEM_LABEL,
+  "npm config (may hold an auth token)",
+  "Yarn config (may hold an auth token)",
+  "MySQL client config (may hold a password)",
+  "htpasswd password file",
+  "Docker config directory (registry credentials)",
+  "credentials file",
+]) {
   UNCERTAIN.add(label);
 }

@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { simpleCommands, tokenizeShell, type ShellToken } from "./shell-words.js";
 
-const words = (input: string) => tokenizeShell(input).filter((t): t is Extract<ShellToken, { type: "word" }> => t.type === "word").map((t) => t.word.text);
-const ops = (input: string) => tokenizeShell(input).filter((t) => t.type === "op").map((t) => (t as { op: string }).op);
+const words = (input: string) =>
+  tokenizeShell(input)
+    .filter((t): t is Extract<ShellToken, { type: "word" }> => t.type === "word")
+    .map((t) => t.word.text);
+const ops = (input: string) =>
+  tokenizeShell(input)
+    .filter((t) => t.type === "op")
+    .map((t) => (t as { op: string }).op);
 
 describe("tokenizeShell", () => {
   it("removes quotes and escapes, keeping each character's offset", () => {
@@ -13,7 +19,7 @@ describe("tokenizeShell", () => {
   });
 
   it("keeps substitutions and parameter expansions whole", () => {
-    expect(words(`x=$(cat "/run/secrets/a b") y="\${A:-b c}" \`date +%s\``)).toEqual(["x=$(cat \"/run/secrets/a b\")", "y=${A:-b c}", "`date +%s`"]);
+    expect(words(`x=$(cat "/run/secrets/a b") y="\${A:-b c}" \`date +%s\``)).toEqual(['x=$(cat "/run/secrets/a b")', "y=${A:-b c}", "`date +%s`"]);
   });
 
   it("splits on control operators and newlines, and recognises redirections", () => {

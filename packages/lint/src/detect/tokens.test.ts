@@ -24,10 +24,9 @@ const T = {
   jwt: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzdG93YXdheSIsIm5hbWUiOiJ0ZXN0In0.Qm9ndXNTaWduYXR1cmVGb3JUZXN0czEyMw",
 };
 
-const PEM_BODY = [
-  "MIIEowIBAAKCAQEAq8Zr2LmX0vTa9WpK3nYbE4dH7sJ1u8jzPde0IgxLd6GncfBA",
-  "epfJBd0Kh8oOOL8dKLzdocJ2isAjIhKtJ0RlgLKOmxgJTeKdNnFRIBXuDL7DxtpY",
-].join("\n");
+const PEM_BODY = ["MIIEowIBAAKCAQEAq8Zr2LmX0vTa9WpK3nYbE4dH7sJ1u8jzPde0IgxLd6GncfBA", "epfJBd0Kh8oOOL8dKLzdocJ2isAjIhKtJ0RlgLKOmxgJTeKdNnFRIBXuDL7DxtpY"].join(
+  "\n",
+);
 
 describe("findKnownTokens", () => {
   it.each(Object.entries(T).filter(([k]) => k !== "awsSecret"))("finds a %s token with its exact span", (_kind, token) => {

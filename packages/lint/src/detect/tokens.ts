@@ -40,7 +40,8 @@ const afterPrefix = (prefix: RegExp) => (s: string) => s.replace(prefix, "");
 const PATTERNS: TokenPattern[] = [
   // Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
   {
-    kind: "aws-access-key-id", label: "AWS access key ID",
+    kind: "aws-access-key-id",
+    label: "AWS access key ID",
     hints: ["AKIA", "ASIA", "ABIA", "ACCA"],
     re: new RegExp(String.raw`(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])`, "g"),
     body: (s) => s.slice(4),
@@ -48,50 +49,60 @@ const PATTERNS: TokenPattern[] = [
   // Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html
   // (40 base64 characters; only trusted with an AWS/secret word shortly before it.)
   {
-    kind: "aws-secret-access-key", label: "AWS secret access key",
+    kind: "aws-secret-access-key",
+    label: "AWS secret access key",
     re: /(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g,
     accept: (s, text, index) =>
       /aws|secret.?access|secret.?key/i.test(text.slice(Math.max(0, index - 60), index)) &&
-      /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9]/.test(s) && looksRandom(s),
+      /[a-z]/.test(s) &&
+      /[A-Z]/.test(s) &&
+      /[0-9]/.test(s) &&
+      looksRandom(s),
   },
   // Reference: https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/about-authentication-to-github#githubs-token-formats
   {
-    kind: "github-token", label: "GitHub token",
+    kind: "github-token",
+    label: "GitHub token",
     hints: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
     re: new RegExp(B + String.raw`gh[pousr]_[A-Za-z0-9]{36,251}` + E, "g"),
     body: afterPrefix(/^gh._/),
   },
   // Reference: https://github.blog/changelog/2022-10-18-introducing-fine-grained-personal-access-tokens-for-github/
   {
-    kind: "github-fine-grained-token", label: "GitHub fine-grained personal access token",
+    kind: "github-fine-grained-token",
+    label: "GitHub fine-grained personal access token",
     hints: ["github_pat_"],
     re: new RegExp(B + String.raw`github_pat_[A-Za-z0-9_]{50,251}` + E, "g"),
     body: afterPrefix(/^github_pat_/),
   },
   // Reference: https://docs.gitlab.com/ee/security/tokens/#token-prefixes
   {
-    kind: "gitlab-token", label: "GitLab token",
+    kind: "gitlab-token",
+    label: "GitLab token",
     hints: ["glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glcbt-"],
     re: new RegExp(B + String.raw`(?:glpat|gldt|glrt|glptt|glft|glcbt)-[A-Za-z0-9_-]{20,}` + E, "g"),
     body: afterPrefix(/^gl[a-z]+-/),
   },
   // Reference: https://api.slack.com/authentication/token-types
   {
-    kind: "slack-token", label: "Slack token",
+    kind: "slack-token",
+    label: "Slack token",
     hints: ["xox"],
     re: new RegExp(B + String.raw`xox[abposre]-(?:\d+-)?[0-9A-Za-z-]{10,}` + E, "g"),
     body: afterPrefix(/^xox.-/),
   },
   // Reference: https://api.slack.com/messaging/webhooks
   {
-    kind: "slack-webhook", label: "Slack webhook URL",
+    kind: "slack-webhook",
+    label: "Slack webhook URL",
     hints: ["hooks.slack.com/"],
     re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/+-]{20,}/g,
     body: afterPrefix(/^https:\/\/hooks\.slack\.com\/[a-z]+\//),
   },
   // Reference: https://docs.stripe.com/keys (publishable `pk_` keys are public by design)
   {
-    kind: "stripe-secret-key", label: "Stripe secret key",
+    kind: "stripe-secret-key",
+    label: "Stripe secret key",
     hints: ["k_live_", "k_test_"],
     re: new RegExp(B + String.raw`(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,247}` + E, "g"),
     body: afterPrefix(/^.k_[a-z]+_/),
@@ -100,35 +111,40 @@ const PATTERNS: TokenPattern[] = [
   // Reference: https://docs.honeycomb.io/api/key-management/create-an-api-key (ingest keys: prefix,
   // 26-character key id and 32-character secret, no separator)
   {
-    kind: "honeycomb-ingest-key", label: "Honeycomb ingest key",
+    kind: "honeycomb-ingest-key",
+    label: "Honeycomb ingest key",
     hints: ["ik_"],
     re: new RegExp(B + String.raw`hc[a-z]ik_[0-9a-z]{58}` + E, "g"),
     body: afterPrefix(/^hc[a-z]ik_/),
   },
   // Reference: https://cloud.google.com/docs/authentication/api-keys
   {
-    kind: "google-api-key", label: "Google API key",
+    kind: "google-api-key",
+    label: "Google API key",
     hints: ["AIza"],
     re: new RegExp(B + String.raw`AIza[0-9A-Za-z_-]{35}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
     body: (s) => s.slice(4),
   },
   // Reference: https://github.blog/changelog/2021-09-23-npm-has-a-new-access-token-format/
   {
-    kind: "npm-token", label: "npm access token",
+    kind: "npm-token",
+    label: "npm access token",
     hints: ["npm_"],
     re: new RegExp(B + String.raw`npm_[A-Za-z0-9]{36}` + E, "g"),
     body: (s) => s.slice(4),
   },
   // Reference: https://pypi.org/help/#apitoken (a macaroon; "AgEIcHlwaS5vcmc" is base64 of its pypi.org header)
   {
-    kind: "pypi-token", label: "PyPI API token",
+    kind: "pypi-token",
+    label: "PyPI API token",
     hints: ["pypi-AgEIcHlwaS5vcmc"],
     re: new RegExp(B + String.raw`pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`, "g"),
     body: (s) => s.slice(20),
   },
   // Reference: https://docs.anthropic.com/en/api/admin-api/apikeys/get-api-key
   {
-    kind: "anthropic-api-key", label: "Anthropic API key",
+    kind: "anthropic-api-key",
+    label: "Anthropic API key",
     hints: ["sk-ant-"],
     re: new RegExp(B + String.raw`sk-ant-[a-z]+\d{0,2}-[A-Za-z0-9_-]{40,}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
     body: afterPrefix(/^sk-ant-[a-z]+\d*-/),
@@ -136,49 +152,59 @@ const PATTERNS: TokenPattern[] = [
   // Reference: https://platform.openai.com/docs/api-reference/authentication
   // Project, service-account and admin keys are prefixed; legacy keys embed "T3BlbkFJ" (base64 "OpenAI").
   {
-    kind: "openai-api-key", label: "OpenAI API key",
+    kind: "openai-api-key",
+    label: "OpenAI API key",
     hints: ["sk-"],
-    re: new RegExp(B + String.raw`sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})` + String.raw`(?![A-Za-z0-9_-])`, "g"),
+    re: new RegExp(
+      B + String.raw`sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})` + String.raw`(?![A-Za-z0-9_-])`,
+      "g",
+    ),
     body: afterPrefix(/^sk-(?:[a-z]+-)?/),
   },
   // Reference: https://www.twilio.com/docs/sendgrid/ui/account-and-settings/api-keys
   {
-    kind: "sendgrid-api-key", label: "SendGrid API key",
+    kind: "sendgrid-api-key",
+    label: "SendGrid API key",
     hints: ["SG."],
     re: new RegExp(B + String.raw`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
     body: (s) => s.slice(3),
   },
   // Reference: https://docs.docker.com/security/for-developers/access-tokens/
   {
-    kind: "docker-token", label: "Docker Hub access token",
+    kind: "docker-token",
+    label: "Docker Hub access token",
     hints: ["dckr_"],
     re: new RegExp(B + String.raw`dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
     body: (s) => s.slice(9),
   },
   // Reference: https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes
   {
-    kind: "vault-token", label: "HashiCorp Vault token",
+    kind: "vault-token",
+    label: "HashiCorp Vault token",
     hints: ["hvs.", "hvb.", "hvr."],
     re: new RegExp(B + String.raw`hv[sbr]\.[A-Za-z0-9_-]{24,}` + String.raw`(?![A-Za-z0-9_-])`, "g"),
     body: (s) => s.slice(4),
   },
   // Reference: https://huggingface.co/docs/hub/security-tokens
   {
-    kind: "huggingface-token", label: "Hugging Face access token",
+    kind: "huggingface-token",
+    label: "Hugging Face access token",
     hints: ["hf_"],
     re: new RegExp(B + String.raw`hf_[A-Za-z]{34}` + E, "g"),
     body: (s) => s.slice(3),
   },
   // Reference: https://docs.digitalocean.com/reference/api/create-personal-access-token/
   {
-    kind: "digitalocean-token", label: "DigitalOcean token",
+    kind: "digitalocean-token",
+    label: "DigitalOcean token",
     hints: ["_v1_"],
     re: new RegExp(B + String.raw`do[por]_v1_[a-f0-9]{64}` + E, "g"),
     body: (s) => s.slice(7),
   },
   // Reference: https://datatracker.ietf.org/doc/html/rfc7519#section-3 (header and payload are base64url JSON)
   {
-    kind: "jwt", label: "JSON Web Token",
+    kind: "jwt",
+    label: "JSON Web Token",
     hints: ["eyJ"],
     // The boundary includes `-`, so `eyJ-eyJ-…` is not rescanned from every `eyJ` inside one run.
     re: new RegExp(String.raw`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}` + String.raw`(?![A-Za-z0-9_-])`, "g"),

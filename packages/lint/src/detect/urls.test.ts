@@ -16,9 +16,16 @@ describe("findUrlCredentials", () => {
   });
 
   it.each([
-    "https://user@github.com/x", "postgres://app:${DB_PASSWORD}@db/app", "postgres://app:$DB_PASSWORD@db/app",
-    "postgres://app:<password>@db/app", "mysql://root:<password>@db", "https://github.com/a:b", "postgres://app:@db/app",
-    "mailto:someone@example.org", "http://localhost:8080/x@y", "postgres://app:%24%7BPW%7D@db",
+    "https://user@github.com/x",
+    "postgres://app:${DB_PASSWORD}@db/app",
+    "postgres://app:$DB_PASSWORD@db/app",
+    "postgres://app:<password>@db/app",
+    "mysql://root:<password>@db",
+    "https://github.com/a:b",
+    "postgres://app:@db/app",
+    "mailto:someone@example.org",
+    "http://localhost:8080/x@y",
+    "postgres://app:%24%7BPW%7D@db",
   ])("skips %s", (text) => {
     expect(findUrlCredentials(text)).toEqual([]);
   });

@@ -65,7 +65,8 @@ export function findUrlCredentials(text: string): CredentialMatch[] {
  */
 // The lead is `^`, a separator, or the *first* blank of a run: starting inside a run of blanks would
 // rescan the run from every position (quadratic on a line of tabs).
-const CONNECTION_KEY_RE = /(^|[;?&"']|(?<!\s)\s)\s*(password|pwd|accountkey|sharedaccesskey|sharedaccesssignature)\s*=\s*('[^']*'|"[^"]*"|\{[^}]*\}|[^;&"'\s]*)/gi;
+const CONNECTION_KEY_RE =
+  /(^|[;?&"']|(?<!\s)\s)\s*(password|pwd|accountkey|sharedaccesskey|sharedaccesssignature)\s*=\s*('[^']*'|"[^"]*"|\{[^}]*\}|[^;&"'\s]*)/gi;
 
 export function findConnectionStringPasswords(text: string): CredentialMatch[] {
   const out: CredentialMatch[] = [];
@@ -73,7 +74,12 @@ export function findConnectionStringPasswords(text: string): CredentialMatch[] {
   for (let m = CONNECTION_KEY_RE.exec(text); m !== null; m = CONNECTION_KEY_RE.exec(text)) {
     const [whole, lead, key, rawValue] = m;
     const end = m.index + whole.length;
-    const inList = lead === ";" || lead === "?" || lead === "&" || text[end] === ";" || text[end] === "&" ||
+    const inList =
+      lead === ";" ||
+      lead === "?" ||
+      lead === "&" ||
+      text[end] === ";" ||
+      text[end] === "&" ||
       /;\s*$/.test(text.slice(Math.max(0, m.index - 40), m.index + lead.length));
     if (!inList) continue;
     let value = rawValue;
@@ -85,9 +91,12 @@ export function findConnectionStringPasswords(text: string): CredentialMatch[] {
     if (isNotASecret(value)) continue;
     const lower = key.toLowerCase();
     const user = /(?:^|[;\s])(?:user\s?id|uid|user(?:name)?)\s*=\s*([^;&"'\s]*)/i.exec(text.slice(Math.max(0, m.index - 200), m.index))?.[1];
-    const label = lower === "accountkey" ? "storage account key in connection string"
-      : lower.startsWith("sharedaccess") ? "shared access key in connection string"
-      : "password in connection string";
+    const label =
+      lower === "accountkey"
+        ? "storage account key in connection string"
+        : lower.startsWith("sharedaccess")
+          ? "shared access key in connection string"
+          : "password in connection string";
     const match: CredentialMatch = { index: valueIndex, length: value.length, kind: "connection-string-password", label };
     if (isWeakValue(value, user ? [user] : [])) match.weak = true;
     out.push(match);
@@ -145,7 +154,12 @@ export function findHeaderCredentials(text: string): CredentialMatch[] {
   for (let m = HEADER_AUTH_RE.exec(text); m !== null; m = HEADER_AUTH_RE.exec(text)) {
     const value = m[1];
     if (isNotASecret(safeDecode(value))) continue;
-    out.push({ index: m.index + m[0].length - value.length, length: value.length, kind: "header-credential", label: "credentials in an Authorization header setting" });
+    out.push({
+      index: m.index + m[0].length - value.length,
+      length: value.length,
+      kind: "header-credential",
+      label: "credentials in an Authorization header setting",
+    });
   }
   if (!text.includes("=")) return out;
   HEADER_LIST_ENTRY_RE.lastIndex = 0;

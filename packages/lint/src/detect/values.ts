@@ -2,11 +2,22 @@ import { looksRandom, shannonEntropy } from "./entropy.js";
 
 /** What a literal value looks like, from the point of view of "could this be a secret". */
 export type ValueClass =
-  | "empty" | "reference" | "placeholder" | "path" | "secret-path"
-  | "boolean" | "number" | "checksum" | "url" | "public" | "hash" | "literal";
+  | "empty"
+  | "reference"
+  | "placeholder"
+  | "path"
+  | "secret-path"
+  | "boolean"
+  | "number"
+  | "checksum"
+  | "url"
+  | "public"
+  | "hash"
+  | "literal";
 
 /** `$VAR`, `${VAR...}` (one level of nesting), `$(cmd)` and backtick command substitutions. */
-const REFERENCE_RE = /\$\{(?:[^{}]|\{[^{}]*\})*\}|\$env:[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\]|\.[A-Za-z_][A-Za-z0-9_]*)*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\{\{[^{}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%/g;
+const REFERENCE_RE =
+  /\$\{(?:[^{}]|\{[^{}]*\})*\}|\$env:[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\]|\.[A-Za-z_][A-Za-z0-9_]*)*|\$[0-9@*#?$!-]|\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`|\{\{[^{}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%/g;
 
 /** Remove every variable reference and command substitution from `value`. */
 export function stripReferences(value: string): string {
@@ -25,10 +36,43 @@ export function hasReference(value: string): boolean {
  * `changeme`, `password`) are not here: they are weak, see WEAK_VALUES.
  */
 const PLACEHOLDERS = new Set([
-  "todo", "tbd", "fixme", "placeholder", "redacted", "<redacted>", "[redacted]", "[hidden]", "hidden", "masked",
-  "none", "null", "nil", "undefined", "unset", "notset", "not-set", "not_set", "n/a", "na", "-", "--", "?", "x",
-  "replaceme", "replace-me", "replace_me", "set-me", "setme", "set_me", "fill-me", "fillme", "fill_me", "fill-in", "tobefilled",
-  "your-value", "insert-here",
+  "todo",
+  "tbd",
+  "fixme",
+  "placeholder",
+  "redacted",
+  "<redacted>",
+  "[redacted]",
+  "[hidden]",
+  "hidden",
+  "masked",
+  "none",
+  "null",
+  "nil",
+  "undefined",
+  "unset",
+  "notset",
+  "not-set",
+  "not_set",
+  "n/a",
+  "na",
+  "-",
+  "--",
+  "?",
+  "x",
+  "replaceme",
+  "replace-me",
+  "replace_me",
+  "set-me",
+  "setme",
+  "set_me",
+  "fill-me",
+  "fillme",
+  "fill_me",
+  "fill-in",
+  "tobefilled",
+  "your-value",
+  "insert-here",
 ]);
 
 /**
@@ -50,7 +94,8 @@ const PLACEHOLDER_RE = new RegExp(
 const VENDOR_EXAMPLE_RE = /^[A-Za-z0-9/+]{8,}EXAMPLE(?:KEY)?$/;
 
 /** `sha256:…`-style digests, and bare hex of digest lengths (MD5, SHA-1, SHA-256, SHA-512). */
-const CHECKSUM_RE = /^(?:(?:sha1|sha224|sha256|sha384|sha512|md5|blake2b|blake3):[0-9a-f]{32,128}|[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$/i;
+const CHECKSUM_RE =
+  /^(?:(?:sha1|sha224|sha256|sha384|sha512|md5|blake2b|blake3):[0-9a-f]{32,128}|[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$/i;
 
 const BOOLEAN_RE = /^(?:true|false|yes|no|on|off|y|n|enabled|disabled|enable|disable)$/i;
 const NUMBER_RE = /^[-+]?(?:\d+(?:\.\d+)?(?:e[-+]?\d+)?|0x[0-9a-f]+)(?:ms|s|m|h|d|w|k|kb|mb|gb|ki|mi|gi|b)?$/i;
@@ -62,17 +107,20 @@ const URL_RE = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i;
  * A relative path to a key or certificate file (`certs/elasticsearch-key.pem`, `secrets/db.key`):
  * a directory, a slash, and a file name with a key-file extension.
  */
-const RELATIVE_FILE_RE = /^(?:[\w.-]+\/)+[\w.-]+\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|pub|csr|txt|json|ya?ml|conf|env)$|^[\w-]+(?:\.[\w-]+)*\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|csr)$/i;
+const RELATIVE_FILE_RE =
+  /^(?:[\w.-]+\/)+[\w.-]+\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|pub|csr|txt|json|ya?ml|conf|env)$|^[\w-]+(?:\.[\w-]+)*\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|csr)$/i;
 /**
  * Values public by design: Stripe publishable keys (embedded in web pages; https://docs.stripe.com/keys),
  * SSH public keys (`ssh-ed25519 AAAA… user@host`), PEM public keys and certificates.
  */
-const PUBLIC_VALUE_RE = /^pk_(?:live|test)_[0-9A-Za-z]{10,247}$|^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d{3}|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[0-9A-Za-z+/]+={0,3}(?: \S+)?$|^-----BEGIN (?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE)-----/;
+const PUBLIC_VALUE_RE =
+  /^pk_(?:live|test)_[0-9A-Za-z]{10,247}$|^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d{3}|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[0-9A-Za-z+/]+={0,3}(?: \S+)?$|^-----BEGIN (?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE)-----/;
 /**
  * Password hashes (bcrypt, argon2, Apache apr1, SHA-crypt), optionally as an htpasswd `user:` line:
  * what is stored instead of a password, not a credential to log in with.
  */
-const PASSWORD_HASH_RE = /^(?:[\w.@-]+:)?\$(?:2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+|apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|[56]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86})$/;
+const PASSWORD_HASH_RE =
+  /^(?:[\w.@-]+:)?\$(?:2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+|apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|[56]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86})$/;
 /** Words that may surround references without being secret: `Bearer ${TOKEN}`, `${USER}:${PASS}`. */
 const REFERENCE_GLUE_RE = /^(?:[\s:@/.,;=+_\-'"]|bearer|basic|token|https?)*$/i;
 
@@ -168,22 +216,147 @@ export function secretStrength(value: string): "high" | "low" {
  * keyboard walks. Compared lower-cased, quotes and trailing digits/punctuation removed.
  */
 export const WEAK_VALUES: ReadonlySet<string> = new Set([
-  "password", "passw0rd", "p@ssw0rd", "p@ssword", "pass", "passwd", "pwd", "secret", "s3cret", "s3cr3t", "secretpassword",
-  "topsecret", "supersecret", "example", "examplepass", "examplepassword", "sample", "demo", "test", "testing", "dev", "default",
-  "admin", "administrator", "root", "toor", "guest", "user", "login", "master", "sa", "manager", "public",
-  "postgres", "postgresql", "mysql", "mariadb", "mongo", "mongodb", "redis", "rabbitmq", "elastic", "kibana", "grafana",
-  "minio", "minioadmin", "keycloak", "airflow", "jenkins", "sonar", "oracle", "bitnami", "clickhouse",
-  "changeme", "changeit", "changethis", "letmein", "welcome", "qwerty", "qwertyuiop", "asdf", "asdfgh", "abc", "abcdef",
-  "iloveyou", "monkey", "dragon", "trustno1", "dummy", "foo", "bar", "baz", "foobar", "token", "apikey", "key", "value",
-  "notsecurechangeme", "mysecretpassword",
+  "password",
+  "passw0rd",
+  "p@ssw0rd",
+  "p@ssword",
+  "pass",
+  "passwd",
+  "pwd",
+  "secret",
+  "s3cret",
+  "s3cr3t",
+  "secretpassword",
+  "topsecret",
+  "supersecret",
+  "example",
+  "examplepass",
+  "examplepassword",
+  "sample",
+  "demo",
+  "test",
+  "testing",
+  "dev",
+  "default",
+  "admin",
+  "administrator",
+  "root",
+  "toor",
+  "guest",
+  "user",
+  "login",
+  "master",
+  "sa",
+  "manager",
+  "public",
+  "postgres",
+  "postgresql",
+  "mysql",
+  "mariadb",
+  "mongo",
+  "mongodb",
+  "redis",
+  "rabbitmq",
+  "elastic",
+  "kibana",
+  "grafana",
+  "minio",
+  "minioadmin",
+  "keycloak",
+  "airflow",
+  "jenkins",
+  "sonar",
+  "oracle",
+  "bitnami",
+  "clickhouse",
+  "changeme",
+  "changeit",
+  "changethis",
+  "letmein",
+  "welcome",
+  "qwerty",
+  "qwertyuiop",
+  "asdf",
+  "asdfgh",
+  "abc",
+  "abcdef",
+  "iloveyou",
+  "monkey",
+  "dragon",
+  "trustno1",
+  "dummy",
+  "foo",
+  "bar",
+  "baz",
+  "foobar",
+  "token",
+  "apikey",
+  "key",
+  "value",
+  "notsecurechangeme",
+  "mysecretpassword",
 ]);
 
 /** Words a weak value is built from: `my` + `secret` + `password`, `example` + `pass`, `super` + `secret` + `key`. */
 const WEAK_PARTS = [
-  "password", "passwd", "pass", "pwd", "secret", "secure", "insecure", "not", "token", "key", "example", "sample", "demo", "test",
-  "admin", "root", "user", "default", "changeme", "change", "me", "it", "this", "please", "my", "super", "top", "very", "some",
-  "the", "dev", "local", "app", "db", "api", "auth", "salt", "cookie", "erlang", "session", "signing", "encryption", "jwt", "master",
-  "guest", "new", "strong", "hello", "world", "foo", "bar", "dummy", "fake", "mock", "s3cr3t", "s3cret", "p@ss", "passw0rd",
+  "password",
+  "passwd",
+  "pass",
+  "pwd",
+  "secret",
+  "secure",
+  "insecure",
+  "not",
+  "token",
+  "key",
+  "example",
+  "sample",
+  "demo",
+  "test",
+  "admin",
+  "root",
+  "user",
+  "default",
+  "changeme",
+  "change",
+  "me",
+  "it",
+  "this",
+  "please",
+  "my",
+  "super",
+  "top",
+  "very",
+  "some",
+  "the",
+  "dev",
+  "local",
+  "app",
+  "db",
+  "api",
+  "auth",
+  "salt",
+  "cookie",
+  "erlang",
+  "session",
+  "signing",
+  "encryption",
+  "jwt",
+  "master",
+  "guest",
+  "new",
+  "strong",
+  "hello",
+  "world",
+  "foo",
+  "bar",
+  "dummy",
+  "fake",
+  "mock",
+  "s3cr3t",
+  "s3cret",
+  "p@ss",
+  "passw0rd",
 ];
 
 /** Digit runs that are not random: one digit repeated (`0000`, 64 zeros) or counting up/down (`12345`, `0123`, `9876`). */
@@ -226,7 +399,10 @@ export function isWeakValue(value: string, related: readonly string[] = []): boo
   if (/^0x?0+$/i.test(v)) return true;
   const context = related.map((r) => r.toLowerCase().replace(/[^a-z0-9]+/g, "")).filter((r) => r.length >= 2);
   // `example_123`, `Password1!`, `admin2024`: the word that matters, without separators and a numeric tail.
-  const core = lower.replace(/[^a-z0-9@]+/g, "").replace(/(?<!\d)\d+$/, "").replace(/@$/, "");
+  const core = lower
+    .replace(/[^a-z0-9@]+/g, "")
+    .replace(/(?<!\d)\d+$/, "")
+    .replace(/@$/, "");
   if (core.length === 0) return isTrivialDigits(lower.replace(/\D+/g, ""));
   if (WEAK_VALUES.has(core) || context.includes(core)) return true;
   if (segmentsInto(core, context)) return true;

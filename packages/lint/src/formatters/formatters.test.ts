@@ -40,13 +40,33 @@ function finding(over: Partial<Finding> = {}): Finding {
 }
 
 const files: FileResult[] = [
-  { file: "svc/Dockerfile", kind: "dockerfile", findings: [finding(), finding({ line: 5, severity: "warning", ruleId: "dockerfile/secret-build-arg" })], errors: [] },
-  { file: "bad compose.yaml", kind: "compose", findings: [], errors: [{ file: "bad compose.yaml", line: 2, column: 1, code: "yaml-syntax", message: "invalid YAML: a: b: c" }] },
+  {
+    file: "svc/Dockerfile",
+    kind: "dockerfile",
+    findings: [finding(), finding({ line: 5, severity: "warning", ruleId: "dockerfile/secret-build-arg" })],
+    errors: [],
+  },
+  {
+    file: "bad compose.yaml",
+    kind: "compose",
+    findings: [],
+    errors: [{ file: "bad compose.yaml", line: 2, column: 1, code: "yaml-syntax", message: "invalid YAML: a: b: c" }],
+  },
 ];
 const report = buildReport(files);
 const rules = [
-  { id: "dockerfile/secret-in-env", severity: "error" as const, description: "ENV or ARG bakes a literal secret into the image", docs: "docs/rules/dockerfile/secret-in-env.md" },
-  { id: "dockerfile/secret-build-arg", severity: "warning" as const, description: "ARG carries a secret into docker history", docs: "docs/rules/dockerfile/secret-build-arg.md" },
+  {
+    id: "dockerfile/secret-in-env",
+    severity: "error" as const,
+    description: "ENV or ARG bakes a literal secret into the image",
+    docs: "docs/rules/dockerfile/secret-in-env.md",
+  },
+  {
+    id: "dockerfile/secret-build-arg",
+    severity: "warning" as const,
+    description: "ARG carries a secret into docker history",
+    docs: "docs/rules/dockerfile/secret-build-arg.md",
+  },
 ];
 
 describe("formatters", () => {
@@ -117,7 +137,10 @@ describe("formatters", () => {
       const raw = text.match(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
       expect(raw, `${name} prints a raw control character`).toBeNull();
       // A newline only ever ends a line of our own output: the forged line never starts one.
-      expect(text.split("\n").some((l) => l.startsWith("Dockerfile") || l.startsWith("forged")), name).toBe(false);
+      expect(
+        text.split("\n").some((l) => l.startsWith("Dockerfile") || l.startsWith("forged")),
+        name,
+      ).toBe(false);
     }
     // The machine formats still carry the exact name.
     expect(JSON.parse(formatJson(hostile)).findings[0].file).toBe(evil);
@@ -152,7 +175,10 @@ describe("formatters", () => {
   it("gitlab: validates against GitLab's Code Quality format, with unique line-free fingerprints", () => {
     const schema = JSON.parse(readFileSync(new URL("../../test-schemas/gitlab-code-quality.json", import.meta.url), "utf8"));
     const validate = new Ajv7Module.default({ allErrors: true, strict: false }).compile(schema);
-    const dup = buildReport([{ file: "Dockerfile", kind: "dockerfile", findings: [finding({ file: "Dockerfile" }), finding({ file: "Dockerfile", line: 9 })], errors: [] }, ...files]);
+    const dup = buildReport([
+      { file: "Dockerfile", kind: "dockerfile", findings: [finding({ file: "Dockerfile" }), finding({ file: "Dockerfile", line: 9 })], errors: [] },
+      ...files,
+    ]);
     const issues = JSON.parse(formatGitlab(dup));
     expect(validate(issues), JSON.stringify(validate.errors)).toBe(true);
     expect(validate([{ ...issues[0], severity: "error" }])).toBe(false);
@@ -169,9 +195,16 @@ describe("formatters", () => {
   it.skipIf(!xmllint)("junit: validates against the JUnit schema Jenkins uses (xmllint), a failure per finding", () => {
     const dir = mkdtempSync(join(tmpdir(), "stowaway-junit-"));
     try {
-      const hostile = buildReport([...files, { file: "a\u001b<&\">.env", kind: "env", findings: [finding({ file: "a\u001b<&\">.env", message: "x\u0000y" })], errors: [] }, { file: "clean/Dockerfile", kind: "dockerfile", findings: [], errors: [] }]);
+      const hostile = buildReport([
+        ...files,
+        { file: 'a\u001b<&">.env', kind: "env", findings: [finding({ file: 'a\u001b<&">.env', message: "x\u0000y" })], errors: [] },
+        { file: "clean/Dockerfile", kind: "dockerfile", findings: [], errors: [] },
+      ]);
       const xsd = new URL("../../test-schemas/junit-10.xsd", import.meta.url).pathname;
-      for (const [name, r] of [["report", report], ["hostile", hostile]] as const) {
+      for (const [name, r] of [
+        ["report", report],
+        ["hostile", hostile],
+      ] as const) {
         writeFileSync(join(dir, `${name}.xml`), formatJunit(r));
         const lint = spawnSync("xmllint", ["--noout", "--schema", xsd, join(dir, `${name}.xml`)], { encoding: "utf8" });
         expect(lint.status, `${name}: ${lint.stderr}`).toBe(0);

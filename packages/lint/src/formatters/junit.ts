@@ -2,8 +2,7 @@ import type { LintReport } from "../types.js";
 import { escapeControl } from "./sanitize.js";
 
 // XML 1.0 cannot carry most control characters even as references: show them escaped.
-const xml = (s: string) =>
-  escapeControl(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+const xml = (s: string) => escapeControl(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
 
 /**
  * JUnit XML, as Jenkins, GitLab, Azure DevOps and CircleCI read test reports: one test suite
@@ -17,7 +16,9 @@ export function formatJunit(report: LintReport): string {
   out.push(`<testsuites name="stowaway" tests="${total}" failures="${failures}" errors="${report.errors.length}">`);
   for (const file of report.files) {
     const tests = Math.max(1, file.findings.length + file.errors.length);
-    out.push(`  <testsuite name="${xml(file.file)}" tests="${tests}" failures="${file.findings.length}" errors="${file.errors.length}" file="${xml(file.file)}">`);
+    out.push(
+      `  <testsuite name="${xml(file.file)}" tests="${tests}" failures="${file.findings.length}" errors="${file.errors.length}" file="${xml(file.file)}">`,
+    );
     for (const e of file.errors) {
       out.push(`    <testcase name="${xml(`${e.file}:${e.line ?? 1}`)}" classname="stowaway.${xml(e.code)}">`);
       out.push(`      <error type="${xml(e.code)}" message="${xml(e.message)}">${xml(`${e.file}: ${e.message}`)}</error>`);

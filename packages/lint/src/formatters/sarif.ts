@@ -46,7 +46,14 @@ export function formatSarif(report: LintReport, opts: SarifOptions): string {
     level: "error" as const,
     message: { text: `${e.file}: ${e.message}` },
     descriptor: { id: e.code },
-    locations: [{ physicalLocation: { artifactLocation: { uri: toUri(e.file), uriBaseId: "%SRCROOT%" }, ...(e.line ? { region: { startLine: e.line, ...(e.column ? { startColumn: e.column } : {}) } } : {}) } }],
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: toUri(e.file), uriBaseId: "%SRCROOT%" },
+          ...(e.line ? { region: { startLine: e.line, ...(e.column ? { startColumn: e.column } : {}) } } : {}),
+        },
+      },
+    ],
   }));
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",

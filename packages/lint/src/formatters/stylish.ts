@@ -42,7 +42,9 @@ export function formatStylish(report: LintReport, opts: StylishOptions): string 
   const { errors, warnings, infos } = report.summary;
   const total = errors + warnings + infos;
   if (total > 0 || report.errors.length > 0) {
-    const parts = [`${total} problem${total === 1 ? "" : "s"} (${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}, ${infos} info)`];
+    const parts = [
+      `${total} problem${total === 1 ? "" : "s"} (${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}, ${infos} info)`,
+    ];
     if (report.errors.length) parts.push(`${report.errors.length} file${report.errors.length === 1 ? "" : "s"} could not be linted`);
     out.push(paint("bold", `${errors || report.errors.length ? "✖" : "⚠"} ${parts.join("; ")}`));
   }

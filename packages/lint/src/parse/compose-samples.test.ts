@@ -179,13 +179,42 @@ describe("through the engine: one value, one finding", () => {
 });
 
 describe("never throws on arbitrary input", () => {
-  const yamlish = fc.array(
-    fc.oneof(
-      fc.string(),
-      fc.constantFrom("services:", "  a:", "    environment:", "      - K=v", "      PASSWORD: x", "<<: *a", "&a", "*a", "${X:-y}", "$$", "---", "  ", "\t", "- ", ": ", "'", '"', "|", ">", "#", "{", "[", "]", "}", "command: [a, b]", "healthcheck:\n  test: [\"CMD\"]"),
-    ),
-    { maxLength: 30 },
-  ).map((parts) => parts.join("\n"));
+  const yamlish = fc
+    .array(
+      fc.oneof(
+        fc.string(),
+        fc.constantFrom(
+          "services:",
+          "  a:",
+          "    environment:",
+          "      - K=v",
+          "      PASSWORD: x",
+          "<<: *a",
+          "&a",
+          "*a",
+          "${X:-y}",
+          "$$",
+          "---",
+          "  ",
+          "\t",
+          "- ",
+          ": ",
+          "'",
+          '"',
+          "|",
+          ">",
+          "#",
+          "{",
+          "[",
+          "]",
+          "}",
+          "command: [a, b]",
+          'healthcheck:\n  test: ["CMD"]',
+        ),
+      ),
+      { maxLength: 30 },
+    )
+    .map((parts) => parts.join("\n"));
 
   it("parseCompose + all compose rules", () => {
     fc.assert(
@@ -199,7 +228,9 @@ describe("never throws on arbitrary input", () => {
   });
 
   it("parseDotenv + all env rules", () => {
-    const envish = fc.array(fc.oneof(fc.string(), fc.constantFrom("export ", "KEY=", "PASSWORD=", '"', "'", "#", "\n", "\\", "${A:-b}", " ", "=", ":")), { maxLength: 30 }).map((p) => p.join(""));
+    const envish = fc
+      .array(fc.oneof(fc.string(), fc.constantFrom("export ", "KEY=", "PASSWORD=", '"', "'", "#", "\n", "\\", "${A:-b}", " ", "=", ":")), { maxLength: 30 })
+      .map((p) => p.join(""));
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 400 }), envish), (source) => {
         lintAll(envRules, parseDotenv, source, ".env");

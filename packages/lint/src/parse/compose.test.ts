@@ -84,10 +84,10 @@ describe("parseCompose: values and positions", () => {
       "      labels: { team: core }",
       "    labels:",
       "      - com.example.x=1",
-      "    command: [\"redis-server\", \"--requirepass\", \"pw\"]",
+      '    command: ["redis-server", "--requirepass", "pw"]',
       "    entrypoint: sh -c run",
       "    healthcheck:",
-      "      test: [\"CMD-SHELL\", \"redis-cli -a pw ping\"]",
+      '      test: ["CMD-SHELL", "redis-cli -a pw ping"]',
       "",
     ].join("\n");
     const doc = parse(src);
@@ -131,7 +131,7 @@ describe("parseCompose: values and positions", () => {
 
 describe("parseCompose: problems", () => {
   it("reports malformed YAML with a line", () => {
-    const [e] = errorsOf("services:\n  a:\n    image: \"unclosed\n");
+    const [e] = errorsOf('services:\n  a:\n    image: "unclosed\n');
     expect(e.line).toBeGreaterThan(0);
     expect(e.code).toMatch(/^YAML_/);
   });
@@ -156,7 +156,12 @@ describe("parseCompose: problems", () => {
 
   it("refuses an alias bomb without expanding it", () => {
     const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-    for (let i = 1; i < 9; i++) levels.push(`${"abcdefghij"[i]}: &${"abcdefghij"[i]} [${Array(10).fill(`*${"abcdefghij"[i - 1]}`).join(", ")}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${"abcdefghij"[i]}: &${"abcdefghij"[i]} [${Array(10)
+          .fill(`*${"abcdefghij"[i - 1]}`)
+          .join(", ")}]`,
+      );
     const errs = errorsOf(levels.join("\n") + "\n");
     expect(errs[0].code).toBe("COMPOSE_ALIAS_BOMB");
     expect(errs[0].line).toBeGreaterThan(1);
@@ -183,7 +188,7 @@ describe("parseCompose: problems", () => {
   });
 
   it("never quotes values in messages", () => {
-    const errs = errorsOf("services:\n  a:\n    environment:\n      P: \"sekrit-value-9\n");
+    const errs = errorsOf('services:\n  a:\n    environment:\n      P: "sekrit-value-9\n');
     for (const e of errs) expect(e.message).not.toContain("sekrit");
   });
 });
@@ -192,7 +197,11 @@ describe("scanInterpolation", () => {
   const scan = (s: string) => scanInterpolation(verbatim(s, 0, s.length));
   it("finds references and defaults, and treats `$$` as a literal dollar", () => {
     const r = scan("a${X:-def}b$Y${Z?msg}$$W");
-    expect(r.refs.map((x) => [x.name, x.op])).toEqual([["X", ":-"], ["Y", ""], ["Z", "?"]]);
+    expect(r.refs.map((x) => [x.name, x.op])).toEqual([
+      ["X", ":-"],
+      ["Y", ""],
+      ["Z", "?"],
+    ]);
     const d = r.refs[0].arg!;
     expect("a${X:-def}b$Y${Z?msg}$$W".slice(d.start, d.end)).toBe("def");
     expect(r.unescaped.text).toBe("ab$W");
@@ -208,34 +217,36 @@ describe("scanInterpolation", () => {
 describe("composeRelatedTargets", () => {
   const target = { kind: "compose" as const, file: "deploy/compose.yaml", absPath: "/repo/deploy/compose.yaml" };
   it("returns env files (optional when not required), the project .env and local Dockerfiles", () => {
-    const doc = parse([
-      "services:",
-      "  web:",
-      "    env_file: web.env",
-      "    build: ./web",
-      "  api:",
-      "    env_file:",
-      "      - ./common.env",
-      "      - path: ./local.env",
-      "        required: false",
-      "    build:",
-      "      context: ../api",
-      "      dockerfile: docker/Dockerfile.prod",
-      "  remote:",
-      "    build: https://github.com/example/app.git#main",
-      "  inline:",
-      "    build:",
-      "      dockerfile_inline: FROM alpine",
-      "  child:",
-      "    extends:",
-      "      file: ./common.yaml",
-      "      service: base",
-      "include:",
-      "  - ../infra/db.yaml",
-      "  - path: [./a.yaml, ./b.yaml]",
-      "  - oci://registry.example/compose:1",
-      "",
-    ].join("\n"));
+    const doc = parse(
+      [
+        "services:",
+        "  web:",
+        "    env_file: web.env",
+        "    build: ./web",
+        "  api:",
+        "    env_file:",
+        "      - ./common.env",
+        "      - path: ./local.env",
+        "        required: false",
+        "    build:",
+        "      context: ../api",
+        "      dockerfile: docker/Dockerfile.prod",
+        "  remote:",
+        "    build: https://github.com/example/app.git#main",
+        "  inline:",
+        "    build:",
+        "      dockerfile_inline: FROM alpine",
+        "  child:",
+        "    extends:",
+        "      file: ./common.yaml",
+        "      service: base",
+        "include:",
+        "  - ../infra/db.yaml",
+        "  - path: [./a.yaml, ./b.yaml]",
+        "  - oci://registry.example/compose:1",
+        "",
+      ].join("\n"),
+    );
     expect(composeRelatedTargets(doc, target)).toEqual([
       { kind: "env", file: "deploy/web.env", absPath: "/repo/deploy/web.env" },
       { kind: "env", file: "deploy/common.env", absPath: "/repo/deploy/common.env" },

@@ -105,7 +105,6 @@ export interface ComposeParseOptions {
 const DEFAULT_MAX_CHARS = 1024 * 1024;
 const DEFAULT_MAX_EXPANDED = 100_000;
 
-
 /**
  * Parses a compose file keeping every value's position. Never throws and never expands
  * aliases blindly: anchors are resolved through a table, so a value shared by many services

@@ -22,7 +22,11 @@ describe("parseDockerfile", () => {
   it("reads instructions, stages and keywords", () => {
     const doc = parse("ARG BASE=alpine\nFROM ${BASE} AS build\nRUN make\nFROM scratch\nCOPY --from=build /out /\n");
     expect(doc.instructions.map((i) => [i.keyword, i.line, i.stage])).toEqual([
-      ["ARG", 1, -1], ["FROM", 2, 0], ["RUN", 3, 0], ["FROM", 4, 1], ["COPY", 5, 1],
+      ["ARG", 1, -1],
+      ["FROM", 2, 0],
+      ["RUN", 3, 0],
+      ["FROM", 4, 1],
+      ["COPY", 5, 1],
     ]);
     expect(doc.stages).toEqual([
       { index: 0, image: "${BASE}", name: "build", line: 2 },
@@ -35,7 +39,11 @@ describe("parseDockerfile", () => {
   it("reads several ENV pairs, quoting and continuations with physical positions", () => {
     const doc = parse('FROM a\nENV A=1 B="two words" \\\n  C=thr\\ ee\n');
     const env = doc.instructions[1];
-    expect(env.pairs.map((p) => [p.name, p.value?.text])).toEqual([["A", "1"], ["B", "two words"], ["C", "thr ee"]]);
+    expect(env.pairs.map((p) => [p.name, p.value?.text])).toEqual([
+      ["A", "1"],
+      ["B", "two words"],
+      ["C", "thr ee"],
+    ]);
     expect(at(doc, env.pairs[1].value!, "two")).toEqual([2, 12, 2, 15]);
     expect(at(doc, env.pairs[2].value!, "thr")).toEqual([3, 5, 3, 8]);
   });
@@ -51,7 +59,10 @@ describe("parseDockerfile", () => {
     const doc = parse("# escape=`\nFROM mcr.microsoft.com/windows\nENV A=x `\n    B=C:\\path\\here\nRUN echo one `\n    two\n");
     expect(doc.escapeChar).toBe("`");
     const env = doc.instructions[1];
-    expect(env.pairs.map((p) => [p.name, p.value?.text])).toEqual([["A", "x"], ["B", "C:\\path\\here"]]);
+    expect(env.pairs.map((p) => [p.name, p.value?.text])).toEqual([
+      ["A", "x"],
+      ["B", "C:\\path\\here"],
+    ]);
     expect(at(doc, env.pairs[1].value!, "C:")).toEqual([4, 7, 4, 9]);
     expect(doc.instructions[2].command?.text).toBe("echo one     two");
     expect(at(doc, doc.instructions[2].command!, "two")).toEqual([6, 5, 6, 8]);
@@ -115,7 +126,10 @@ describe("parseDockerfile", () => {
 
   it("reads several heredocs on one instruction", () => {
     const doc = parse("FROM a\nCOPY <<A <<B /dst/\none\nA\ntwo\nB\n");
-    expect(doc.instructions[1].heredocs.map((h) => [h.name, h.body.text, h.startLine])).toEqual([["A", "one\n", 3], ["B", "two\n", 5]]);
+    expect(doc.instructions[1].heredocs.map((h) => [h.name, h.body.text, h.startLine])).toEqual([
+      ["A", "one\n", 3],
+      ["B", "two\n", 5],
+    ]);
   });
 
   it("unwraps ONBUILD triggers", () => {
@@ -157,7 +171,10 @@ describe("parseDockerfile", () => {
 
   it("maps a quoted value continued over two lines to the second line", () => {
     const doc = parse('FROM a\nENV A="first \\\nsecond" B=x\n');
-    expect(doc.instructions[1].pairs.map((p) => [p.name, p.value?.text])).toEqual([["A", "first second"], ["B", "x"]]);
+    expect(doc.instructions[1].pairs.map((p) => [p.name, p.value?.text])).toEqual([
+      ["A", "first second"],
+      ["B", "x"],
+    ]);
     expect(at(doc, doc.instructions[1].pairs[0].value!, "second")).toEqual([3, 1, 3, 7]);
   });
 
@@ -170,7 +187,10 @@ describe("parseDockerfile", () => {
 
   it("handles CRLF line endings", () => {
     const doc = parse("FROM a\r\nENV A=b \\\r\n  C=d\r\n");
-    expect(doc.instructions[1].pairs.map((p) => [p.name, p.value?.text])).toEqual([["A", "b"], ["C", "d"]]);
+    expect(doc.instructions[1].pairs.map((p) => [p.name, p.value?.text])).toEqual([
+      ["A", "b"],
+      ["C", "d"],
+    ]);
     expect(at(doc, doc.instructions[1].pairs[1].value!, "d")).toEqual([3, 5, 3, 6]);
   });
 
@@ -191,17 +211,52 @@ describe("parseDockerfile", () => {
   });
 
   it("knows exactly dockerfile-ast's keywords", () => {
-    const doc = parse(Object.values(Keyword).map((k) => `${k} x`).join("\n"));
+    const doc = parse(
+      Object.values(Keyword)
+        .map((k) => `${k} x`)
+        .join("\n"),
+    );
     expect(doc.instructions.map((i) => i.keyword).sort()).toEqual([...Object.values(Keyword)].sort());
   });
 
   it("never throws on arbitrary input", () => {
-    const alphabet = fc.constantFrom("FROM a\n", "RUN ", "ENV ", "ARG ", "COPY ", "<<EOF", "EOF\n", "\\\n", "`", '"', "'", "[", "]", "=", " ", "\n", "#", "ONBUILD ", "--mount=type=secret", "x", "ghp_", "$", "{", "}");
+    const alphabet = fc.constantFrom(
+      "FROM a\n",
+      "RUN ",
+      "ENV ",
+      "ARG ",
+      "COPY ",
+      "<<EOF",
+      "EOF\n",
+      "\\\n",
+      "`",
+      '"',
+      "'",
+      "[",
+      "]",
+      "=",
+      " ",
+      "\n",
+      "#",
+      "ONBUILD ",
+      "--mount=type=secret",
+      "x",
+      "ghp_",
+      "$",
+      "{",
+      "}",
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(alphabet, { maxLength: 40 }).map((a) => a.join(""))), (s) => {
-        const r = parseDockerfile(s, "x");
-        expect(typeof r.ok).toBe("boolean");
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(alphabet, { maxLength: 40 }).map((a) => a.join("")),
+        ),
+        (s) => {
+          const r = parseDockerfile(s, "x");
+          expect(typeof r.ok).toBe("boolean");
+        },
+      ),
       { numRuns: 300 },
     );
   });

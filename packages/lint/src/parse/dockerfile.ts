@@ -98,8 +98,24 @@ export interface DockerfileDoc {
  * Listed here so the lint path does not load dockerfile-ast at all: about 40 ms of start-up.
  */
 const KEYWORDS = new Set<string>([
-  "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
-  "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+  "ADD",
+  "ARG",
+  "CMD",
+  "COPY",
+  "ENTRYPOINT",
+  "ENV",
+  "EXPOSE",
+  "FROM",
+  "HEALTHCHECK",
+  "LABEL",
+  "MAINTAINER",
+  "ONBUILD",
+  "RUN",
+  "SHELL",
+  "STOPSIGNAL",
+  "USER",
+  "VOLUME",
+  "WORKDIR",
 ]);
 /** Instructions whose arguments are a command line: their `words` are only filled for exec form. */
 const COMMAND_KEYWORDS = new Set(["RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK"]);
@@ -161,7 +177,12 @@ export function parseDirectives(source: string, lines = splitLines(source)): Dir
   const out: Directives = { escapeChar: "\\" };
   const seen = new Set<string>();
   for (const l of lines) {
-    const m = DIRECTIVE_RE.exec(source.slice(l.start, l.end).replace(/^\uFEFF/, "").trimStart());
+    const m = DIRECTIVE_RE.exec(
+      source
+        .slice(l.start, l.end)
+        .replace(/^\uFEFF/, "")
+        .trimStart(),
+    );
     const key = m?.[1].toLowerCase();
     if (!m || !key || !KNOWN_DIRECTIVES.has(key) || seen.has(key)) break;
     seen.add(key);
@@ -267,7 +288,12 @@ function scanStructure(source: string, lines: Line[], esc: string): Structure {
       raw.heredocs.push({ name: m.name, body: mapped(body, offsets, bodyStart), startLine: bodyStartLine + 1, terminated, stripTabs: m.stripTabs });
       for (let l = bodyStartLine; l < Math.min(i + 1, lines.length); l++) bodyOwner.set(l, startLine);
       if (terminated) i++;
-      else warnings.push({ line: startLine + 1, code: "unterminated-heredoc", message: `heredoc ${m.name} is never terminated: its body runs to the end of the file` });
+      else
+        warnings.push({
+          line: startLine + 1,
+          code: "unterminated-heredoc",
+          message: `heredoc ${m.name} is never terminated: its body runs to the end of the file`,
+        });
     }
   }
   return { instructions, commentLines, bodyOwner, warnings };
@@ -406,7 +432,15 @@ function build(source: string, lines: Line[], escapeChar: string, syntax: string
   };
 }
 
-function makeInstruction(source: string, start: number, end: number, esc: string, stage: number, heredocs: DfHeredoc[], position: (o: number) => Position): DfInstruction | undefined {
+function makeInstruction(
+  source: string,
+  start: number,
+  end: number,
+  esc: string,
+  stage: number,
+  heredocs: DfHeredoc[],
+  position: (o: number) => Position,
+): DfInstruction | undefined {
   const whole = logicalText(source, start, end, esc);
   const kwMatch = /^\s*([A-Za-z]+)/.exec(whole.text);
   if (!kwMatch) return undefined;
@@ -417,7 +451,15 @@ function makeInstruction(source: string, start: number, end: number, esc: string
   const args = after;
   const line = position(whole.offsets[kwMatch[0].length - kwMatch[1].length] ?? start).line;
   const df: DfInstruction = {
-    keyword, line, range: { start: position(start), end: position(end) }, stage, flags, args, pairs: [], words: [], heredocs,
+    keyword,
+    line,
+    range: { start: position(start), end: position(end) },
+    stage,
+    flags,
+    args,
+    pairs: [],
+    words: [],
+    heredocs,
   };
 
   if (keyword === "ONBUILD") {

@@ -17,7 +17,11 @@ describe("rule registry", () => {
   it.each(KINDS)("registers every %s rule file, with ids matching paths", async (kind) => {
     const handler = await loadHandler(kind);
     const ids = handler.rules.map((r) => r.id).sort();
-    expect(ids).toEqual(ruleFiles(kind).map((f) => `${kind}/${f.replace(/\.ts$/, "")}`).sort());
+    expect(ids).toEqual(
+      ruleFiles(kind)
+        .map((f) => `${kind}/${f.replace(/\.ts$/, "")}`)
+        .sort(),
+    );
     for (const r of handler.rules) expect(r.kind).toBe(kind);
   });
 
@@ -32,7 +36,11 @@ describe("rule registry", () => {
 
   // stowaway/* rules look at the file and its comments, not at one kind's document.
   it("registers every stowaway file rule, with ids matching paths, a docs page, a test and a description", () => {
-    expect(fileRules.map((r) => r.id).sort()).toEqual(ruleFiles("stowaway").map((f) => `stowaway/${f.replace(/\.ts$/, "")}`).sort());
+    expect(fileRules.map((r) => r.id).sort()).toEqual(
+      ruleFiles("stowaway")
+        .map((f) => `stowaway/${f.replace(/\.ts$/, "")}`)
+        .sort(),
+    );
     for (const r of fileRules) {
       expect(existsSync(DOCS_DIR + r.docs), r.docs).toBe(true);
       expect(existsSync(`${RULES_DIR}/${r.id}.test.ts`), `${r.id}.test.ts`).toBe(true);

@@ -10,9 +10,7 @@ const code = "DATABASE_URL=postgres://app:Tester-Msg-883@db:5432/app\n";
 // The tester's own cases: a message given as a string or a RegExp is asserted.
 ruleTester(rule, config, {
   valid: ["REDIS_URL=redis://cache:6379\n"],
-  invalid: [
-    { name: "message as a RegExp", code, errors: [{ ruleId: rule.id, line: 1, column: 29, message: /password/i }] },
-  ],
+  invalid: [{ name: "message as a RegExp", code, errors: [{ ruleId: rule.id, line: 1, column: 29, message: /password/i }] }],
 });
 
 describe("ruleTester message assertions", () => {
@@ -20,7 +18,9 @@ describe("ruleTester message assertions", () => {
 
   it("an exact message compares equal only when it is the message", () => {
     const exact = reports[0].message;
-    expect(observed(rule, reports, [{ ruleId: rule.id, line: 1, column: 29, message: exact }])).toEqual([{ ruleId: rule.id, line: 1, column: 29, message: exact }]);
+    expect(observed(rule, reports, [{ ruleId: rule.id, line: 1, column: 29, message: exact }])).toEqual([
+      { ruleId: rule.id, line: 1, column: 29, message: exact },
+    ]);
     expect(observed(rule, reports, [{ ruleId: rule.id, line: 1, column: 29, message: "something else" }])).not.toEqual([
       { ruleId: rule.id, line: 1, column: 29, message: "something else" },
     ]);

@@ -43,7 +43,10 @@ describe("weak values", () => {
   });
 
   it("apply in every kind: Dockerfile, env file, command lines", async () => {
-    expect(await severities("dockerfile", "FROM alpine\nENV POSTGRES_PASSWORD=postgres\nRUN echo 'root:root' | chpasswd\n")).toEqual(["2:warning", "3:warning"]);
+    expect(await severities("dockerfile", "FROM alpine\nENV POSTGRES_PASSWORD=postgres\nRUN echo 'root:root' | chpasswd\n")).toEqual([
+      "2:warning",
+      "3:warning",
+    ]);
     expect(await severities("env", "RABBITMQ_USER=taiga\nRABBITMQ_PASS=taiga\nPG_PASSWORD=mysecretpassword\n")).toEqual(["2:warning", "3:warning"]);
     expect(await severities("env", "RABBITMQ_PASS=taiga\n", { weakValues: "off" })).toEqual(["1:error"]);
   });

@@ -46,8 +46,18 @@ describe("parseConfigText", () => {
 
   it("takes VAULT_* env vars as defaults, the file wins", () => {
     const text = base.replace("  address: http://127.0.0.1:8200\n", "");
-    const res = parseConfigText(text, { VAULT_ADDR: "https://vault:8200", VAULT_NAMESPACE: "team-a", VAULT_CACERT: "/ca.pem", VAULT_CLIENT_CERT: "/c.pem", VAULT_CLIENT_KEY: "/k.pem" });
-    expect(res.ok && res.config.vault).toMatchObject({ address: "https://vault:8200", namespace: "team-a", tls: { caCert: "/ca.pem", clientCert: "/c.pem", clientKey: "/k.pem" } });
+    const res = parseConfigText(text, {
+      VAULT_ADDR: "https://vault:8200",
+      VAULT_NAMESPACE: "team-a",
+      VAULT_CACERT: "/ca.pem",
+      VAULT_CLIENT_CERT: "/c.pem",
+      VAULT_CLIENT_KEY: "/k.pem",
+    });
+    expect(res.ok && res.config.vault).toMatchObject({
+      address: "https://vault:8200",
+      namespace: "team-a",
+      tls: { caCert: "/ca.pem", clientCert: "/c.pem", clientKey: "/k.pem" },
+    });
     const res2 = parseConfigText(base, { VAULT_ADDR: "https://other:8200" });
     expect(res2.ok && res2.config.vault.address).toBe("http://127.0.0.1:8200");
   });
@@ -114,7 +124,14 @@ describe("parseConfigText", () => {
     };
     expect(keysOf(`${base}  - path: kv/x\n    file: db.env\n`)).toEqual(["secrets[1].file"]);
     // Issue 19: spellings of one file are one file.
-    for (const [a, b] of [["sub/./x", "sub/x"], ["y/", "y"], ["./z", "z"], ["a//b", "a/b"], ["c/.", "c"], ["d/e/./", "d/e"]]) {
+    for (const [a, b] of [
+      ["sub/./x", "sub/x"],
+      ["y/", "y"],
+      ["./z", "z"],
+      ["a//b", "a/b"],
+      ["c/.", "c"],
+      ["d/e/./", "d/e"],
+    ]) {
       expect(keysOf(`${base}  - path: kv/x\n    file: ${a}\n  - path: kv/y\n    file: ${b}\n`), `${a} vs ${b}`).toEqual(["secrets[2].file"]);
     }
     expect(keysOf(`${base}  - path: kv/x\n    file: ./\n`)).toEqual(["secrets[1].file"]);
@@ -123,7 +140,10 @@ describe("parseConfigText", () => {
   });
 
   it("reads octal modes from strings and YAML numbers", () => {
-    const res = parseConfigText(base.replace("file: db.env", "file: db.env\n    mode: 440").replace("dir: /run/secrets", 'dir: /run/secrets\n  mode: "0440"'), {});
+    const res = parseConfigText(
+      base.replace("file: db.env", "file: db.env\n    mode: 440").replace("dir: /run/secrets", 'dir: /run/secrets\n  mode: "0440"'),
+      {},
+    );
     expect(res.ok && res.config.secrets[0].mode).toBe(0o440);
     expect(res.ok && res.config.output.mode).toBe(0o440);
   });
@@ -177,7 +197,8 @@ describe("relative paths in the config file", () => {
   });
 
   it("from VAULT_CACERT stay relative to the working directory", () => {
-    const text = "vault:\n  address: http://127.0.0.1:8200\n  auth: { method: approle, roleId: r, secretIdFile: s }\noutput: { dir: /run/secrets }\nsecrets:\n  - { path: secret/data/a, file: a.env }\n";
+    const text =
+      "vault:\n  address: http://127.0.0.1:8200\n  auth: { method: approle, roleId: r, secretIdFile: s }\noutput: { dir: /run/secrets }\nsecrets:\n  - { path: secret/data/a, file: a.env }\n";
     const res = parseConfigText(text, { VAULT_CACERT: "ca.pem" }, "/etc/stowaway");
     if (!res.ok) throw new Error(JSON.stringify(res.errors));
     expect(res.config.vault.tls.caCert).toBe("ca.pem");
@@ -185,7 +206,7 @@ describe("relative paths in the config file", () => {
 
   it("vault.followRedirects takes origins only, normalised; maxResponseBytes has a floor (issue 19)", () => {
     const withVault = (extra: string) => parseConfigText(base.replace("  address: http://127.0.0.1:8200\n", `  address: http://127.0.0.1:8200\n${extra}`), {});
-    const ok = withVault("  followRedirects: [\"HTTPS://Standby.Example:443\", \"http://10.0.0.2:8200/\"]\n");
+    const ok = withVault('  followRedirects: ["HTTPS://Standby.Example:443", "http://10.0.0.2:8200/"]\n');
     expect(ok.ok && ok.config.vault.followRedirects).toEqual(["https://standby.example", "http://10.0.0.2:8200"]);
     const none = withVault("");
     expect(none.ok && [none.config.vault.followRedirects, none.config.vault.maxResponseBytes]).toEqual([[], 4 * 1024 * 1024]);

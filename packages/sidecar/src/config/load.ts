@@ -9,9 +9,7 @@ import { describeYamlError, notSidecarConfig } from "./yaml-errors.js";
 
 export type Env = Record<string, string | undefined>;
 
-export type ParseResult =
-  | { ok: true; config: SidecarConfig; warnings: string[] }
-  | { ok: false; errors: ConfigIssue[] };
+export type ParseResult = { ok: true; config: SidecarConfig; warnings: string[] } | { ok: false; errors: ConfigIssue[] };
 
 /** Loads, applies Vault env defaults and validates; throws ConfigError naming file, key and line. */
 export function loadConfigFile(file: string, env: Env = process.env): { config: SidecarConfig; warnings: string[]; text: string } {
@@ -92,7 +90,9 @@ export function parseConfig(raw: unknown, env: Env = process.env, lineOf?: (path
     try {
       const { host } = parseListen(config.listen.address);
       if (!isLoopback(host)) {
-        warnings.push(`listen ${config.listen.address} is not loopback: /metrics${config.listen.quit ? " and POST /quit are" : " is"} reachable from the network`);
+        warnings.push(
+          `listen ${config.listen.address} is not loopback: /metrics${config.listen.quit ? " and POST /quit are" : " is"} reachable from the network`,
+        );
       }
     } catch (err) {
       const key = typeof (raw as { listen?: unknown }).listen === "object" ? ["listen", "address"] : ["listen"];

@@ -36,7 +36,10 @@ export function describeYamlError(e: YAMLError): string {
 
 /** A sentence for a file that is plainly not a sidecar config, or undefined. */
 export function notSidecarConfig(text: string): string | undefined {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
   const first = lines[0] ?? "";
   if (/^(FROM|ARG)\s/i.test(first) || lines.some((l) => /^(RUN|ENV|COPY|ADD|ENTRYPOINT|CMD|WORKDIR|USER)\s/.test(l))) {
     return "this is a Dockerfile, not a sidecar config: --config takes the sidecar's YAML (vault, output, secrets)";

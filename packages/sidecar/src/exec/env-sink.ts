@@ -16,7 +16,9 @@ export const ENV_OUTPUT_PREFIX = "env:";
 export function withEnvOutputs(config: SidecarConfig, file: string): { config: SidecarConfig; entries: Map<SecretConfig, EnvEntry> } {
   const clash = config.secrets.findIndex((s) => s.file.startsWith(ENV_OUTPUT_PREFIX));
   if (clash >= 0) {
-    throw new ConfigError(file, [{ key: `secrets[${clash}].file`, message: `names starting with "${ENV_OUTPUT_PREFIX}" are reserved for env: entries under stowaway exec` }]);
+    throw new ConfigError(file, [
+      { key: `secrets[${clash}].file`, message: `names starting with "${ENV_OUTPUT_PREFIX}" are reserved for env: entries under stowaway exec` },
+    ]);
   }
   const entries = new Map<SecretConfig, EnvEntry>();
   const secrets = [...config.secrets];

@@ -8,7 +8,12 @@ import { childEnv, mergeEnv, renderEnvEntry, type EnvEntry } from "./environment
 import { pid1Warning } from "./pid1.js";
 
 const log = pino({ level: "silent" });
-const clock: Clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout), random: () => 0.5 };
+const clock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  random: () => 0.5,
+};
 
 describe("ChangeDebouncer", () => {
   it("coalesces a burst into one action; restart beats signal; none does nothing", async () => {
@@ -77,7 +82,13 @@ describe("env rendering", () => {
 
   it("a named entry beats a wildcard; two wildcards on one name is an error", () => {
     const merged = mergeEnv([
-      { entry: e("A_*"), vars: new Map([["A_x", "wild"], ["A_y", "y"]]) },
+      {
+        entry: e("A_*"),
+        vars: new Map([
+          ["A_x", "wild"],
+          ["A_y", "y"],
+        ]),
+      },
       { entry: e("A_x", "x"), vars: new Map([["A_x", "named"]]) },
     ]);
     expect(Object.fromEntries(merged)).toEqual({ A_x: "named", A_y: "y" });

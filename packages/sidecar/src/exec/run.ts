@@ -159,7 +159,11 @@ async function runExec(opts: ExecCommandOptions, logger: Logger): Promise<number
     const result = await sup.done;
     if (result.reason === "crash-loop") logger.error(`stowaway exec: ${result.message}`);
     else if (result.reason === "spawn-failed") logger.error(`stowaway exec: ${result.message}`);
-    else logger.info({ exitCode: result.code, reason: result.reason }, result.reason === "stopped" ? "child stopped; exiting with its code" : "child exited; exiting with its code");
+    else
+      logger.info(
+        { exitCode: result.code, reason: result.reason },
+        result.reason === "stopped" ? "child stopped; exiting with its code" : "child exited; exiting with its code",
+      );
     return result.code;
   } finally {
     debouncer?.stop();

@@ -148,7 +148,11 @@ export class Supervisor {
     this.terminating = true;
     if (!this.child) {
       // Between a stop and a start of a restart: nothing runs, nothing will.
-      this.finish({ reason: "stopped", code: this._lastExit ? exitCodeOf(this._lastExit) : 128 + (osConstants.signals[signal] ?? 15), exit: this._lastExit ?? { code: null, signal } });
+      this.finish({
+        reason: "stopped",
+        code: this._lastExit ? exitCodeOf(this._lastExit) : 128 + (osConstants.signals[signal] ?? 15),
+        exit: this._lastExit ?? { code: null, signal },
+      });
       return;
     }
     this.opts.log.info({ pid: this.child.pid, signal, reason: why, stopTimeoutMs: this.stopTimeoutMs }, "stopping the child");
@@ -156,7 +160,9 @@ export class Supervisor {
   }
 
   private serial(fn: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(fn).catch((err) => this.opts.log.error({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, "supervisor task failed"));
+    this.chain = this.chain
+      .then(fn)
+      .catch((err) => this.opts.log.error({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, "supervisor task failed"));
     return this.chain;
   }
 

@@ -192,7 +192,9 @@ describe("pipeline: retry schedule after a failure", () => {
     const h = harness({ refreshMs: 600 });
     let n = 0;
     h.source.next = () =>
-      ++n <= 2 ? new VaultRateLimitedError("read: HTTP 429 (Retry-After 7s)", { status: 429, path: "database/creds/app", retryAfterMs: 7_000 }) : { expiry: undefined };
+      ++n <= 2
+        ? new VaultRateLimitedError("read: HTTP 429 (Retry-After 7s)", { status: 429, path: "database/creds/app", retryAfterMs: 7_000 })
+        : { expiry: undefined };
     const t0 = h.clock.now();
     await h.pipeline.refresh(h.run);
     expect(h.clock.pending()).toEqual([{ in: 7_000, delay: 7_000 }]);

@@ -93,7 +93,12 @@ export class Notifier {
     return new Promise((resolve, reject) => {
       // The Vault token may be in our environment ($VAULT_TOKEN); a reload command has no use for it.
       const { VAULT_TOKEN: _token, ...env } = process.env;
-      const child = spawn(cmd, args, { stdio: "ignore", timeout: this.cfg.commandTimeout, killSignal: "SIGKILL", env: { ...env, STOWAWAY_CHANGED_FILES: event.files.join(":") } });
+      const child = spawn(cmd, args, {
+        stdio: "ignore",
+        timeout: this.cfg.commandTimeout,
+        killSignal: "SIGKILL",
+        env: { ...env, STOWAWAY_CHANGED_FILES: event.files.join(":") },
+      });
       child.once("error", (err) => reject(err));
       child.once("exit", (code, signal) => {
         this.deps.log.info({ command: cmd, exitCode: code, signal, files: event.files }, "notify command finished");

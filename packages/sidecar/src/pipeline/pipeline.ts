@@ -147,11 +147,19 @@ export class Pipeline {
     // A certificate serves on until its notAfter: say how long is left.
     const left = run.lease ? Math.round((run.lease.expiresAt - rt.clock.now()) / 1000) : undefined;
     const validFor = left === undefined ? {} : { validForSec: Math.max(0, left) };
-    const msg = left === undefined ? "secret refresh failed; files left as they were" : left > 0 ? `refresh failed; the current files stay valid for ${left}s` : "refresh failed; the current files have expired";
+    const msg =
+      left === undefined
+        ? "secret refresh failed; files left as they were"
+        : left > 0
+          ? `refresh failed; the current files stay valid for ${left}s`
+          : "refresh failed; the current files have expired";
     rt.log.error({ path: run.source.label, file: files(run), err, retryInMs: delay, ...validFor }, msg);
     // A 403 on a path that rendered before is the token, not the policy: deniedByPolicy then logs in again.
     const workedBefore = run.source.outputs.some((o) => o.written);
-    if (err instanceof VaultAuthError) rt.conn().tokens.deniedByPolicy({ workedBefore }).catch((e) => rt.log.error({ err: e }, "token check failed"));
+    if (err instanceof VaultAuthError)
+      rt.conn()
+        .tokens.deniedByPolicy({ workedBefore })
+        .catch((e) => rt.log.error({ err: e }, "token check failed"));
     rt.timers.schedule(`source:${run.source.id}`, delay, () => this.refresh(run, { forceFetch: true }));
   }
 

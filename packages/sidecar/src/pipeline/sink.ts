@@ -53,7 +53,9 @@ export class FileSink implements Sink {
 
   async put(o: Output, bytes: Buffer): Promise<boolean> {
     const { output: out, dirMode } = await this.ensureDir();
-    return writeAtomic(out.dir, o.cfg.file, bytes, { mode: o.cfg.mode ?? out.mode, uid: o.cfg.uid ?? out.uid, gid: o.cfg.gid ?? out.gid }, dirMode, { allowNonTmpfs: out.allowNonTmpfs });
+    return writeAtomic(out.dir, o.cfg.file, bytes, { mode: o.cfg.mode ?? out.mode, uid: o.cfg.uid ?? out.uid, gid: o.cfg.gid ?? out.gid }, dirMode, {
+      allowNonTmpfs: out.allowNonTmpfs,
+    });
   }
 
   async present(o: Output): Promise<boolean> {

@@ -39,7 +39,10 @@ export class Reloader {
   private chain: Promise<void> = Promise.resolve();
   private configHash: string;
 
-  constructor(private readonly host: Reloadable, private readonly deps: ReloadDeps) {
+  constructor(
+    private readonly host: Reloadable,
+    private readonly deps: ReloadDeps,
+  ) {
     this.configHash = deps.text !== undefined ? hash(deps.text) : "";
   }
 
@@ -50,9 +53,7 @@ export class Reloader {
   }
 
   reload(reason: string): Promise<void> {
-    this.chain = this.chain
-      .then(() => this.load(reason))
-      .catch((err) => this.deps.log.error({ err }, "config reload failed; keeping the running config"));
+    this.chain = this.chain.then(() => this.load(reason)).catch((err) => this.deps.log.error({ err }, "config reload failed; keeping the running config"));
     return this.chain;
   }
 

@@ -96,7 +96,10 @@ function quoteDotenv(value: string): string {
 
 /** A Writer that never HTML-escapes and fails on a missing variable instead of rendering "". */
 class StrictWriter extends Mustache.Writer {
-  constructor(private readonly spec: RenderSpec, private readonly data: Record<string, unknown>) {
+  constructor(
+    private readonly spec: RenderSpec,
+    private readonly data: Record<string, unknown>,
+  ) {
     super();
   }
   override escapedValue(token: [string, string, number, number, ...unknown[]], context: { lookup(name: string): unknown }): string {

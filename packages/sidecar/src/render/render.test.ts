@@ -47,7 +47,9 @@ describe("renderSecret", () => {
       expect(() => renderSecret(spec({ format: "template", template: `x={{${name}}}` }), { a: { b: "1" }, k: "v" }), name).toThrow(
         expect.objectContaining({ code: "MISSING_KEY" }),
       );
-      expect(() => renderSecret(spec({ format: "template", template: `x={{{${name}}}}` }), { a: { b: "1" } }), name).toThrow(expect.objectContaining({ code: "MISSING_KEY" }));
+      expect(() => renderSecret(spec({ format: "template", template: `x={{{${name}}}}` }), { a: { b: "1" } }), name).toThrow(
+        expect.objectContaining({ code: "MISSING_KEY" }),
+      );
     }
     for (const name of ["__proto__", "constructor", "toString"]) {
       expect(() => renderSecret(spec({ key: name }), { k: "v" }), name).toThrow(expect.objectContaining({ code: "MISSING_KEY" }));
@@ -55,7 +57,9 @@ describe("renderSecret", () => {
     // A secret that really has such a key (JSON makes it an own property) still renders it.
     expect(text(renderSecret(spec({ format: "template", template: "{{constructor}}" }), JSON.parse('{"constructor":"c1"}')))).toBe("c1");
     // Sections and nested names keep working.
-    expect(text(renderSecret(spec({ format: "template", template: "{{a.b}}{{#list}}[{{n}}]{{/list}}" }), { a: { b: "1" }, list: [{ n: 2 }, { n: 3 }] }))).toBe("1[2][3]");
+    expect(text(renderSecret(spec({ format: "template", template: "{{a.b}}{{#list}}[{{n}}]{{/list}}" }), { a: { b: "1" }, list: [{ n: 2 }, { n: 3 }] }))).toBe(
+      "1[2][3]",
+    );
   });
 
   it("raw refuses null and empty values", () => {
@@ -96,7 +100,9 @@ describe("renderSecret", () => {
   });
 
   it("template sections still work", () => {
-    const out = renderSecret(spec({ format: "template", template: "{{#list}}{{name}},{{/list}}{{^absent}}none{{/absent}}" }), { list: [{ name: "a" }, { name: "b" }] });
+    const out = renderSecret(spec({ format: "template", template: "{{#list}}{{name}},{{/list}}{{^absent}}none{{/absent}}" }), {
+      list: [{ name: "a" }, { name: "b" }],
+    });
     expect(text(out)).toBe("a,b,none");
   });
 });

@@ -4,7 +4,10 @@ import type { Clock } from "./clock.js";
 export class Timers {
   private readonly handles = new Map<string, unknown>();
   private stopped = false;
-  constructor(private readonly clock: Clock, private readonly onError: (key: string, err: unknown) => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly onError: (key: string, err: unknown) => void,
+  ) {}
 
   schedule(key: string, delayMs: number, fn: () => Promise<void> | void): void {
     if (this.stopped) return;

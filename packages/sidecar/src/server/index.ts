@@ -42,7 +42,13 @@ export function hostAllowed(header: string | undefined, listenHost: string, port
 }
 
 /** /healthz, /readyz, /metrics, and POST /quit when enabled. */
-export async function startStatusServer(host: string, port: number, metrics: SidecarMetrics, source: StatusSource, limits: StatusServerLimits = {}): Promise<StatusServer> {
+export async function startStatusServer(
+  host: string,
+  port: number,
+  metrics: SidecarMetrics,
+  source: StatusSource,
+  limits: StatusServerLimits = {},
+): Promise<StatusServer> {
   let boundPort = port;
   const server = http.createServer((req, res) => {
     const url = (req.url ?? "/").split("?")[0];

@@ -32,7 +32,15 @@ export function buildRuns(config: SidecarConfig, deps: { clock: Clock; log: Logg
       const prev = previous?.get(id);
       const outputs: CertOutput[] = certOutputs(cfg, config.output.mode).map(({ part, cfg: fileCfg }) => {
         const oid = hash({ identity: { ...identity, part, file: fileCfg.file }, out: { ...config.output, removeOnExit: undefined } });
-        return { cfg: fileCfg, part, id: oid, label: `${cfg.path} → ${fileCfg.file}`, notifier: notify ? notifierFor(notify) : global, written: written.has(oid), unit: { name: cfg.group } };
+        return {
+          cfg: fileCfg,
+          part,
+          id: oid,
+          label: `${cfg.path} → ${fileCfg.file}`,
+          notifier: notify ? notifierFor(notify) : global,
+          written: written.has(oid),
+          unit: { name: cfg.group },
+        };
       });
       const source = new PkiSource(id, cfg, outputs, refreshInterval ?? config.defaults.refreshInterval, () => config.output.dir, deps.clock);
       out.set(id, { source, lease: prev?.lease, attempt: 0, failingSince: prev?.failingSince });

@@ -41,26 +41,45 @@ describe("config: issue, files and group", () => {
       ["  - path: pki/issue/web\n    issue: { commonName: a }\n    files: { cert: x.crt }\n    file: y\n", "secrets[0].file", "template's output"],
       ["  - path: pki/issue/web\n    issue: { commonName: a, format: p12 }\n    files: { cert: x.crt }\n", "secrets[0].issue.format", ""],
       ["  - path: secret/data/x\n    file: a.env\n    files: { cert: x.crt }\n", "secrets[0].files", "only used with issue"],
-      ["  - path: pki/issue/a\n    issue: { commonName: a }\n    files: { cert: a.crt }\n  - path: pki/issue/b\n    issue: { commonName: b }\n    files: { cert: b.crt }\n", "secrets[1].group", "give one of them a group name"],
-      ["  - path: secret/data/x\n    file: a.env\n    group: db\n  - path: secret/data/y\n    file: b.json\n    group: db\n", "secrets[1].group", "group db is one secret"],
-      ["  - path: pki/issue/a\n    issue: { commonName: a }\n    files: { cert: a.crt }\n  - path: secret/data/x\n    file: a.crt\n", "secrets[1].file", "same file as secrets[0]"],
+      [
+        "  - path: pki/issue/a\n    issue: { commonName: a }\n    files: { cert: a.crt }\n  - path: pki/issue/b\n    issue: { commonName: b }\n    files: { cert: b.crt }\n",
+        "secrets[1].group",
+        "give one of them a group name",
+      ],
+      [
+        "  - path: secret/data/x\n    file: a.env\n    group: db\n  - path: secret/data/y\n    file: b.json\n    group: db\n",
+        "secrets[1].group",
+        "group db is one secret",
+      ],
+      [
+        "  - path: pki/issue/a\n    issue: { commonName: a }\n    files: { cert: a.crt }\n  - path: secret/data/x\n    file: a.crt\n",
+        "secrets[1].file",
+        "same file as secrets[0]",
+      ],
     ];
     for (const [secrets, key, message] of cases) {
       const r = parse(secrets);
       expect(r.ok, secrets).toBe(false);
       if (r.ok) continue;
-      expect(r.errors.map((e) => e.key), secrets).toContain(key);
+      expect(
+        r.errors.map((e) => e.key),
+        secrets,
+      ).toContain(key);
       expect(r.errors.find((e) => e.key === key)?.message, secrets).toContain(message);
     }
   });
 
   it("a group of the same path in one directory is valid", () => {
-    const r = parse("  - path: database/creds/app\n    file: db.env\n    group: db\n  - path: database/creds/app\n    file: db.json\n    format: json\n    group: db\n");
+    const r = parse(
+      "  - path: database/creds/app\n    file: db.env\n    group: db\n  - path: database/creds/app\n    file: db.json\n    format: json\n    group: db\n",
+    );
     expect(r.ok).toBe(true);
   });
 
   it("the key and bundle get keyMode (default mode, then 0400); other files the usual mode", () => {
-    const s = entry("  - path: pki/issue/web\n    issue: { commonName: a }\n    files: { cert: t.crt, key: t.key, bundle: t.pem }\n    mode: \"0444\"\n    keyMode: \"0400\"\n");
+    const s = entry(
+      '  - path: pki/issue/web\n    issue: { commonName: a }\n    files: { cert: t.crt, key: t.key, bundle: t.pem }\n    mode: "0444"\n    keyMode: "0400"\n',
+    );
     expect(certOutputs(s, 0o400).map((o) => [o.part, o.cfg.file, o.cfg.mode])).toEqual([
       ["cert", "t.crt", 0o444],
       ["key", "t.key", 0o400],
@@ -76,7 +95,12 @@ describe("PkiSource", () => {
   let vaultDown = false;
   beforeAll(async () => {
     vault = await startVaultDev({
-      seed: { pki: { root: { common_name: "unit root", ttl: "2h", key_type: "ec" }, roles: { web: { allow_any_name: true, key_type: "ec", max_ttl: "1h", not_before_duration: "10s" } } } },
+      seed: {
+        pki: {
+          root: { common_name: "unit root", ttl: "2h", key_type: "ec" },
+          roles: { web: { allow_any_name: true, key_type: "ec", max_ttl: "1h", not_before_duration: "10s" } },
+        },
+      },
     });
     dir = mkdtempSync(path.join(os.tmpdir(), "stowaway-pkisrc-"));
   });
@@ -118,7 +142,14 @@ describe("PkiSource", () => {
     file: info.txt
 `);
     const s = make();
-    expect(s.issueBody()).toEqual({ common_name: "web.internal", format: "pem", alt_names: "localhost,api.internal", ip_sans: "127.0.0.1", ttl: "600s", private_key_format: "pkcs8" });
+    expect(s.issueBody()).toEqual({
+      common_name: "web.internal",
+      format: "pem",
+      alt_names: "localhost,api.internal",
+      ip_sans: "127.0.0.1",
+      ttl: "600s",
+      private_key_format: "pkcs8",
+    });
     const r = await s.fetch(ctx);
     const by = Object.fromEntries(r.files.map((f) => [(f.output as CertOutput).part, f.bytes.toString()]));
     const cert = new X509Certificate(by.cert);
@@ -132,20 +163,27 @@ describe("PkiSource", () => {
   });
 
   it("re-issues when a third of the validity is left (jitter zero at random 0.5), or at renewBefore", async () => {
-    const r = await source("  - path: pki/issue/web\n    issue: { commonName: a.internal, ttl: 20m }\n    files: { cert: t.crt, key: t.key }\n").make().fetch(ctx);
+    const r = await source("  - path: pki/issue/web\n    issue: { commonName: a.internal, ttl: 20m }\n    files: { cert: t.crt, key: t.key }\n")
+      .make()
+      .fetch(ctx);
     const cert = new X509Certificate(r.files[0].bytes);
     const nb = Date.parse(cert.validFrom);
     const na = Date.parse(cert.validTo);
     expect(r.expiry!.renewAt).toBe(na - (na - nb) / 3);
     expect(r.expiry!.renewable).toBe(false);
     expect(r.expiry!.revoke).toBeUndefined();
-    const r2 = await source("  - path: pki/issue/web\n    issue: { commonName: a.internal, ttl: 20m }\n    renewBefore: 5m\n    revokePrevious: 30s\n    files: { cert: t.crt, key: t.key }\n").make().fetch(ctx);
+    const r2 = await source(
+      "  - path: pki/issue/web\n    issue: { commonName: a.internal, ttl: 20m }\n    renewBefore: 5m\n    revokePrevious: 30s\n    files: { cert: t.crt, key: t.key }\n",
+    )
+      .make()
+      .fetch(ctx);
     expect(r2.expiry!.renewAt).toBe(r2.certificate!.notAfter - 300_000);
     expect(r2.expiry!.revoke).toEqual({ path: "pki/revoke", body: { serial_number: r2.certificate!.serial }, afterMs: 30_000, label: r2.certificate!.serial });
   });
 
   it("after a restart, resumes from the files on disk while they are valid, for the names asked, and not due", async () => {
-    const yaml = "  - path: pki/issue/web\n    issue: { commonName: r.internal, altNames: [localhost], ttl: 20m }\n    files: { cert: t.crt, key: t.key, ca: ca.crt }\n";
+    const yaml =
+      "  - path: pki/issue/web\n    issue: { commonName: r.internal, altNames: [localhost], ttl: 20m }\n    files: { cert: t.crt, key: t.key, ca: ca.crt }\n";
     const { out, make, cfg } = source(yaml);
     const first = await make().fetch(ctx);
     store(out, first);
@@ -164,7 +202,14 @@ describe("PkiSource", () => {
       vaultDown = false;
     }
     // A changed name, a key that does not match, a missing file: issue anew.
-    const renamed = new PkiSource("id", { ...cfg, issue: { ...cfg.issue!, altNames: ["other.internal"] } }, make()["outputs"] as CertOutput[], 60_000, () => out, { now: Date.now, random: () => 0.5 });
+    const renamed = new PkiSource(
+      "id",
+      { ...cfg, issue: { ...cfg.issue!, altNames: ["other.internal"] } },
+      make()["outputs"] as CertOutput[],
+      60_000,
+      () => out,
+      { now: Date.now, random: () => 0.5 },
+    );
     const other = await renamed.fetch(ctx);
     expect(other.kind).toBe("issued");
     writeFileSync(path.join(out, "t.key"), other.files[1].bytes);

@@ -139,17 +139,19 @@ export class PkiSource implements Source {
   private expiry(notBefore: number, notAfter: number, serial: string): Expiry {
     const now = this.clock.now();
     const validity = Math.max(0, notAfter - notBefore);
-    const renewAt = this.cfg.renewBefore !== undefined
-      ? notAfter - this.cfg.renewBefore
-      : notAfter - validity * RENEW_WHEN_LEFT + (this.clock.random() * 2 - 1) * validity * JITTER;
+    const renewAt =
+      this.cfg.renewBefore !== undefined
+        ? notAfter - this.cfg.renewBefore
+        : notAfter - validity * RENEW_WHEN_LEFT + (this.clock.random() * 2 - 1) * validity * JITTER;
     const revokeAfter = this.cfg.revokePrevious;
     return {
       durationSec: Math.max(0, (notAfter - now) / 1000),
       renewable: false,
       renewAt,
-      revoke: revokeAfter === false || revokeAfter === undefined || !serial
-        ? undefined
-        : { path: `${this.cfg.path.replace(/\/issue\/[^/]+$/, "")}/revoke`, body: { serial_number: serial }, afterMs: revokeAfter, label: serial },
+      revoke:
+        revokeAfter === false || revokeAfter === undefined || !serial
+          ? undefined
+          : { path: `${this.cfg.path.replace(/\/issue\/[^/]+$/, "")}/revoke`, body: { serial_number: serial }, afterMs: revokeAfter, label: serial },
     };
   }
 
@@ -226,7 +228,11 @@ export class PkiSource implements Source {
     if (subject !== i.commonName) return false;
     const sans = (cert.subjectAltName ?? "").split(", ").filter(Boolean);
     const has = (entry: string) => sans.includes(entry);
-    return i.altNames.every((n) => has(`DNS:${n}`) || has(`email:${n}`)) && i.ipSans.every((ip) => has(`IP Address:${ip}`)) && i.uriSans.every((u) => has(`URI:${u}`));
+    return (
+      i.altNames.every((n) => has(`DNS:${n}`) || has(`email:${n}`)) &&
+      i.ipSans.every((ip) => has(`IP Address:${ip}`)) &&
+      i.uriSans.every((u) => has(`URI:${u}`))
+    );
   }
 }
 

@@ -63,7 +63,11 @@ export function createAuthenticator(auth: AuthConfig, env: Env): Authenticator {
           data = await client.unwrap(text);
         } catch (err) {
           if (err instanceof VaultRequestError || err instanceof VaultAuthError) {
-            throw new SidecarError("UNWRAP_FAILED", `cannot unwrap the secret id in ${auth.secretIdFile} (used already, expired or not a wrapping token): ${err.message}`, true);
+            throw new SidecarError(
+              "UNWRAP_FAILED",
+              `cannot unwrap the secret id in ${auth.secretIdFile} (used already, expired or not a wrapping token): ${err.message}`,
+              true,
+            );
           }
           throw err;
         }

@@ -86,7 +86,11 @@ describe("VaultClient errors carry no token (real AxiosErrors from node-vault)",
     c.token = token;
     return c;
   };
-  const caught = async (p: Promise<unknown>) => p.then(() => expect.unreachable("should have failed"), (e: unknown) => e);
+  const caught = async (p: Promise<unknown>) =>
+    p.then(
+      () => expect.unreachable("should have failed"),
+      (e: unknown) => e,
+    );
 
   it("the raw node-vault error really does hold the token (what the wrapper must strip)", async () => {
     const nv = require("node-vault")({ endpoint: refused, token, noCustomHTTPVerbs: true });
@@ -117,7 +121,10 @@ describe("VaultClient errors carry no token (real AxiosErrors from node-vault)",
   });
 
   it("login refused or timed out: neither the token nor the secret id appears", async () => {
-    for (const [address, timeout] of [[refused, 300], [hangUrl, 200]] as const) {
+    for (const [address, timeout] of [
+      [refused, 300],
+      [hangUrl, 200],
+    ] as const) {
       const c = client(address, timeout);
       const err = await caught(c.login("approle", "approle", { role_id: "r", secret_id: secretId }));
       c.close();

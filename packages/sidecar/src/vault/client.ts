@@ -198,7 +198,10 @@ export class VaultClient {
         const e = toVaultError(err, op, path, [...this.scrubList], retryAfter > 0 ? retryAfter : undefined);
         // OpenBao answers 404 for an unknown namespace: that is a configuration error, not a missing secret.
         if (e instanceof VaultNotFoundError && /namespace not found/.test(e.message)) {
-          throw new VaultRequestError(`${op} ${path}: Vault namespace ${JSON.stringify(this.opts.namespace ?? "")} not found (HTTP 404); check vault.namespace or VAULT_NAMESPACE`, { status: 404, path });
+          throw new VaultRequestError(
+            `${op} ${path}: Vault namespace ${JSON.stringify(this.opts.namespace ?? "")} not found (HTTP 404); check vault.namespace or VAULT_NAMESPACE`,
+            { status: 404, path },
+          );
         }
         throw e;
       }
@@ -218,14 +221,9 @@ export class VaultClient {
   /** Logs in with a node-vault login helper, always with an explicit mount_point. */
   async login(method: "approle" | "kubernetes" | "jwt", mount: string, payload: Record<string, string>): Promise<LoginResult> {
     for (const v of Object.values(payload)) this.addScrub(v);
-    const fnName = { approle: "approleLogin", kubernetes: "kubernetesLogin", jwt: "jwtLogin" }[method] as
-      | "approleLogin"
-      | "kubernetesLogin"
-      | "jwtLogin";
+    const fnName = { approle: "approleLogin", kubernetes: "kubernetesLogin", jwt: "jwtLogin" }[method] as "approleLogin" | "kubernetesLogin" | "jwtLogin";
     const path = `auth/${mount}/login`;
-    const body = await this.call("login", path, () =>
-      this.loginNv[fnName]({ ...payload, mount_point: mount, requestOptions: this.requestOptions() }),
-    );
+    const body = await this.call("login", path, () => this.loginNv[fnName]({ ...payload, mount_point: mount, requestOptions: this.requestOptions() }));
     this.loginNv.token = undefined as unknown as string;
     const auth = body?.auth;
     if (!auth || typeof auth.client_token !== "string" || !auth.client_token) {
@@ -239,7 +237,13 @@ export class VaultClient {
   async unwrap(wrappingToken: string): Promise<Body> {
     this.addScrub(wrappingToken);
     const body = await this.call("unwrap", "sys/wrapping/unwrap", () =>
-      this.loginNv.request({ path: "/sys/wrapping/unwrap", method: "POST", json: {}, ...this.requestOptions(), headers: { "X-Vault-Request": "true", "X-Vault-Token": wrappingToken } }),
+      this.loginNv.request({
+        path: "/sys/wrapping/unwrap",
+        method: "POST",
+        json: {},
+        ...this.requestOptions(),
+        headers: { "X-Vault-Request": "true", "X-Vault-Token": wrappingToken },
+      }),
     );
     return body?.data ?? {};
   }
@@ -260,7 +264,12 @@ export class VaultClient {
   /** PUT sys/leases/renew. */
   async renewLease(leaseId: string, incrementSeconds?: number): Promise<LeaseInfo> {
     const body = await this.call("lease_renew", "sys/leases/renew", () =>
-      this.nv.request({ path: "/sys/leases/renew", method: "PUT", json: incrementSeconds ? { lease_id: leaseId, increment: incrementSeconds } : { lease_id: leaseId }, ...this.requestOptions() }),
+      this.nv.request({
+        path: "/sys/leases/renew",
+        method: "PUT",
+        json: incrementSeconds ? { lease_id: leaseId, increment: incrementSeconds } : { lease_id: leaseId },
+        ...this.requestOptions(),
+      }),
     );
     return { leaseId: body?.lease_id || leaseId, ttl: Number(body?.lease_duration) || 0, renewable: body?.renewable === true };
   }

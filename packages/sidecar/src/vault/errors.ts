@@ -11,7 +11,22 @@ import {
 } from "../errors.js";
 import { VaultConnectionError } from "./transport.js";
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ERR_CANCELED", "ERR_NETWORK", "ERR_SOCKET_CONNECTION_TIMEOUT", "EPROTO", "UND_ERR_SOCKET"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ERR_CANCELED",
+  "ERR_NETWORK",
+  "ERR_SOCKET_CONNECTION_TIMEOUT",
+  "EPROTO",
+  "UND_ERR_SOCKET",
+]);
 
 /**
  * Builds a fresh typed error from whatever node-vault threw. The original is dropped on
@@ -30,7 +45,8 @@ export function toVaultError(err: unknown, op: string, path: string, secrets: st
     const opts = { status, path };
     if (status === 401 || status === 403) return new VaultAuthError(msg, opts);
     if (status === 404) return new VaultNotFoundError(msg, opts);
-    if (status === 429) return new VaultRateLimitedError(retryAfterMs ? `${msg} (Retry-After ${Math.ceil(retryAfterMs / 1000)}s)` : msg, { ...opts, retryAfterMs });
+    if (status === 429)
+      return new VaultRateLimitedError(retryAfterMs ? `${msg} (Retry-After ${Math.ceil(retryAfterMs / 1000)}s)` : msg, { ...opts, retryAfterMs });
     if (status === 503 && /sealed/i.test(serverMsg)) return new VaultSealedError(msg, opts);
     // 412: a performance standby has not caught up yet; 5xx: server trouble. Both pass.
     if (status >= 500 || status === 412) return new VaultUnavailableError(msg, opts);

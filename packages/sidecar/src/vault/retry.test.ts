@@ -32,7 +32,13 @@ describe("429 backoff", () => {
   });
 
   it("toVaultError carries Retry-After into the error and its message", () => {
-    const e = toVaultError(Object.assign(new Error("x"), { response: { statusCode: 429, body: { errors: ["rate limit quota exceeded"] } } }), "read", "p", [], 2000);
+    const e = toVaultError(
+      Object.assign(new Error("x"), { response: { statusCode: 429, body: { errors: ["rate limit quota exceeded"] } } }),
+      "read",
+      "p",
+      [],
+      2000,
+    );
     expect(e).toBeInstanceOf(VaultRateLimitedError);
     expect((e as VaultRateLimitedError).retryAfterMs).toBe(2000);
     expect(e.message).toMatch(/Retry-After 2s/);
@@ -40,9 +46,10 @@ describe("429 backoff", () => {
 
   it("never retries sooner than 1 s, whatever the config says (issue 19)", () => {
     const tiny = { initialMs: 1, maxMs: 2 };
-    for (const r of [0, 0.5, 1]) for (let a = 0; a < 5; a++) {
-      expect(retryDelayFor(sealed, a, tiny, () => r)).toBeGreaterThanOrEqual(1000);
-      expect(retryDelayFor(limited(), a, tiny, () => r)).toBeGreaterThanOrEqual(1000);
-    }
+    for (const r of [0, 0.5, 1])
+      for (let a = 0; a < 5; a++) {
+        expect(retryDelayFor(sealed, a, tiny, () => r)).toBeGreaterThanOrEqual(1000);
+        expect(retryDelayFor(limited(), a, tiny, () => r)).toBeGreaterThanOrEqual(1000);
+      }
   });
 });

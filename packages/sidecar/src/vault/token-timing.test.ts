@@ -159,7 +159,10 @@ describe("token timing", () => {
 
   it("login failures back off exactly: 1125, 1500, 3000, 6000, 6000 ms (initial 1 s, max 8 s, 3/4 of each step; the first lifted by the 1 s floor with jitter)", async () => {
     let n = 0;
-    const s = setup({ login: () => (++n <= 5 ? new VaultUnavailableError("login: HTTP 503", { status: 503, path: "auth/approle/login" }) : { token: "t", ttl: 0, renewable: false }) });
+    const s = setup({
+      login: () =>
+        ++n <= 5 ? new VaultUnavailableError("login: HTTP 503", { status: 503, path: "auth/approle/login" }) : { token: "t", ttl: 0, renewable: false },
+    });
     const done = s.tokens.login();
     await s.clock.advance(30_000);
     await done;

@@ -46,7 +46,11 @@ export class TokenManager {
   /** Token method: a token that stopped working; the same token read again is not taken as valid. */
   private deadToken: string | undefined;
 
-  constructor(private readonly client: VaultClient, private readonly auth: Authenticator, private readonly opts: TokenManagerOptions) {
+  constructor(
+    private readonly client: VaultClient,
+    private readonly auth: Authenticator,
+    private readonly opts: TokenManagerOptions,
+  ) {
     this.timers = new Timers(opts.clock, (key, err) => opts.log.error({ err, timer: key }, "token timer failed"));
   }
 
@@ -78,10 +82,17 @@ export class TokenManager {
         const res = await this.auth.login(this.client);
         if (res.lookupSelfDenied) {
           if (res.token === this.deadToken) {
-            throw new SidecarError("TOKEN_STOPPED_WORKING", "the token stopped working and lookup-self is denied, so it cannot be checked: waiting for a new token (tokenFile or VAULT_TOKEN)", true);
+            throw new SidecarError(
+              "TOKEN_STOPPED_WORKING",
+              "the token stopped working and lookup-self is denied, so it cannot be checked: waiting for a new token (tokenFile or VAULT_TOKEN)",
+              true,
+            );
           }
           if (!this.denied.has("lookup-self")) {
-            log.warn({ method: this.auth.method }, "lookup-self is denied by the token's policy: the token is taken as valid with an unknown TTL and is not checked again; reads show whether it works");
+            log.warn(
+              { method: this.auth.method },
+              "lookup-self is denied by the token's policy: the token is taken as valid with an unknown TTL and is not checked again; reads show whether it works",
+            );
           }
           this.denied.add("lookup-self");
         }

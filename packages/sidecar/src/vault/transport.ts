@@ -20,7 +20,10 @@ export class VaultResponseTooLargeError extends VaultError {
 /** A network failure, naming the address tried and where that address came from. */
 export class VaultConnectionError extends Error {
   readonly code: string;
-  constructor(code: string, readonly detail: string) {
+  constructor(
+    code: string,
+    readonly detail: string,
+  ) {
     super(detail);
     this.code = code;
   }
@@ -106,7 +109,10 @@ export function createTransport(opts: TransportOptions): { defaults(): (options:
       url = target;
       res = await send(method, url, headers, data, timeout);
       if (REDIRECT.has(res.status)) {
-        throw new VaultRedirectError(`HTTP ${res.status}: more than one redirect (to ${originOf(String(res.headers.location ?? ""), url) ?? "an invalid location"}); at most one is followed`, { status: res.status, path });
+        throw new VaultRedirectError(
+          `HTTP ${res.status}: more than one redirect (to ${originOf(String(res.headers.location ?? ""), url) ?? "an invalid location"}); at most one is followed`,
+          { status: res.status, path },
+        );
       }
     }
     return { statusCode: res.status, body: res.data, request: { path } };
@@ -149,7 +155,11 @@ function transportError(err: unknown, url: string, opts: TransportOptions): Erro
   }
   // TLS failures (SELF_SIGNED_CERT_IN_CHAIN, ERR_TLS_CERT_ALTNAME_INVALID, …) need their words;
   // the message of a socket error never holds the request's headers or body.
-  const words = /^E[A-Z]+$/.test(code) ? "" : `: ${String(e?.message ?? "").split("\n")[0].slice(0, 160)}`;
+  const words = /^E[A-Z]+$/.test(code)
+    ? ""
+    : `: ${String(e?.message ?? "")
+        .split("\n")[0]
+        .slice(0, 160)}`;
   const what = code === "ECONNABORTED" || code === "ETIMEDOUT" ? "timed out" : `${code}${words}`;
   return new VaultConnectionError(code, `${what}${where}${opts.addressSource ? ` (${opts.addressSource})` : ""}`);
 }
@@ -166,7 +176,9 @@ function exchange(method: string, url: string, headers: Record<string, string>, 
       sendHeaders["Content-Length"] = String(payload.length);
     }
     const tooLarge = () =>
-      new VaultResponseTooLargeError(`response larger than vault.maxResponseBytes (${opts.maxResponseBytes} bytes); reading stopped there`, { path: pathOf(url) });
+      new VaultResponseTooLargeError(`response larger than vault.maxResponseBytes (${opts.maxResponseBytes} bytes); reading stopped there`, {
+        path: pathOf(url),
+      });
     let settled = false;
     const fail = (err: Error) => {
       if (settled) return;

@@ -9,7 +9,8 @@ import type { VaultClient } from "./client.js";
 import type { Authenticator } from "./auth.js";
 
 describe("toVaultError", () => {
-  const apiErr = (statusCode: number, errors: string[] = []) => Object.assign(new Error(errors[0] ?? `Status ${statusCode}`), { response: { statusCode, body: { errors } } });
+  const apiErr = (statusCode: number, errors: string[] = []) =>
+    Object.assign(new Error(errors[0] ?? `Status ${statusCode}`), { response: { statusCode, body: { errors } } });
   it.each([
     [401, VaultAuthError, false],
     [403, VaultAuthError, false],
@@ -44,7 +45,11 @@ describe("toVaultError", () => {
 
 describe("classifyResponse (documented shapes)", () => {
   it("KV v2", () => {
-    const r = classifyResponse("l", "secret/data/a", { lease_id: "", lease_duration: 0, data: { data: { a: "1" }, metadata: { version: 3, destroyed: false } } });
+    const r = classifyResponse("l", "secret/data/a", {
+      lease_id: "",
+      lease_duration: 0,
+      data: { data: { a: "1" }, metadata: { version: 3, destroyed: false } },
+    });
     expect(r).toEqual({ kind: "kv2", data: { a: "1" }, version: 3 });
   });
   it("KV v1 with its advisory 768h lease", () => {
@@ -56,11 +61,18 @@ describe("classifyResponse (documented shapes)", () => {
     expect(classifyResponse("l", "kv/a", body, "1").kind).toBe("kv1");
   });
   it("leased dynamic secrets", () => {
-    const r = classifyResponse("l", "database/creds/app", { lease_id: "database/creds/app/abc", lease_duration: 3600, renewable: true, data: { username: "u", password: "p" } });
+    const r = classifyResponse("l", "database/creds/app", {
+      lease_id: "database/creds/app/abc",
+      lease_duration: 3600,
+      renewable: true,
+      data: { username: "u", password: "p" },
+    });
     expect(r).toEqual({ kind: "leased", leaseId: "database/creds/app/abc", leaseDuration: 3600, renewable: true, data: { username: "u", password: "p" } });
   });
   it("a deleted KV v2 version is a missing secret", () => {
-    expect(() => classifyResponse("l", "secret/data/a", { data: { data: null, metadata: { version: 2, deletion_time: "2024-01-01" } } })).toThrow(/deleted or destroyed/);
+    expect(() => classifyResponse("l", "secret/data/a", { data: { data: null, metadata: { version: 2, deletion_time: "2024-01-01" } } })).toThrow(
+      /deleted or destroyed/,
+    );
   });
   it("metadata paths", () => {
     expect(kv2MetadataPath("secret/data/app/db", "secret/")).toBe("secret/metadata/app/db");
@@ -89,9 +101,20 @@ describe("TokenManager (fake time)", () => {
           return { ttl, renewable: true };
         }),
       } as unknown as VaultClient;
-      const clock = { now: () => Date.now(), setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout), random: () => 0.5 };
+      const clock = {
+        now: () => Date.now(),
+        setTimeout: (f: () => void, ms: number) => setTimeout(f, ms),
+        clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+        random: () => 0.5,
+      };
       const relogins = vi.fn();
-      const tm = new TokenManager(client, auth, { clock, log: pino({ level: "silent" }), metrics: new SidecarMetrics(), retry: { initialMs: 1000, maxMs: 5000 }, onRelogin: relogins });
+      const tm = new TokenManager(client, auth, {
+        clock,
+        log: pino({ level: "silent" }),
+        metrics: new SidecarMetrics(),
+        retry: { initialMs: 1000, maxMs: 5000 },
+        onRelogin: relogins,
+      });
       await tm.login();
       expect(logins).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(20_000); // renew #1 at 20s
@@ -122,8 +145,18 @@ describe("TokenManager (fake time)", () => {
           return { token: "t", ttl: 0, renewable: false };
         },
       };
-      const clock = { now: () => Date.now(), setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout), random: () => 1 };
-      const tm = new TokenManager({} as VaultClient, auth, { clock, log: pino({ level: "silent" }), metrics: new SidecarMetrics(), retry: { initialMs: 1000, maxMs: 300_000 } });
+      const clock = {
+        now: () => Date.now(),
+        setTimeout: (f: () => void, ms: number) => setTimeout(f, ms),
+        clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+        random: () => 1,
+      };
+      const tm = new TokenManager({} as VaultClient, auth, {
+        clock,
+        log: pino({ level: "silent" }),
+        metrics: new SidecarMetrics(),
+        retry: { initialMs: 1000, maxMs: 300_000 },
+      });
       const done = tm.login();
       await vi.advanceTimersByTimeAsync(999);
       expect(attempts).toBe(1);

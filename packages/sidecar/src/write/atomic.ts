@@ -65,7 +65,11 @@ export interface WriteOptions {
 }
 
 /** Current bytes and ownership of `name` in `dir`, without following a symlink; undefined if absent. */
-async function readCurrent(dir: fs.FileHandle, name: string, key: string): Promise<{ equals(b: Buffer): boolean; mode: number; uid: number; gid: number } | undefined> {
+async function readCurrent(
+  dir: fs.FileHandle,
+  name: string,
+  key: string,
+): Promise<{ equals(b: Buffer): boolean; mode: number; uid: number; gid: number } | undefined> {
   let fh: fs.FileHandle | undefined;
   try {
     fh = await fs.open(at(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -117,7 +121,8 @@ async function openDirs(root: string, rel: string, create?: { dirMode: number; o
           next = await fs.open(at(dir, part), DIR_FLAGS);
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          if (code === "ELOOP" || code === "ENOTDIR") throw new WriteError("PATH_ESCAPE", `${rel}: ${sub} is a symlink or not a directory; refusing to follow it`);
+          if (code === "ELOOP" || code === "ENOTDIR")
+            throw new WriteError("PATH_ESCAPE", `${rel}: ${sub} is a symlink or not a directory; refusing to follow it`);
           if (code !== "ENOENT" || !create || tries > 3) throw new WriteError("WRITE_FAILED", `${rel}: cannot open ${sub}: ${errnoText(code)}`);
           // mkdir never follows a symlink in its last component: a racing symlink makes it EEXIST.
           await fs.mkdir(at(dir, part), { mode: create.dirMode }).then(
@@ -188,7 +193,8 @@ export async function writeAtomic(root: string, rel: string, bytes: Buffer, owne
       }
     }
     const st = await fs.lstat(at(dir, name)).catch(() => undefined);
-    if (st && !st.isFile()) throw new WriteError("PATH_ESCAPE", st.isSymbolicLink() ? `${rel}: is a symlink; refusing to follow it` : `${rel}: exists and is not a regular file`);
+    if (st && !st.isFile())
+      throw new WriteError("PATH_ESCAPE", st.isSymbolicLink() ? `${rel}: is a symlink; refusing to follow it` : `${rel}: exists and is not a regular file`);
     const current = st ? await readCurrent(dir, name, dest) : undefined;
     if (
       current &&
@@ -205,7 +211,10 @@ export async function writeAtomic(root: string, rel: string, bytes: Buffer, owne
     await fh.chmod(owner.mode);
     if (owner.uid !== undefined || owner.gid !== undefined) {
       await fh.chown(owner.uid ?? -1, owner.gid ?? -1).catch((err: NodeJS.ErrnoException) => {
-        throw new WriteError("WRITE_FAILED", `${rel}: cannot set owner ${owner.uid ?? "-"}:${owner.gid ?? "-"} (${err.code}); run the sidecar as root or drop uid/gid`);
+        throw new WriteError(
+          "WRITE_FAILED",
+          `${rel}: cannot set owner ${owner.uid ?? "-"}:${owner.gid ?? "-"} (${err.code}); run the sidecar as root or drop uid/gid`,
+        );
       });
     }
     await fh.sync();

@@ -52,7 +52,5 @@ export async function prepareOutputDir(opts: OutputOptions, mountinfo?: string, 
 
 /** Deletes rendered files (output.removeOnExit). */
 export async function removeFiles(root: string, files: string[]): Promise<void> {
-  await Promise.allSettled(
-    files.map((f) => removeFile(root, f)),
-  );
+  await Promise.allSettled(files.map((f) => removeFile(root, f)));
 }

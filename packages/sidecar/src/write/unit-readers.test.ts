@@ -81,14 +81,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function race(dir: string, rotate: (n: number) => Promise<void>): Promise<Tally> {
   await rotate(0);
   const stop = new SharedArrayBuffer(4);
-  const workers = Array.from({ length: THREADS }, () => new Worker(READER_CODE, {
-    eval: true,
-    workerData: { cert: path.join(dir, "tls.crt"), key: path.join(dir, "tls.key"), readers: READERS / THREADS, stop },
-  }));
-  const results = workers.map((w) => new Promise<Tally>((resolve, reject) => {
-    w.once("message", resolve);
-    w.once("error", reject);
-  }));
+  const workers = Array.from(
+    { length: THREADS },
+    () =>
+      new Worker(READER_CODE, {
+        eval: true,
+        workerData: { cert: path.join(dir, "tls.crt"), key: path.join(dir, "tls.key"), readers: READERS / THREADS, stop },
+      }),
+  );
+  const results = workers.map(
+    (w) =>
+      new Promise<Tally>((resolve, reject) => {
+        w.once("message", resolve);
+        w.once("error", reject);
+      }),
+  );
   try {
     for (let n = 1; n <= ROTATIONS; n++) {
       await rotate(n);
@@ -116,10 +123,14 @@ describe.skipIf(!shmIsTmpfs)(`${READERS} readers, ${ROTATIONS} rotations of a ce
 
   it("the unit writer: every confirmed pair matches, and no read fails", async () => {
     const t = await race(dir, async (n) => {
-      await writeUnit(dir, [
-        { name: "tls.crt", bytes: pem("CERTIFICATE", n, 1200), mode: 0o444 },
-        { name: "tls.key", bytes: pem("EC PRIVATE KEY", n, 200), mode: 0o400 },
-      ], { dirMode: 0o700 });
+      await writeUnit(
+        dir,
+        [
+          { name: "tls.crt", bytes: pem("CERTIFICATE", n, 1200), mode: 0o444 },
+          { name: "tls.key", bytes: pem("EC PRIVATE KEY", n, 200), mode: 0o400 },
+        ],
+        { dirMode: 0o700 },
+      );
     });
     console.log(`unit writer: ${JSON.stringify(t)}`);
     expect(t.confirmed).toBeGreaterThan(1000);

@@ -1,5 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { lstatSync, mkdirSync, mkdtempSync, promises as fs, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  promises as fs,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -99,7 +111,14 @@ describe.skipIf(!shmIsTmpfs)("writeUnit on tmpfs", () => {
 
   it("named units share a directory without touching each other", async () => {
     await writeUnit(dir, pair(1), { dirMode: 0o700, unit: "web", graceMs: 0 });
-    await writeUnit(dir, [{ name: "db.env", bytes: Buffer.from("A=1\n"), mode: 0o400 }, { name: "db.json", bytes: Buffer.from("{}"), mode: 0o400 }], { dirMode: 0o700, unit: "db", graceMs: 0 });
+    await writeUnit(
+      dir,
+      [
+        { name: "db.env", bytes: Buffer.from("A=1\n"), mode: 0o400 },
+        { name: "db.json", bytes: Buffer.from("{}"), mode: 0o400 },
+      ],
+      { dirMode: 0o700, unit: "db", graceMs: 0 },
+    );
     await writeUnit(dir, pair(2), { dirMode: 0o700, unit: "web", graceMs: 0 });
     expect(readlinkSync(path.join(dir, "db.env"))).toBe("..db.data/db.env");
     expect(readFileSync(path.join(dir, "db.env"), "utf8")).toBe("A=1\n");

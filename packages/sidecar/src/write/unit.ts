@@ -83,7 +83,8 @@ export function unitLayout(files: { name: string }[], unit?: string): { dir: str
       throw new WriteError("PATH_ESCAPE", `${f.name}: must stay inside the output dir`);
     }
     const base = path.basename(f.name);
-    if (base.startsWith("..") || base.startsWith(".stowaway-tmp-")) throw new WriteError("PATH_ESCAPE", `${f.name}: names starting with ".." are the unit's own`);
+    if (base.startsWith("..") || base.startsWith(".stowaway-tmp-"))
+      throw new WriteError("PATH_ESCAPE", `${f.name}: names starting with ".." are the unit's own`);
     dirs.add(path.dirname(path.normalize(f.name)));
     names.push(base);
   }
@@ -152,7 +153,8 @@ export async function writeUnit(root: string, files: UnitFile[], opts: UnitOptio
   await fs.mkdir(dir, { recursive: true, mode: opts.dirMode }).catch((e) => fail(rel, e));
   if (opts.requireTmpfs) {
     const type = fsTypeOf(dir, opts.mountinfo);
-    if (!type || !MEMORY_FS.has(type)) throw new WriteError("NOT_TMPFS", `${rel === "." ? "output dir" : rel} is on ${type ?? "an unknown filesystem"}, not tmpfs or ramfs`);
+    if (!type || !MEMORY_FS.has(type))
+      throw new WriteError("NOT_TMPFS", `${rel === "." ? "output dir" : rel} is on ${type ?? "an unknown filesystem"}, not tmpfs or ramfs`);
   }
   for (const n of names) {
     const st = await fs.lstat(path.join(dir, n)).catch(() => undefined);
@@ -199,14 +201,17 @@ export async function writeUnit(root: string, files: UnitFile[], opts: UnitOptio
   if (previous && !previous.includes("/")) {
     const old = await fs.readdir(path.join(dir, previous)).catch(() => [] as string[]);
     for (const n of old) {
-      if (!names.includes(n) && (await fs.readlink(path.join(dir, n)).catch(() => undefined)) === `${link}/${n}`) await fs.rm(path.join(dir, n), { force: true });
+      if (!names.includes(n) && (await fs.readlink(path.join(dir, n)).catch(() => undefined)) === `${link}/${n}`)
+        await fs.rm(path.join(dir, n), { force: true });
     }
   }
   const grace = opts.graceMs ?? 2000;
   const clock = opts.clock ?? systemClock;
   if (previous && !previous.includes("/") && grace > 0) {
     replacedAt.set(path.join(dir, previous), clock.now());
-    clock.setTimeout(() => void removeOldVersions(dir, opts.unit, { graceMs: grace, replacedOnly: true, now: clock.now() }).catch(() => {}), grace + 10, { unref: true });
+    clock.setTimeout(() => void removeOldVersions(dir, opts.unit, { graceMs: grace, replacedOnly: true, now: clock.now() }).catch(() => {}), grace + 10, {
+      unref: true,
+    });
   }
   await removeOldVersions(dir, opts.unit, { keep: [versionName], graceMs: grace, now: clock.now() });
   return true;
@@ -257,7 +262,10 @@ export async function removeStaleVersions(root: string, relDir: string, unit?: s
 
 /** Deletes a unit: its stable links, its link and its versions (output.removeOnExit). */
 export async function removeUnit(root: string, names: string[], unit?: string): Promise<void> {
-  const { dir: rel, names: bases } = unitLayout(names.map((name) => ({ name })), unit);
+  const { dir: rel, names: bases } = unitLayout(
+    names.map((name) => ({ name })),
+    unit,
+  );
   const dir = path.resolve(root, rel);
   const link = unitLinkName(unit);
   for (const n of bases) {

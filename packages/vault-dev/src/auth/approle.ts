@@ -127,7 +127,10 @@ export class AppRoleEngine implements Engine {
       case "custom-secret-id": {
         if (!role) return badRequest(`role ${JSON.stringify(name)} does not exist`);
         if (req.op === "list" && sub === "secret-id") {
-          const keys = [...role.secretIds.values()].filter((s) => this.secretIdLive(s)).map((s) => s.accessor).sort();
+          const keys = [...role.secretIds.values()]
+            .filter((s) => this.secretIdLive(s))
+            .map((s) => s.accessor)
+            .sort();
           return keys.length ? ok({ data: { keys }, mount_type: "approle" }) : notFound();
         }
         if (req.op !== "write") return unsupportedOperation();
@@ -136,9 +139,7 @@ export class AppRoleEngine implements Engine {
           custom = str(req.body, "secret_id");
           if (!custom) return badRequest("missing secret_id");
         }
-        const metadata = isPlainObject(req.body.metadata)
-          ? Object.fromEntries(Object.entries(req.body.metadata).map(([k, v]) => [k, String(v)]))
-          : {};
+        const metadata = isPlainObject(req.body.metadata) ? Object.fromEntries(Object.entries(req.body.metadata).map(([k, v]) => [k, String(v)])) : {};
         const s = this.addSecretId(role, custom, metadata, dur(req.body, "ttl"), int(req.body, "num_uses"));
         return ok({
           data: {

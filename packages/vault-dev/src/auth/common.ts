@@ -15,7 +15,13 @@ export interface TokenParams {
 }
 
 export const defaultTokenParams = (): TokenParams => ({
-  ttl: 0, maxTtl: 0, explicitMaxTtl: 0, period: 0, policies: [], noDefaultPolicy: false, numUses: 0,
+  ttl: 0,
+  maxTtl: 0,
+  explicitMaxTtl: 0,
+  period: 0,
+  policies: [],
+  noDefaultPolicy: false,
+  numUses: 0,
 });
 
 /** Merge token fields from a request body (or seed entry) over `prev`. */

@@ -8,9 +8,7 @@
  */
 import { defaultPublicKeyPems, verifyJwt, type JwtClaims } from "../jwt.js";
 import { isPlainObject, listAlias, listKeys, str, strList } from "../params.js";
-import {
-  badRequest, errorReply, noContent, notFound, ok, permissionDenied, unsupportedOperation, unsupportedPath, type Reply,
-} from "../reply.js";
+import { badRequest, errorReply, noContent, notFound, ok, permissionDenied, unsupportedOperation, unsupportedPath, type Reply } from "../reply.js";
 import type { Engine, EngineRequest, Op } from "../state.js";
 import { loginReply, parseTokenParams, tokenParamsData, type TokenParams } from "./common.js";
 
@@ -18,13 +16,19 @@ function glob(patterns: string[], value: string): boolean {
   return patterns.some((p) => {
     if (p === "*" || p === value) return true;
     if (!p.includes("*")) return false;
-    const re = new RegExp("^" + p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
+    const re = new RegExp(
+      "^" +
+        p
+          .split("*")
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join(".*") +
+        "$",
+    );
     return re.test(value);
   });
 }
 
-const audiences = (claims: JwtClaims): string[] =>
-  Array.isArray(claims.aud) ? claims.aud.map(String) : typeof claims.aud === "string" ? [claims.aud] : [];
+const audiences = (claims: JwtClaims): string[] => (Array.isArray(claims.aud) ? claims.aud.map(String) : typeof claims.aud === "string" ? [claims.aud] : []);
 
 interface Keys {
   signingKeys: string[];
@@ -36,7 +40,11 @@ const pemKeysOf = (k: Keys): string[] => k.pemKeys ?? defaultPublicKeyPems();
 
 function parseKeys(body: Record<string, unknown>, prev: Keys, pemField: string): Keys {
   const signing = strList(body, "signing_key") ?? strList(body, "signing_keys");
-  const pems = Array.isArray(body[pemField]) ? (body[pemField] as unknown[]).map(String) : typeof body[pemField] === "string" ? [String(body[pemField])] : undefined;
+  const pems = Array.isArray(body[pemField])
+    ? (body[pemField] as unknown[]).map(String)
+    : typeof body[pemField] === "string"
+      ? [String(body[pemField])]
+      : undefined;
   // Configuring keys replaces the trusted set, as pem_keys does in the real plugins.
   return {
     signingKeys: signing ?? (pems ? [] : prev.signingKeys),
@@ -47,7 +55,10 @@ function parseKeys(body: Record<string, unknown>, prev: Keys, pemField: string):
 abstract class RoleEngine<R extends { token: TokenParams }> implements Engine {
   readonly roles = new Map<string, R>();
 
-  constructor(protected readonly now: () => number, protected readonly mountType: string) {}
+  constructor(
+    protected readonly now: () => number,
+    protected readonly mountType: string,
+  ) {}
 
   unauthenticated(op: Op, path: string): boolean {
     return path.replace(/\/+$/, "") === "login";
@@ -248,9 +259,7 @@ export class JwtEngine extends RoleEngine<JwtRole> {
     const bc = isPlainObject(body.bound_claims)
       ? Object.fromEntries(Object.entries(body.bound_claims).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v).split(",")]))
       : undefined;
-    const cm = isPlainObject(body.claim_mappings)
-      ? Object.fromEntries(Object.entries(body.claim_mappings).map(([k, v]) => [k, String(v)]))
-      : undefined;
+    const cm = isPlainObject(body.claim_mappings) ? Object.fromEntries(Object.entries(body.claim_mappings).map(([k, v]) => [k, String(v)])) : undefined;
     const role: JwtRole = {
       roleType: str(body, "role_type") ?? prev?.roleType ?? "jwt",
       boundAudiences: listAlias(body, "bound_audiences") ?? prev?.boundAudiences ?? [],

@@ -56,14 +56,17 @@ export function renewToken(state: VaultState, t: TokenEntry, increment: number):
     params = p;
   }
   const now = state.now();
-  const r = calculateTtl({
-    increment,
-    backendTtl: params.ttl,
-    period: params.period,
-    backendMaxTtl: params.maxTtl,
-    explicitMaxTtl: t.explicitMaxTtl,
-    startTime: t.issueTime,
-  }, now);
+  const r = calculateTtl(
+    {
+      increment,
+      backendTtl: params.ttl,
+      period: params.period,
+      backendMaxTtl: params.maxTtl,
+      explicitMaxTtl: t.explicitMaxTtl,
+      startTime: t.issueTime,
+    },
+    now,
+  );
   if ("error" in r) return badRequest(r.error);
   t.expireTime = now + r.ttl * 1000;
   t.lastRenewal = now;
@@ -123,10 +126,11 @@ export class TokenEngine implements Engine {
         const id = str(req.body, "token");
         if (!id) return badRequest("missing token");
         if (path === "revoke-orphan") {
-          for (const c of state.tokens.values()) if (c.parent === id) {
-            c.parent = null;
-            c.orphan = true;
-          }
+          for (const c of state.tokens.values())
+            if (c.parent === id) {
+              c.parent = null;
+              c.orphan = true;
+            }
         }
         state.revokeToken(id);
         return noContent();
@@ -233,7 +237,7 @@ export class TokenEngine implements Engine {
         maxTtl: role?.maxTtl ?? 0,
         explicitMaxTtl: durAlias(b, "explicit_max_ttl") ?? role?.explicitMaxTtl ?? 0,
         period: durAlias(b, "period") ?? role?.period ?? 0,
-        renewable: role ? role.renewable && (bool(b, "renewable") ?? true) : bool(b, "renewable") ?? true,
+        renewable: role ? role.renewable && (bool(b, "renewable") ?? true) : (bool(b, "renewable") ?? true),
         orphan: orphan || noParent,
         parent: orphan || noParent ? null : parent.id,
         namespace: req.ns.name,

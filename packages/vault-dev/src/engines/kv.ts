@@ -5,9 +5,7 @@
  */
 import { parseDuration } from "../duration.js";
 import { bool, dur, int, isPlainObject, listKeys } from "../params.js";
-import {
-  badRequest, errorReply, fail, noContent, notFound, ok, unsupportedOperation, envelope, type Reply,
-} from "../reply.js";
+import { badRequest, errorReply, fail, noContent, notFound, ok, unsupportedOperation, envelope, type Reply } from "../reply.js";
 import { SYSTEM_DEFAULT_TTL, isoTime, type Engine, type EngineRequest, type Op } from "../state.js";
 import { humanDuration } from "../duration.js";
 
@@ -99,8 +97,15 @@ export class KvV2Engine implements Engine {
     let meta = this.secrets.get(path);
     if (!meta) {
       meta = {
-        versions: new Map(), currentVersion: 0, oldestVersion: 0, createdTime: now, updatedTime: now,
-        maxVersions: 0, casRequired: false, deleteVersionAfter: 0, customMetadata: null,
+        versions: new Map(),
+        currentVersion: 0,
+        oldestVersion: 0,
+        createdTime: now,
+        updatedTime: now,
+        maxVersions: 0,
+        casRequired: false,
+        deleteVersionAfter: 0,
+        customMetadata: null,
       };
       this.secrets.set(path, meta);
     }
@@ -281,8 +286,15 @@ export class KvV2Engine implements Engine {
         if (!m) {
           const now = this.now();
           m = {
-            versions: new Map(), currentVersion: 0, oldestVersion: 0, createdTime: now, updatedTime: now,
-            maxVersions: 0, casRequired: false, deleteVersionAfter: 0, customMetadata: null,
+            versions: new Map(),
+            currentVersion: 0,
+            oldestVersion: 0,
+            createdTime: now,
+            updatedTime: now,
+            maxVersions: 0,
+            casRequired: false,
+            deleteVersionAfter: 0,
+            customMetadata: null,
           };
           this.secrets.set(path, m);
         }

@@ -23,7 +23,15 @@ const LEFT_WILD_LABEL = /^(\*|[a-zA-Z0-9]+\*[a-zA-Z0-9]*|[a-zA-Z0-9]*\*[a-zA-Z0-
 
 /** `*` matches any run of characters, as Vault's ryanuber/go-glob does. */
 export function glob(pattern: string, s: string): boolean {
-  const re = new RegExp("^" + pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$", "s");
+  const re = new RegExp(
+    "^" +
+      pattern
+        .split("*")
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*") +
+      "$",
+    "s",
+  );
   return re.test(s);
 }
 

@@ -39,7 +39,7 @@ export async function generateKeyPair(type: KeyType, bits: number): Promise<KeyP
 
 /** The signature algorithm a CA key signs with: SHA-256 for RSA, the curve's hash for EC (as Go picks). */
 export function signingAlgorithm(ca: KeyPair): Algorithm | EcdsaParams {
-  return ca.type === "rsa" ? { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as Algorithm : { name: "ECDSA", hash: EC_CURVES[ca.bits].hash };
+  return ca.type === "rsa" ? ({ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as Algorithm) : { name: "ECDSA", hash: EC_CURVES[ca.bits].hash };
 }
 
 /**
@@ -62,7 +62,12 @@ export function randomSerial(): string {
 }
 
 /** Vault's serial format: lowercase hex pairs joined by colons. */
-export const colonSerial = (hex: string): string => hex.toLowerCase().replace(/^(00)+(?=..)/, "").match(/../g)!.join(":");
+export const colonSerial = (hex: string): string =>
+  hex
+    .toLowerCase()
+    .replace(/^(00)+(?=..)/, "")
+    .match(/../g)!
+    .join(":");
 
 export interface Sans {
   dns: string[];
@@ -148,7 +153,12 @@ export async function createLeaf(p: LeafParams): Promise<x509.X509Certificate> {
 }
 
 /** A CRL over the revoked serials (hex), signed by the CA; next update in `ttlSeconds` (Vault's crl expiry, 72h). */
-export async function createCrl(ca: { cert: x509.X509Certificate; key: KeyPair }, revoked: { serialHex: string; time: Date }[], now: Date, ttlSeconds: number): Promise<Buffer> {
+export async function createCrl(
+  ca: { cert: x509.X509Certificate; key: KeyPair },
+  revoked: { serialHex: string; time: Date }[],
+  now: Date,
+  ttlSeconds: number,
+): Promise<Buffer> {
   const crl = await x509.X509CrlGenerator.create({
     issuer: ca.cert.subjectName,
     thisUpdate: now,

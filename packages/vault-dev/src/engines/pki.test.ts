@@ -21,7 +21,8 @@ afterAll(async () => {
   await dev.close();
 });
 
-const real = process.env.VAULT_ADDR && process.env.VAULT_TOKEN ? { url: process.env.VAULT_ADDR.replace(/\/+$/, ""), token: process.env.VAULT_TOKEN } : undefined;
+const real =
+  process.env.VAULT_ADDR && process.env.VAULT_TOKEN ? { url: process.env.VAULT_ADDR.replace(/\/+$/, ""), token: process.env.VAULT_TOKEN } : undefined;
 if (!real) console.log("pki.test: VAULT_ADDR/VAULT_TOKEN not set; the real-Vault run is skipped");
 
 function openssl(args: string[], files: Record<string, string>): { ok: boolean; out: string } {
@@ -54,7 +55,12 @@ describe.each(targets)("PKI engine against %s", (_name, target) => {
     expect(root.body.data.issuing_ca).toBe(caPem);
     expect(root.body.data.private_key).toBeUndefined();
     const role = await api.post(`${mount}/roles/web`, {
-      allowed_domains: ["internal"], allow_subdomains: true, ttl: "10m", max_ttl: "1h", key_type: "ec", key_bits: 256,
+      allowed_domains: ["internal"],
+      allow_subdomains: true,
+      ttl: "10m",
+      max_ttl: "1h",
+      key_type: "ec",
+      key_bits: 256,
     });
     expect(role.status === 200 || role.status === 204).toBe(true);
   });
@@ -66,7 +72,9 @@ describe.each(targets)("PKI engine against %s", (_name, target) => {
     const r = await api.post(`${mount}/issue/web`, { common_name: "web.internal", alt_names: "localhost", ip_sans: ["127.0.0.1"], ttl: "10m" });
     expect(r.status).toBe(200);
     const d = r.body.data;
-    expect(Object.keys(d)).toEqual(expect.arrayContaining(["certificate", "issuing_ca", "ca_chain", "private_key", "private_key_type", "serial_number", "expiration"]));
+    expect(Object.keys(d)).toEqual(
+      expect.arrayContaining(["certificate", "issuing_ca", "ca_chain", "private_key", "private_key_type", "serial_number", "expiration"]),
+    );
     expect(r.body.lease_id).toBe("");
     const cert = new X509Certificate(d.certificate);
     const ca = new X509Certificate(caPem);
@@ -139,7 +147,13 @@ describe.each(targets)("PKI engine against %s", (_name, target) => {
     expect((await api.post(`${mount}/issue/bare`, { common_name: "example.org" })).status).toBe(200);
     expect((await api.post(`${mount}/issue/bare`, { common_name: "www.example.org" })).status).toBe(400);
     expect((await api.post(`${mount}/issue/bare`, { common_name: "localhost" })).status).toBe(200);
-    await api.post(`${mount}/roles/glob`, { allowed_domains: "svc-*.example.org", allow_glob_domains: true, allow_localhost: false, key_type: "ec", ttl: "5m" });
+    await api.post(`${mount}/roles/glob`, {
+      allowed_domains: "svc-*.example.org",
+      allow_glob_domains: true,
+      allow_localhost: false,
+      key_type: "ec",
+      ttl: "5m",
+    });
     expect((await api.post(`${mount}/issue/glob`, { common_name: "svc-a.example.org" })).status).toBe(200);
     expect((await api.post(`${mount}/issue/glob`, { common_name: "localhost" })).status).toBe(400);
     expect((await api.post(`${mount}/issue/web`, { common_name: "*.web.internal" })).status).toBe(200);
@@ -196,7 +210,11 @@ describe.each(targets)("PKI engine against %s", (_name, target) => {
     expect(crl.status).toBe(200);
     const text = openssl(["crl", "-in", "crl.pem", "-noout", "-text"], { "crl.pem": crl.text.trim() });
     expect(text.out.toUpperCase()).toContain(d.serial_number.replace(/:/g, "").toUpperCase());
-    const v = openssl(["verify", "-crl_check", "-CAfile", "ca.pem", "-CRLfile", "crl.pem", "cert.pem"], { "ca.pem": caPem, "crl.pem": crl.text.trim(), "cert.pem": d.certificate });
+    const v = openssl(["verify", "-crl_check", "-CAfile", "ca.pem", "-CRLfile", "crl.pem", "cert.pem"], {
+      "ca.pem": caPem,
+      "crl.pem": crl.text.trim(),
+      "cert.pem": d.certificate,
+    });
     expect(v.ok).toBe(false);
     expect(v.out).toContain("certificate revoked");
     const missing = await api.post(`${mount}/revoke`, { serial_number: "01:02:03" });
@@ -210,7 +228,13 @@ describe("PKI on vault-dev only", () => {
 
   it("a seed mounts PKI with a root and roles; a token whose policy allows it may issue", async () => {
     const seeded = await startVaultDev({
-      seed: { policies: { app: `path "pki/issue/app" { capabilities = ["update"] }` }, pki: { root: { common_name: "seed root", ttl: "1h", key_type: "ec" }, roles: { app: { allowed_domains: "svc", allow_subdomains: true, key_type: "ec" } } } },
+      seed: {
+        policies: { app: `path "pki/issue/app" { capabilities = ["update"] }` },
+        pki: {
+          root: { common_name: "seed root", ttl: "1h", key_type: "ec" },
+          roles: { app: { allowed_domains: "svc", allow_subdomains: true, key_type: "ec" } },
+        },
+      },
     });
     try {
       const token = seeded.createToken({ policies: ["app"] });
@@ -243,6 +267,8 @@ describe("PKI on vault-dev only", () => {
     await api.post("short-pki/roles/r", { allow_any_name: true, key_type: "ec" });
     const r = await api.post("short-pki/issue/r", { common_name: "x", ttl: "1h" });
     expect(r.status).toBe(400);
-    expect(r.body.errors[0]).toMatch(/^cannot satisfy request, as TTL would result in notAfter of \S+Z that is beyond the expiration of the CA certificate at \S+Z$/);
+    expect(r.body.errors[0]).toMatch(
+      /^cannot satisfy request, as TTL would result in notAfter of \S+Z that is beyond the expiration of the CA certificate at \S+Z$/,
+    );
   });
 });

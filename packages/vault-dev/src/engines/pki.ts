@@ -240,7 +240,9 @@ export class PkiEngine implements Engine {
     const warnings: string[] = [];
     let ttl = dur(body, "ttl") ?? SYSTEM_DEFAULT_TTL;
     if (ttl > SYSTEM_MAX_TTL) {
-      warnings.push(`TTL ${JSON.stringify(goDuration(ttl))} is longer than permitted maxTTL ${JSON.stringify(goDuration(SYSTEM_MAX_TTL))}, so maxTTL is being used`);
+      warnings.push(
+        `TTL ${JSON.stringify(goDuration(ttl))} is longer than permitted maxTTL ${JSON.stringify(goDuration(SYSTEM_MAX_TTL))}, so maxTTL is being used`,
+      );
       ttl = SYSTEM_MAX_TTL;
     }
     const X = await x509();
@@ -252,7 +254,10 @@ export class PkiEngine implements Engine {
     this.ca = { cert, pem, key, serial, issuerId: crypto.randomUUID(), keyId: crypto.randomUUID() };
     this.crl = undefined;
     this.certs.set(serial, { pem, notAfter: cert.notAfter.getTime() });
-    if (!cn) warnings.push("This issuer certificate was generated without a Subject; this makes it likely that issuing leaf certs with this certificate will cause TLS validation libraries to reject this certificate.");
+    if (!cn)
+      warnings.push(
+        "This issuer certificate was generated without a Subject; this makes it likely that issuing leaf certs with this certificate will cause TLS validation libraries to reject this certificate.",
+      );
     const der = format === "der";
     const data: Body = {
       expiration: Math.floor(cert.notAfter.getTime() / 1000),
@@ -290,7 +295,8 @@ export class PkiEngine implements Engine {
     const role = { ...roleIn };
     const warnings: string[] = [];
     if (role.keyType === "any") {
-      if (body.key_type === undefined) return badRequest(`role key type "any" not allowed for issuing certificates without providing key_type and/or key_bits request parameters`);
+      if (body.key_type === undefined)
+        return badRequest(`role key type "any" not allowed for issuing certificates without providing key_type and/or key_bits request parameters`);
       const kt = keyTypeAndBits(body, "rsa");
       role.keyType = kt.type;
       role.keyBits = kt.bits;
@@ -304,7 +310,9 @@ export class PkiEngine implements Engine {
 
     const cn = str(body, "common_name") ?? "";
     if (cn === "" && role.requireCn) {
-      return badRequest(`the common_name field is required, or must be provided in a CSR with "use_csr_common_name" set to true, unless "require_cn" is set to false`);
+      return badRequest(
+        `the common_name field is required, or must be provided in a CSR with "use_csr_common_name" set to true, unless "require_cn" is set to false`,
+      );
     }
     const dns: string[] = [];
     const emails: string[] = [];
@@ -332,7 +340,8 @@ export class PkiEngine implements Engine {
     if (uris.length) {
       if (role.allowedUriSans.length === 0) return badRequest("URI Subject Alternative Names are not allowed in this role, but were provided via the API");
       for (const u of uris) {
-        if (!role.allowedUriSans.some((p) => glob(p, u))) return badRequest("URI Subject Alternative Names were provided via the API which are not valid for this role");
+        if (!role.allowedUriSans.some((p) => glob(p, u)))
+          return badRequest("URI Subject Alternative Names were provided via the API which are not valid for this role");
         if (!URL.canParse(u)) return badRequest(`the provided URI Subject Alternative Name ${JSON.stringify(u)} is not a valid URI`);
       }
     }
@@ -349,7 +358,9 @@ export class PkiEngine implements Engine {
     const notAfter = now + ttl * 1000;
     const caNotAfter = ca.cert.notAfter.getTime();
     if (notAfter > caNotAfter) {
-      return badRequest(`cannot satisfy request, as TTL would result in notAfter of ${rfc3339Nano(notAfter)} that is beyond the expiration of the CA certificate at ${rfc3339Nano(caNotAfter)}`);
+      return badRequest(
+        `cannot satisfy request, as TTL would result in notAfter of ${rfc3339Nano(notAfter)} that is beyond the expiration of the CA certificate at ${rfc3339Nano(caNotAfter)}`,
+      );
     }
 
     const X = await x509();
@@ -409,7 +420,12 @@ export class PkiEngine implements Engine {
     }
     const now = this.now();
     if (stored.notAfter < now + 2000) {
-      return ok({ warnings: [`certificate with serial ${colon} already expired; refusing to add to CRL. Enable 'AllowExpiredCertRevocation' to allow revoking expired certificates.`], mount_type: "pki" });
+      return ok({
+        warnings: [
+          `certificate with serial ${colon} already expired; refusing to add to CRL. Enable 'AllowExpiredCertRevocation' to allow revoking expired certificates.`,
+        ],
+        mount_type: "pki",
+      });
     }
     this.revoked.set(colon, now);
     this.crl = undefined;
@@ -466,12 +482,18 @@ export class PkiEngine implements Engine {
     const c = this.certs.get(colon);
     if (m[2]) {
       if (!c) return { status: 204 };
-      return m[3] ? raw("application/pem-certificate-chain", c.pem) : raw("application/pkix-cert", Buffer.from(c.pem.replace(/-----[^-]+-----|\s/g, ""), "base64"));
+      return m[3]
+        ? raw("application/pem-certificate-chain", c.pem)
+        : raw("application/pkix-cert", Buffer.from(c.pem.replace(/-----[^-]+-----|\s/g, ""), "base64"));
     }
     if (!c) return notFound();
     const rt = this.revoked.get(colon);
     return ok({
-      data: { certificate: c.pem, revocation_time: rt === undefined ? 0 : Math.floor(rt / 1000), revocation_time_rfc3339: rt === undefined ? "" : rfc3339Nano(rt) },
+      data: {
+        certificate: c.pem,
+        revocation_time: rt === undefined ? 0 : Math.floor(rt / 1000),
+        revocation_time_rfc3339: rt === undefined ? "" : rfc3339Nano(rt),
+      },
       mount_type: "pki",
     });
   }

@@ -7,14 +7,17 @@ const acl = (...texts: string[]) => new Acl(texts.map((t, i) => parsePolicy(`p${
 
 describe("policy parsing", () => {
   it("reads HCL path blocks with comments, the legacy policy form and JSON", () => {
-    const p = parsePolicy("x", `
+    const p = parsePolicy(
+      "x",
+      `
       # a comment
       path "secret/data/app/*" { capabilities = ["read", "list"] } // trailing
       /* block
          comment */
       path "/kv/legacy" { policy = "write" }
       path "sys/+/x" { capabilities = ["deny", "read"] }
-    `);
+    `,
+    );
     expect(p.rules).toEqual([
       { path: "secret/data/app/", isPrefix: true, hasSegmentWildcards: false, caps: 4 | 32 },
       { path: "kv/legacy", isPrefix: false, hasSegmentWildcards: false, caps: 2 | 4 | 8 | 16 | 32 },

@@ -92,7 +92,13 @@ export class Acl {
       if (path.startsWith(p) && (!best || p.length > best.path.length)) best = { path: p, caps };
     }
     if (this.wildcardList.length === 0) return best?.caps;
-    interface Cand { firstWild: number; isPrefix: boolean; wildcards: number; path: string; caps: number }
+    interface Cand {
+      firstWild: number;
+      isPrefix: boolean;
+      wildcards: number;
+      path: string;
+      caps: number;
+    }
     const cands: Cand[] = [];
     if (best) cands.push({ firstWild: best.path.length, isPrefix: true, wildcards: 0, path: best.path, caps: best.caps });
     const parts = path.split("/");
@@ -116,12 +122,14 @@ export class Acl {
     if (cands.length === 0) return undefined;
     // Vault's priority: a later first wildcard, then not a prefix, then fewer
     // `+` segments, then longer, then lexically greater wins.
-    cands.sort((a, b) =>
-      a.firstWild - b.firstWild ||
-      (a.isPrefix === b.isPrefix ? 0 : a.isPrefix ? -1 : 1) ||
-      b.wildcards - a.wildcards ||
-      a.path.length - b.path.length ||
-      (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    cands.sort(
+      (a, b) =>
+        a.firstWild - b.firstWild ||
+        (a.isPrefix === b.isPrefix ? 0 : a.isPrefix ? -1 : 1) ||
+        b.wildcards - a.wildcards ||
+        a.path.length - b.path.length ||
+        (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
+    );
     return cands[cands.length - 1].caps;
   }
 }

@@ -28,9 +28,20 @@ const LEGACY: Record<string, Capability[]> = {
 };
 
 const PATH_KEYS = new Set([
-  "comment", "policy", "capabilities", "allowed_parameters", "denied_parameters", "required_parameters",
-  "min_wrapping_ttl", "max_wrapping_ttl", "mfa_methods", "control_group", "subscribe_event_types", "pagination_limit",
-  "list_scan_response_keys_filter_path", "expiration",
+  "comment",
+  "policy",
+  "capabilities",
+  "allowed_parameters",
+  "denied_parameters",
+  "required_parameters",
+  "min_wrapping_ttl",
+  "max_wrapping_ttl",
+  "mfa_methods",
+  "control_group",
+  "subscribe_event_types",
+  "pagination_limit",
+  "list_scan_response_keys_filter_path",
+  "expiration",
 ]);
 
 export interface PathRule {

@@ -14,7 +14,13 @@ export default defineRule<ComposeDoc>({
   check(ctx) {
     for (const cmd of ctx.doc.commands) {
       // Exec-form lists are joined with spaces for detection; offsets still point into each item.
-      const joined = cmd.form === "shell" && cmd.parts.length === 1 ? cmd.parts[0].text : joinMapped(cmd.parts.map((p) => p.text), " ");
+      const joined =
+        cmd.form === "shell" && cmd.parts.length === 1
+          ? cmd.parts[0].text
+          : joinMapped(
+              cmd.parts.map((p) => p.text),
+              " ",
+            );
       const shell = unescapeDollars(joined);
       for (const m of findCommandLineSecrets(shell.text, ctx.names)) {
         ctx.report({

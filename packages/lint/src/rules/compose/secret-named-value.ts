@@ -29,9 +29,11 @@ export default defineRule<ComposeDoc>({
         value: pair.value.text.text,
         name: pair.name,
         message:
-          verdict === "secret" ? `\`${where}\` is a literal secret committed with this compose file`
-          : verdict === "weak" ? `\`${where}\` is ${WEAK_VALUE}`
-          : `\`${where}\` holds a placeholder; make sure the real value never lands in this file`,
+          verdict === "secret"
+            ? `\`${where}\` is a literal secret committed with this compose file`
+            : verdict === "weak"
+              ? `\`${where}\` is ${WEAK_VALUE}`
+              : `\`${where}\` holds a placeholder; make sure the real value never lands in this file`,
         fix: `Reference a variable instead (\`\${${envNameFor(pair.name)}:?}\`) whose value comes from an untracked \`.env\` or a secret store, or move it into a compose secret (\`secrets:\`).`,
         ...(verdict === "placeholder" ? { severity: "info" as const } : {}),
         ...(verdict === "weak" ? { weak: true } : {}),
@@ -41,5 +43,10 @@ export default defineRule<ComposeDoc>({
 });
 
 function envNameFor(key: string): string {
-  return key.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_+|(?<!_)_+$/g, "") || "SECRET";
+  return (
+    key
+      .toUpperCase()
+      .replace(/[^A-Z0-9]+/g, "_")
+      .replace(/^_+|(?<!_)_+$/g, "") || "SECRET"
+  );
 }

@@ -57,7 +57,8 @@ describe("dockerfile/copy-secret-file reads the copied file", () => {
 
   it("Maven settings: a literal <password> is an error, ${env.X} references are fine", () => {
     const literal = "<settings><servers><server><id>corp</id><username>ci</username><password>mvn-Fixture-Pw4</password></server></servers></settings>\n";
-    const byEnv = "<settings><servers><server><id>corp</id><username>${env.MVN_USER}</username><password>${env.MVN_PASSWORD}</password></server></servers></settings>\n";
+    const byEnv =
+      "<settings><servers><server><id>corp</id><username>${env.MVN_USER}</username><password>${env.MVN_PASSWORD}</password></server></servers></settings>\n";
     expect(lintIn({ "settings.xml": literal }, "FROM maven:3\nCOPY settings.xml /root/.m2/\n")).toEqual([{ line: 2, column: 6, severity: "error" }]);
     expect(lintIn({ "settings.xml": byEnv }, "FROM maven:3\nCOPY settings.xml /root/.m2/\n")).toEqual([]);
   });

@@ -25,7 +25,13 @@ testDockerfileRule(rule, {
     { code: "FROM node:22\nCOPY .env.production package.json /app/\n", errors: [{ ruleId: id, line: 2, column: 6 }] },
     { code: "FROM alpine\nCOPY id_rsa /root/.ssh/id_rsa\n", errors: [{ ruleId: id, line: 2, column: 6 }] },
     { code: "FROM alpine\nCOPY --chown=app:app .ssh /home/app/.ssh\n", errors: [{ ruleId: id, line: 2, column: 22 }] },
-    { code: "FROM nginx:1.27\nCOPY certs/server.key certs/server.pem /etc/nginx/certs/\n", errors: [{ ruleId: id, line: 2, column: 6, severity: "error" }, { ruleId: id, line: 2, column: 23, severity: "warning" }] },
+    {
+      code: "FROM nginx:1.27\nCOPY certs/server.key certs/server.pem /etc/nginx/certs/\n",
+      errors: [
+        { ruleId: id, line: 2, column: 6, severity: "error" },
+        { ruleId: id, line: 2, column: 23, severity: "warning" },
+      ],
+    },
     { code: "FROM node:22\nCOPY .npmrc /root/.npmrc\n", errors: [{ ruleId: id, line: 2, column: 6, severity: "warning" }] },
     { code: "FROM maven:3-eclipse-temurin-21\nCOPY settings.xml /root/.m2/\n", errors: [{ ruleId: id, line: 2, column: 6, severity: "warning" }] },
     { code: "FROM maven:3\nCOPY .m2/settings.xml /usr/share/maven/ref/\n", errors: [{ ruleId: id, line: 2, column: 6, severity: "warning" }] },

@@ -36,7 +36,9 @@ export default defineRule<DockerfileDoc>({
           value: `${ins.keyword} ${src.text}`,
           isSecret: false,
           fix: `${info.certain ? "Do not copy it" : "If it holds a secret, do not copy it"}: add \`${base}\` to .dockerignore. ${
-            /SSH/.test(info.label) ? "For git over SSH use `RUN --mount=type=ssh <command>` with `docker build --ssh default`." : fileSecretFix(secretId(base), destination(ins, base))
+            /SSH/.test(info.label)
+              ? "For git over SSH use `RUN --mount=type=ssh <command>` with `docker build --ssh default`."
+              : fileSecretFix(secretId(base), destination(ins, base))
           }`,
           severity: info.certain ? undefined : "warning",
         });
@@ -53,7 +55,10 @@ function destination(ins: DfInstruction, base: string): string {
 
 /** `COPY settings.xml /root/.m2/`: Maven's settings hold repository passwords, like `.npmrc` holds tokens. */
 function mavenSettings(src: string, dest: string): { label: string; certain: boolean } | undefined {
-  const base = src.replace(/(?<!\/)\/+$/, "").replace(/^.*\//, "").toLowerCase();
+  const base = src
+    .replace(/(?<!\/)\/+$/, "")
+    .replace(/^.*\//, "")
+    .toLowerCase();
   if (base !== "settings.xml" && base !== "settings-security.xml") return undefined;
   if (!/(?:^|\/)\.m2(?:\/|$)/.test(src) && !/(?:^|\/)\.m2(?:\/|$)/.test(dest) && !/maven/i.test(dest)) return undefined;
   return { label: "Maven settings (may hold repository passwords)", certain: false };

@@ -47,19 +47,61 @@ describe("Dockerfile fixtures", () => {
 
   it("all rules together never throw on arbitrary input", () => {
     const pieces = fc.constantFrom(
-      "FROM a\n", "RUN ", "ENV ", "ARG ", "COPY ", "ADD ", "LABEL ", "CMD ", "ONBUILD ", "HEALTHCHECK CMD ", "<<EOF", "EOF\n",
-      "\\\n", "`", '"', "'", "[", "]", ",", "=", " ", "\n", "#", "# escape=`\n", "--mount=type=secret", "curl -u a:b ", "-p",
-      "TOKEN", "PASSWORD=", "x", "ghp_", "$", "{", "}", ":", "@", "https://", "-----BEGIN RSA PRIVATE KEY-----", ".env ",
+      "FROM a\n",
+      "RUN ",
+      "ENV ",
+      "ARG ",
+      "COPY ",
+      "ADD ",
+      "LABEL ",
+      "CMD ",
+      "ONBUILD ",
+      "HEALTHCHECK CMD ",
+      "<<EOF",
+      "EOF\n",
+      "\\\n",
+      "`",
+      '"',
+      "'",
+      "[",
+      "]",
+      ",",
+      "=",
+      " ",
+      "\n",
+      "#",
+      "# escape=`\n",
+      "--mount=type=secret",
+      "curl -u a:b ",
+      "-p",
+      "TOKEN",
+      "PASSWORD=",
+      "x",
+      "ghp_",
+      "$",
+      "{",
+      "}",
+      ":",
+      "@",
+      "https://",
+      "-----BEGIN RSA PRIVATE KEY-----",
+      ".env ",
     );
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.array(pieces, { maxLength: 60 }).map((a) => a.join(""))), (source) => {
-        const parsed = parseDockerfile(source, "Dockerfile");
-        if (!parsed.ok) return;
-        const target: LintTarget = { file: "Dockerfile", absPath: "/nonexistent/Dockerfile", kind: "dockerfile", source };
-        for (const rule of dockerfileRules) {
-          rule.check({ file: "Dockerfile", target, source, doc: parsed.doc, names: DEFAULT_NAME_SETTINGS, report: (r) => assertReportHygiene(r, source) });
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.array(pieces, { maxLength: 60 }).map((a) => a.join("")),
+        ),
+        (source) => {
+          const parsed = parseDockerfile(source, "Dockerfile");
+          if (!parsed.ok) return;
+          const target: LintTarget = { file: "Dockerfile", absPath: "/nonexistent/Dockerfile", kind: "dockerfile", source };
+          for (const rule of dockerfileRules) {
+            rule.check({ file: "Dockerfile", target, source, doc: parsed.doc, names: DEFAULT_NAME_SETTINGS, report: (r) => assertReportHygiene(r, source) });
+          }
+        },
+      ),
       // The seed comes from the global setup (test/setup/fast-check.ts); the example is the false
       // alarm seed 828654280 once found: the secret equals the keyword the message quotes.
       { numRuns: 300, examples: [["LABEL PASSWORD=LABEL "]] },

@@ -9,4 +9,12 @@ import secretInEnv from "./secret-in-env.js";
 import urlCredentials from "./url-credentials.js";
 
 /** In precedence order: when two rules see the same characters, the earlier one reports them. */
-export const dockerfileRules: Rule<DockerfileDoc>[] = [secretInEnv, secretInCommand, urlCredentials, knownToken, secretBuildArg, copySecretFile, secretFileInContext];
+export const dockerfileRules: Rule<DockerfileDoc>[] = [
+  secretInEnv,
+  secretInCommand,
+  urlCredentials,
+  knownToken,
+  secretBuildArg,
+  copySecretFile,
+  secretFileInContext,
+];

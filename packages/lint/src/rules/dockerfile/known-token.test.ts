@@ -28,8 +28,14 @@ testDockerfileRule(rule, {
     { code: `FROM alpine\nLABEL notify.slack=${SLACK}\n`, errors: [{ ruleId: id, line: 2, column: 20 }] },
     { code: `FROM alpine\nRUN echo ${NPM} > /tmp/t\n`, errors: [{ ruleId: id, line: 2, column: 10 }] },
     { code: `FROM alpine\n# old key: ${AWS_ID}\n`, errors: [{ ruleId: id, line: 2, column: 12 }] },
-    { code: `FROM alpine\nRUN <<EOF\nset -e\naws configure set region eu-west-1\necho "aws_secret_access_key = ${AWS_SECRET}" >> ~/.aws/credentials\nEOF\n`, errors: [{ ruleId: id, line: 5, column: 31 }] },
-    { code: `FROM alpine\nCOPY <<EOF /root/.ssh/id_rsa\n-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}-----END RSA PRIVATE KEY-----\nEOF\n`, errors: [{ ruleId: id, line: 3, column: 1, endLine: 6 }] },
+    {
+      code: `FROM alpine\nRUN <<EOF\nset -e\naws configure set region eu-west-1\necho "aws_secret_access_key = ${AWS_SECRET}" >> ~/.aws/credentials\nEOF\n`,
+      errors: [{ ruleId: id, line: 5, column: 31 }],
+    },
+    {
+      code: `FROM alpine\nCOPY <<EOF /root/.ssh/id_rsa\n-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}-----END RSA PRIVATE KEY-----\nEOF\n`,
+      errors: [{ ruleId: id, line: 3, column: 1, endLine: 6 }],
+    },
     { code: `FROM alpine\nCMD ["/app", "--slack", "${SLACK}"]\n`, errors: [{ ruleId: id, line: 2, column: 26 }] },
     { code: `FROM alpine\nENV SETTINGS=stripe:${STRIPE_TEST}\n`, errors: [{ ruleId: id, line: 2, column: 21, severity: "warning" }] },
     // heredoc body ending in a backslash, then a token on a later instruction: lines stay right.

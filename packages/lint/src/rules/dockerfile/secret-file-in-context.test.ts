@@ -116,13 +116,14 @@ describe("dockerfile/secret-file-in-context", () => {
       "package.json": "{}",
     });
     expect(lint(root, "FROM node:20\nCOPY . .\n")).toEqual([]);
-    const keyRoot = context({ "certs/tls.pem": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n", ".env": "POSTGRES_PASSWORD=postgres\n" });
+    const keyRoot = context({
+      "certs/tls.pem": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n",
+      ".env": "POSTGRES_PASSWORD=postgres\n",
+    });
     expect(lint(keyRoot, "FROM node:20\nCOPY . .\n").map((f) => f.paths)).toEqual([[".env", "certs/tls.pem"]]);
   });
 
   it("reports nothing when the context cannot be read", () => {
-    expect(
-      runRule("FROM alpine\nCOPY . .\n", { file: "Dockerfile", absPath: "/nonexistent/Dockerfile", contextDir: "/nonexistent" }),
-    ).toEqual([]);
+    expect(runRule("FROM alpine\nCOPY . .\n", { file: "Dockerfile", absPath: "/nonexistent/Dockerfile", contextDir: "/nonexistent" })).toEqual([]);
   });
 });

@@ -58,7 +58,10 @@ type Selector = { kind: "all" } | { kind: "dir"; prefix: string } | { kind: "glo
  */
 function sourceSelector(raw: string): Selector | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || raw.startsWith("git@") || raw.includes("$")) return undefined;
-  const clean = path.posix.normalize(`/${raw}`).replace(/^\/+/, "").replace(/(?<!\/)\/+$/, "");
+  const clean = path.posix
+    .normalize(`/${raw}`)
+    .replace(/^\/+/, "")
+    .replace(/(?<!\/)\/+$/, "");
   if (clean === "" || clean === ".") return { kind: "all" };
   if (GLOB_CHARS.test(clean)) {
     const re = goGlobToRegExp(clean);
@@ -159,7 +162,10 @@ function report(
       (listing.ignore.file ? `; ${ignoreName} does not exclude ${hits.length === 1 ? "it" : "them"}` : "; there is no .dockerignore") +
       (inFinalStage ? "" : " (in a build stage: they ship only if copied on, but they are in the build cache)"),
     fix:
-      `Add ${hits.slice(0, MAX_NAMED).map((h) => `\`/${h.path}\``).join(", ")}${more} to ${ignoreName} (or start it with \`*\` and re-include only what the image needs with \`!\`), ` +
+      `Add ${hits
+        .slice(0, MAX_NAMED)
+        .map((h) => `\`/${h.path}\``)
+        .join(", ")}${more} to ${ignoreName} (or start it with \`*\` and re-include only what the image needs with \`!\`), ` +
       `or copy specific paths instead of the whole directory. If the build needs a file, mount it: \`RUN --mount=type=secret,id=…\`.`,
     ...(!inFinalStage || onlyPem ? { severity: "warning" as const } : {}),
   });

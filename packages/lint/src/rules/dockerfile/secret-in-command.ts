@@ -17,11 +17,12 @@ export default defineRule<DockerfileDoc>({
       const what = token ? token.label : "Literal secret";
       const name = secretNameHint(match.label);
       const runtime = c.where === "CMD" || c.where === "ENTRYPOINT" || c.where === "HEALTHCHECK";
-      const consequence = c.where.endsWith("heredoc") && !c.where.startsWith("RUN")
-        ? "is written into a file in the image"
-        : runtime
-          ? "is stored in the image config and visible in `docker inspect` and the process list"
-          : "is recorded in the image history (`docker history`) and build logs";
+      const consequence =
+        c.where.endsWith("heredoc") && !c.where.startsWith("RUN")
+          ? "is written into a file in the image"
+          : runtime
+            ? "is stored in the image config and visible in `docker inspect` and the process list"
+            : "is recorded in the image history (`docker history`) and build logs";
       ctx.report({
         range: ctx.doc.rangeOf(c.text, match.index, match.length),
         message: match.weak

@@ -16,9 +16,11 @@ export default defineRule<DockerfileDoc>({
       const what = c.token ? `a literal ${c.token.label}` : c.placeholder ? "a placeholder secret" : c.weak ? WEAK_WHAT : "a literal secret";
       const via = c.fromDefault ? " as the default of a variable reference" : c.option ? ` in its options (${c.option})` : "";
       const where =
-        ins.keyword === "ENV" ? "ENV values are stored in the image config: anyone who can pull the image reads them with `docker inspect`, and every container inherits them."
-        : ins.keyword === "ARG" ? "ARG defaults are recorded in the image history and build provenance, even in a multi-stage build's final image when the ARG is used."
-        : "LABEL values are stored in the image config, readable by anyone who can pull the image.";
+        ins.keyword === "ENV"
+          ? "ENV values are stored in the image config: anyone who can pull the image reads them with `docker inspect`, and every container inherits them."
+          : ins.keyword === "ARG"
+            ? "ARG defaults are recorded in the image history and build provenance, even in a multi-stage build's final image when the ARG is used."
+            : "LABEL values are stored in the image config, readable by anyone who can pull the image.";
       const fix = c.placeholder
         ? `Declare \`${ins.keyword} ${pair.name}\` without a value and supply it when running. ${runtimeSecretFix(pair.name)}`
         : c.option

@@ -49,9 +49,11 @@ export default defineRule<DotenvDoc>({
         value: value.text,
         name: entry.name,
         message:
-          verdict === "secret" ? `\`${entry.name}\` is a literal secret in ${doc.file}`
-          : verdict === "weak" ? `\`${entry.name}\` in ${doc.file} is ${WEAK_VALUE}`
-          : `\`${entry.name}\` holds a placeholder; make sure the real value never lands in a committed file`,
+          verdict === "secret"
+            ? `\`${entry.name}\` is a literal secret in ${doc.file}`
+            : verdict === "weak"
+              ? `\`${entry.name}\` in ${doc.file} is ${WEAK_VALUE}`
+              : `\`${entry.name}\` holds a placeholder; make sure the real value never lands in a committed file`,
         fix,
         ...(verdict === "placeholder" ? { severity: "info" as const } : {}),
         ...(verdict === "weak" ? { weak: true, ...weakLevel } : {}),

@@ -31,9 +31,11 @@ export function reportNamedEntries(ctx: RuleContext<ComposeDoc>, entries: readon
       value: value.text.text,
       name: entry.name,
       message:
-        verdict === "secret" ? text.message(entry.name, entry.services)
-        : verdict === "weak" ? `\`${entry.name}\` in ${serviceList(entry.services)} is ${WEAK_VALUE}`
-        : text.placeholder(entry.name),
+        verdict === "secret"
+          ? text.message(entry.name, entry.services)
+          : verdict === "weak"
+            ? `\`${entry.name}\` in ${serviceList(entry.services)} is ${WEAK_VALUE}`
+            : text.placeholder(entry.name),
       fix: text.fix(entry.name, entry.services),
       ...(verdict === "placeholder" ? { severity: "info" as const } : {}),
       ...(verdict === "weak" ? { weak: true } : {}),

@@ -34,9 +34,21 @@ describe("fix hints name the right technology", () => {
   });
 
   it.each([
-    ["RabbitMQ", "services:\n  mq-setup:\n    image: rabbitmq\n    command: rabbitmqadmin --host mq --username admin --password Rabb1tS3cretPw9 declare queue name=jobs\n", /sh -c 'rabbitmqadmin … --password "\$\$\(cat \/run\/secrets\/password\)"'/],
-    ["Keycloak", "services:\n  kc:\n    image: quay.io/keycloak/keycloak\n    command: [\"start\", \"--db-password=K3ycl0akDbS3cretPw\"]\n", /sh -c 'start … --db-password="\$\$\(cat \/run\/secrets\/db_password\)"'/],
-    ["Redis", "services:\n  cache:\n    image: redis\n    command: redis-server --requirepass R3disS3cretPassw0rd\n", /sh -c 'redis-server … --requirepass "\$\$\(cat \/run\/secrets\/requirepass\)"'/],
+    [
+      "RabbitMQ",
+      "services:\n  mq-setup:\n    image: rabbitmq\n    command: rabbitmqadmin --host mq --username admin --password Rabb1tS3cretPw9 declare queue name=jobs\n",
+      /sh -c 'rabbitmqadmin … --password "\$\$\(cat \/run\/secrets\/password\)"'/,
+    ],
+    [
+      "Keycloak",
+      'services:\n  kc:\n    image: quay.io/keycloak/keycloak\n    command: ["start", "--db-password=K3ycl0akDbS3cretPw"]\n',
+      /sh -c 'start … --db-password="\$\$\(cat \/run\/secrets\/db_password\)"'/,
+    ],
+    [
+      "Redis",
+      "services:\n  cache:\n    image: redis\n    command: redis-server --requirepass R3disS3cretPassw0rd\n",
+      /sh -c 'redis-server … --requirepass "\$\$\(cat \/run\/secrets\/requirepass\)"'/,
+    ],
   ])("a %s command line gets an example with its own program and option", async (name, source, expected) => {
     const fixes = await fixesOf("compose", "compose.yaml", source);
     expect(fixes.length).toBeGreaterThan(0);

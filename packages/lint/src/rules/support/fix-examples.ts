@@ -52,7 +52,8 @@ export function commandLineFix(shell: string, valueIndex: number): string {
   const option = /(--?[A-Za-z][\w.-]*)(=|\s+)['"]?$/.exec(shell.slice(Math.max(0, valueIndex - 80), valueIndex));
   const id = (option?.[1].replace(/^-+/, "") ?? "secret").replace(/[^A-Za-z0-9]+/g, "_").toLowerCase();
   const use = `"$$(cat /run/secrets/${id})"`;
-  const example = program && option ? `\`sh -c '${program} … ${option[1]}${option[2] === "=" ? "=" : " "}${use}'\`` : `\`sh -c '${program ?? "<command>"} … ${use}'\``;
+  const example =
+    program && option ? `\`sh -c '${program} … ${option[1]}${option[2] === "=" ? "=" : " "}${use}'\`` : `\`sh -c '${program ?? "<command>"} … ${use}'\``;
   return (
     `Read the secret inside the container instead: grant a compose secret (\`secrets: [${id}]\`) and use it from the file, e.g. ${example}, ` +
     "or reference an environment variable set from a secret (`$$NAME`). Many images also take a `*_FILE` variable for it."

@@ -20,7 +20,12 @@ export function isUserName(name: string): boolean {
 
 /** A compose secret's name for a variable: `DB_PASSWORD` → `db_password`. */
 export function secretIdFor(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9_.-]+/g, "_").replace(/^_+|(?<!_)_+$/g, "") || "app_secret";
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]+/g, "_")
+      .replace(/^_+|(?<!_)_+$/g, "") || "app_secret"
+  );
 }
 
 /** The compose-native fix: a top-level secret, the service's grant, and a `*_FILE` variable. */

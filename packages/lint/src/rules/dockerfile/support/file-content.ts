@@ -33,7 +33,11 @@ export function pemContent(absPath: string): FileContent {
   const head = readHead(absPath);
   if (head === undefined) return "unknown";
   if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(head)) return "secret";
-  const first = head.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
+  const first =
+    head
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "";
   return /^-----BEGIN (?:TRUSTED )?CERTIFICATE-----$|^-----BEGIN X509 CRL-----$/.test(first) ? "public" : "unknown";
 }
 
@@ -56,7 +60,9 @@ export function dotenvContent(absPath: string, names: NameSettings = DEFAULT_NAM
 export function namesCertificate(fileName: string): boolean {
   const lower = fileName.toLowerCase();
   if (!lower.endsWith(".pem") || /key|priv|secret/.test(lower)) return false;
-  return /(?:^|[-_.])(?:ca|cacert|cacerts|ca-?bundle|ca-?certificates|root-?ca|intermediate(?:-?ca)?|chain|fullchain|cert|certificate|crt)(?:[-_.]|$)/.test(lower);
+  return /(?:^|[-_.])(?:ca|cacert|cacerts|ca-?bundle|ca-?certificates|root-?ca|intermediate(?:-?ca)?|chain|fullchain|cert|certificate|crt)(?:[-_.]|$)/.test(
+    lower,
+  );
 }
 
 /** Maven `settings.xml`: `secret` when a `<password>`/`<passphrase>` holds a literal (not `${env.X}`), `public` when none does. */

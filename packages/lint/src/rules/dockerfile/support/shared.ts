@@ -1,6 +1,16 @@
 import {
-  classifyName, classifyValue, findCommandLineSecrets, findCredentialsInText, findKnownTokens,
-  interpolationDefault, isLikelySecretValue, judgeSecretValue, splitNameWords, type CommandLineMatch, type CredentialMatch, type TokenMatch,
+  classifyName,
+  classifyValue,
+  findCommandLineSecrets,
+  findCredentialsInText,
+  findKnownTokens,
+  interpolationDefault,
+  isLikelySecretValue,
+  judgeSecretValue,
+  splitNameWords,
+  type CommandLineMatch,
+  type CredentialMatch,
+  type TokenMatch,
 } from "../../../detect/index.js";
 import type { DfInstruction, DfPair, DockerfileDoc } from "../../../parse/dockerfile.js";
 import { type MappedText, sliceMapped } from "../../../parse/offsets.js";
@@ -111,7 +121,16 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
       if (nameClass === "neutral" && ins.keyword !== "LABEL" && OPTION_LIST_RE.test(pair.value.text)) {
         // `ENV JAVA_OPTS="-Dspring.datasource.password=…"`, `NODE_OPTIONS`, `*_ARGS`: options inside a value.
         for (const m of findCommandLineSecrets(pair.value.text, names)) {
-          env.push({ ins, pair, value: slice(pair.value, m.index, m.index + m.length), placeholder: false, weak: m.weak === true, fromDefault: false, option: m.label, token: findKnownTokens(m.value)[0] });
+          env.push({
+            ins,
+            pair,
+            value: slice(pair.value, m.index, m.index + m.length),
+            placeholder: false,
+            weak: m.weak === true,
+            fromDefault: false,
+            option: m.label,
+            token: findKnownTokens(m.value)[0],
+          });
         }
         continue;
       }
@@ -167,7 +186,8 @@ function computeAnalysis(doc: DockerfileDoc, names: NameSettings): Analysis {
   // Name the ENV/ARG/LABEL pair a text-level finding sits in.
   const pairSpans: { span: Span; name: string }[] = [];
   for (const { ins } of walkInstructions(doc)) {
-    for (const pair of ins.pairs) if (pair.value && pair.value.offsets.length > 0) pairSpans.push({ span: spanOf(pair.value, 0, pair.value.text.length), name: pair.name });
+    for (const pair of ins.pairs)
+      if (pair.value && pair.value.offsets.length > 0) pairSpans.push({ span: spanOf(pair.value, 0, pair.value.text.length), name: pair.name });
   }
   pairSpans.sort((a, b) => a.span.start - b.span.start);
   for (const c of [...urls, ...tokens]) {
@@ -194,7 +214,10 @@ export const ROTATE = "Rotate the secret: it is already in git history and in an
 
 /** A secret id derived from a name: `DB_PASSWORD` → `db_password`, `.npmrc` → `npmrc`. */
 export function secretId(name: string | undefined): string {
-  const id = (name ?? "").toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|(?<!_)_+$/g, "");
+  const id = (name ?? "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|(?<!_)_+$/g, "");
   return id || "build_secret";
 }
 

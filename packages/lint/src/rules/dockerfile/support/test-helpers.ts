@@ -17,7 +17,11 @@ export function reportsOf(rule: Rule<DockerfileDoc>, source: string) {
  * An invalid case whose expected positions are where each needle first occurs in `code`
  * (the value's first character), so expectations read as "the finding is on this value".
  */
-export function expectAt(ruleId: string, code: string, ...needles: (string | { needle: string; severity?: Severity; occurrence?: number; endLine?: number })[]): InvalidCase {
+export function expectAt(
+  ruleId: string,
+  code: string,
+  ...needles: (string | { needle: string; severity?: Severity; occurrence?: number; endLine?: number })[]
+): InvalidCase {
   return {
     code,
     errors: needles.map((n) => {
