@@ -52,7 +52,8 @@ describe("the README tour", () => {
       expect(lint.stdout).toContain(shown.get(0)!.find((x) => x.startsWith("✖"))!);
 
       // 2. vault-dev in the background, until it answers.
-      vault = spawn("bash", ["-c", `exec ${commands[1].replace(/\s*&\s*$/, "")}`], { cwd: REPO_ROOT, stdio: "ignore" });
+      // Its own process group: npx runs vault-dev as a grandchild, which a kill of npx alone left running.
+      vault = spawn("bash", ["-c", `exec ${commands[1].replace(/\s*&\s*$/, "")}`], { cwd: REPO_ROOT, stdio: "ignore", detached: true });
       let up = false;
       for (let i = 0; i < 100 && !up; i++) {
         up = await fetch("http://127.0.0.1:8200/v1/sys/health").then(
@@ -81,8 +82,11 @@ describe("the README tour", () => {
       expect(inject.status, inject.stderr).toBe(0);
       expect(readFileSync(created, "utf8")).toContain("restartPolicy: Always");
     } finally {
-      vault?.kill("SIGTERM");
-      if (vault && vault.exitCode === null) await new Promise((r) => vault!.once("exit", r));
+      if (vault?.pid !== undefined && vault.exitCode === null) {
+        const exited = new Promise((r) => vault!.once("exit", r));
+        process.kill(-vault.pid, "SIGTERM");
+        await exited;
+      }
       rmSync(created, { force: true });
       rmSync(OUT_DIR, { recursive: true, force: true });
     }
