@@ -94,6 +94,25 @@ export class KvV2Engine implements Engine {
   /** Write a new version, as a POST to data/<path> without cas would. */
   write(path: string, data: Record<string, unknown>): number {
     const now = this.now();
+    const meta = this.metadataFor(path, now);
+    const version = meta.currentVersion + 1;
+    // delete_version_after stamps a future deletion_time on the version, as Vault does.
+    const after = meta.deleteVersionAfter || this.config.deleteVersionAfter;
+    const deletionTime = after > 0 ? now + after * 1000 : null;
+    meta.versions.set(version, { data: structuredClone(data), createdTime: now, deletionTime, destroyed: false });
+    meta.currentVersion = version;
+    meta.updatedTime = now;
+    // Like Vault, oldest_version stays 0 until old versions are trimmed past max_versions.
+    const max = meta.maxVersions || this.config.maxVersions || 10;
+    while (meta.versions.size > max) {
+      meta.versions.delete(Math.min(...meta.versions.keys()));
+      meta.oldestVersion = Math.min(...meta.versions.keys());
+    }
+    return version;
+  }
+
+  /** The path's metadata, created empty (no versions yet) on first use. */
+  private metadataFor(path: string, now: number): Metadata {
     let meta = this.secrets.get(path);
     if (!meta) {
       meta = {
@@ -109,20 +128,7 @@ export class KvV2Engine implements Engine {
       };
       this.secrets.set(path, meta);
     }
-    const version = meta.currentVersion + 1;
-    // delete_version_after stamps a future deletion_time on the version, as Vault does.
-    const after = meta.deleteVersionAfter || this.config.deleteVersionAfter;
-    const deletionTime = after > 0 ? now + after * 1000 : null;
-    meta.versions.set(version, { data: structuredClone(data), createdTime: now, deletionTime, destroyed: false });
-    meta.currentVersion = version;
-    meta.updatedTime = now;
-    // Like Vault, oldest_version stays 0 until old versions are trimmed past max_versions.
-    const max = meta.maxVersions || this.config.maxVersions || 10;
-    while (meta.versions.size > max) {
-      meta.versions.delete(Math.min(...meta.versions.keys()));
-      meta.oldestVersion = Math.min(...meta.versions.keys());
-    }
-    return version;
+    return meta;
   }
 
   private versionMeta(v: Version, version: number, meta: Metadata) {
@@ -282,22 +288,7 @@ export class KvV2Engine implements Engine {
       }
       case "write":
       case "patch": {
-        let m = meta;
-        if (!m) {
-          const now = this.now();
-          m = {
-            versions: new Map(),
-            currentVersion: 0,
-            oldestVersion: 0,
-            createdTime: now,
-            updatedTime: now,
-            maxVersions: 0,
-            casRequired: false,
-            deleteVersionAfter: 0,
-            customMetadata: null,
-          };
-          this.secrets.set(path, m);
-        }
+        const m = meta ?? this.metadataFor(path, this.now());
         const mv = int(req.body, "max_versions");
         const cas = bool(req.body, "cas_required");
         const dva = dur(req.body, "delete_version_after");
