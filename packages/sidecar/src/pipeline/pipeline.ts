@@ -160,11 +160,14 @@ export class Pipeline {
       rt.conn()
         .tokens.deniedByPolicy({ workedBefore })
         .catch((e) => rt.log.error({ err: e }, "token check failed"));
-    rt.timers.schedule(`source:${run.source.id}`, delay, () => this.refresh(run, { forceFetch: true }));
+    if (rt.isCurrent(run)) rt.timers.schedule(`source:${run.source.id}`, delay, () => this.refresh(run, { forceFetch: true }));
   }
 
   /** The next step after a success: the lease's, or a poll. */
   scheduleNext(run: Run): void {
+    // A run replaced by a reload while its refresh was in flight must not touch the timer: it
+    // shares the source's key and would cancel the new run's refresh (which then never ran again).
+    if (!this.rt.isCurrent(run)) return;
     if (this.leases.schedule(run)) return;
     const { clock, timers } = this.rt;
     // The first poll lands anywhere in the interval: sources rendered together (and sidecars
