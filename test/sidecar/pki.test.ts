@@ -108,7 +108,7 @@ describe(`stowaway sidecar PKI certificates against ${real ? "a real Vault" : "v
     const logFile = path.join(dir, "log");
     const child = spawn(process.execPath, [SERVER, path.join(out, "tls.crt"), path.join(out, "tls.key"), pidFile, portFile, logFile], { stdio: "ignore" });
     children.push(child);
-    await until("tls server", () => existsSync(pidFile));
+    await until("tls server", () => /^\d+$/.test(fileText(pidFile) ?? ""));
     return { port: Number(readFileSync(portFile, "utf8")), pidFile, log: () => (fileText(logFile) ?? "").split("\n").filter(Boolean) };
   }
 

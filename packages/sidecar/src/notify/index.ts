@@ -22,6 +22,11 @@ export async function findProcesses(name: string, procRoot = "/proc"): Promise<n
   return pids;
 }
 
+/** Tries after the first when the app to signal is not there (yet): 200 ms, 400 ms, 800 ms. */
+const SIGNAL_RETRIES = 3;
+
+class NoSignalTarget extends Error {}
+
 export interface NotifyEvent {
   files: string[];
 }
@@ -75,17 +80,31 @@ export class Notifier {
   private async sendSignal(event: NotifyEvent): Promise<void> {
     const signal = this.cfg.signal as NodeJS.Signals;
     if (!(signal in osConstants.signals)) throw new Error(`unknown signal ${signal}`);
-    let pids: number[];
-    if (this.cfg.pidFile) {
-      const text = (await readFile(this.cfg.pidFile, "utf8")).trim();
-      if (!/^\d+$/.test(text)) throw new Error(`pidFile ${this.cfg.pidFile} does not hold a pid`);
-      pids = [Number(text)];
-    } else {
-      pids = await findProcesses(this.cfg.process!);
-      if (pids.length === 0) throw new Error(`no process named ${this.cfg.process}`);
+    // An app that is starting or restarting has no pid file yet, an empty one (created, not yet
+    // written) or a stale pid: that is a moment, not a misconfiguration, so try again shortly.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const pids = await this.signalTargets();
+        for (const pid of pids) process.kill(pid, signal);
+        this.deps.log.info({ signal, pids, files: event.files }, "signalled");
+        return;
+      } catch (err) {
+        const transient = err instanceof NoSignalTarget || (err as NodeJS.ErrnoException).code === "ESRCH";
+        if (!transient || attempt >= SIGNAL_RETRIES) throw err;
+        await sleep(this.deps.clock, 200 * 2 ** attempt);
+      }
     }
-    for (const pid of pids) process.kill(pid, signal);
-    this.deps.log.info({ signal, pids, files: event.files }, "signalled");
+  }
+
+  private async signalTargets(): Promise<number[]> {
+    if (this.cfg.pidFile) {
+      const text = (await readFile(this.cfg.pidFile, "utf8").catch(() => "")).trim();
+      if (!/^\d+$/.test(text)) throw new NoSignalTarget(`pidFile ${this.cfg.pidFile} does not hold a pid`);
+      return [Number(text)];
+    }
+    const pids = await findProcesses(this.cfg.process!);
+    if (pids.length === 0) throw new NoSignalTarget(`no process named ${this.cfg.process}`);
+    return pids;
   }
 
   private runCommand(event: NotifyEvent): Promise<void> {

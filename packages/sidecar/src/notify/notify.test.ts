@@ -70,6 +70,36 @@ describe("Notifier", () => {
     }
   });
 
+  it("a pid file that is empty (created, not yet written) when the change lands is read again: the app still gets its signal", async () => {
+    // The pid file of an app that is starting: the sidecar used to give up on this rotation.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "notify-"));
+    const got: string[] = [];
+    const onHup = () => got.push("HUP");
+    process.on("SIGHUP", onHup);
+    const metrics = new SidecarMetrics();
+    try {
+      const pidFile = path.join(dir, "pid");
+      writeFileSync(pidFile, "");
+      const n = new Notifier(cfg({ signal: "SIGHUP", pidFile }), { clock: systemClock, log, metrics });
+      setTimeout(() => writeFileSync(pidFile, String(process.pid)), 100);
+      await n.fire({ files: ["tls.crt"] });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(got).toEqual(["HUP"]);
+      expect(await metrics.registry.metrics()).toMatch(/stowaway_notifications_total\{kind="signal",outcome="ok"\} 1/);
+
+      // Nobody there at all: a few tries, then one counted failure.
+      rmSync(pidFile);
+      const started = Date.now();
+      await n.fire({ files: ["tls.crt"] });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_300);
+      expect(await metrics.registry.metrics()).toMatch(/stowaway_notifications_total\{kind="signal",outcome="error"\} 1/);
+      expect(got).toEqual(["HUP"]);
+    } finally {
+      process.off("SIGHUP", onHup);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("finds processes by name via /proc", async () => {
     expect(await findProcesses("definitely-not-a-process-name")).toEqual([]);
     const { spawn } = await import("node:child_process");
