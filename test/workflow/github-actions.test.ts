@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { cloneWorkingTree } from "./checkout.js";
@@ -24,6 +24,7 @@ describe("the GitHub Actions example", () => {
     const lint = steps.find((s) => s.run?.includes("stowaway lint"))!;
     const args = lint.run!.split(" ").slice(lint.run!.split(" ").indexOf("lint"));
     const dir = mkdtempSync(join(tmpdir(), "stowaway-gha-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "Dockerfile"), "FROM alpine\nARG GITHUB_TOKEN=ghp_ActionsFixture0123456789abcdefABCDEFgh\n");
     const r = runCli(args, { cwd: dir });
     expect(r.code).toBe(1);

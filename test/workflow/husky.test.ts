@@ -2,11 +2,12 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { CLI, REPO_ROOT, runCli } from "../helpers/cli.js";
 
 function gitRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), "stowaway-staged-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
   git("init", "-q");
   git("config", "user.email", "t@example.com");
@@ -42,7 +43,9 @@ describe("stowaway lint --staged", () => {
 
   it("refuses paths together with --staged, and outside a git repository", () => {
     expect(runCli(["lint", "--staged", "Dockerfile"]).code).toBe(2);
-    const r = runCli(["lint", "--staged"], { cwd: mkdtempSync(join(tmpdir(), "stowaway-nogit-")) });
+    const noGit = mkdtempSync(join(tmpdir(), "stowaway-nogit-"));
+    onTestFinished(() => rmSync(noGit, { recursive: true, force: true }));
+    const r = runCli(["lint", "--staged"], { cwd: noGit });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/git/);
   });

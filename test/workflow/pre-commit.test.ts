@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
 
@@ -32,6 +32,7 @@ describe("the pre-commit hook", () => {
 
   it("lints exactly the Dockerfiles, compose and env files among a mixed list, silently skipping the rest", () => {
     const dir = mkdtempSync(join(tmpdir(), "stowaway-precommit-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const files: Record<string, string> = {
       Dockerfile: "FROM alpine\nENV API_TOKEN=ghp_PreCommitFixture0123456789abcdefABCDEF\n",
       "svc/compose.yaml": "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: PreCommitComposePw1\n",

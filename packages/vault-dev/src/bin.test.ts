@@ -1,10 +1,10 @@
 /** The `vault-dev` command, run from the build (dist/bin.js). */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { skipBecause } from "../../../test/helpers/skip.js";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "bin.js");
@@ -33,6 +33,7 @@ function start(args: string[]) {
 describe.skipIf(skipBecause(!built, `vault-dev is not built (${BIN} is missing): run npm run build`))("vault-dev CLI", () => {
   it("serves with the given root token and seed, logs requests, and stops on SIGTERM", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vault-dev-cli-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const seed = join(dir, "seed.yaml");
     writeFileSync(seed, "kv2:\n  app/db: { password: from-seed }\n");
     const p = start(["--port", "0", "--root-token", "root", "--seed", seed]);
@@ -50,6 +51,7 @@ describe.skipIf(skipBecause(!built, `vault-dev is not built (${BIN} is missing):
 
   it("exits 2 on a bad seed, naming the key", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vault-dev-cli-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const seed = join(dir, "seed.yaml");
     writeFileSync(seed, "approle:\n  app: { token_ttl: whenever }\n");
     const p = start(["--port", "0", "--seed", seed]);

@@ -1,8 +1,8 @@
 /** Seed files, namespaces and the programmatic helpers. */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { client } from "../test/client.js";
 import { signJwt, signServiceAccountJwt } from "./jwt.js";
 import { SeedError } from "./seed.js";
@@ -53,6 +53,7 @@ afterEach(async () => {
 
 function seedFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "vault-dev-seed-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const f = join(dir, "seed.yaml");
   writeFileSync(f, text);
   return f;
