@@ -4,11 +4,13 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/cli.js";
+import { withMachineLock } from "../helpers/machine-lock.js";
 
 /**
  * The README's 30-second tour, run as written from the repository root: each `$ ` command of the
  * console block in a shell (npx finds the workspace's bins), the backgrounded vault-dev kept
- * until the end. It needs ports 8200 and 8099 free, as a reader's machine would.
+ * until the end. It needs ports 8200 and 8099 free, as a reader's machine would: two test runs
+ * on one machine take turns (a lock in /tmp).
  */
 const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
 const block = /## A 30-second tour\n+```console\n([\s\S]*?)\n```/.exec(readme)![1];
@@ -33,7 +35,9 @@ describe("the README tour", () => {
     ]);
   });
 
-  it("runs as written from the repository root", async () => {
+  it("runs as written from the repository root", () => withMachineLock("readme-tour", tour), 420_000);
+
+  async function tour(): Promise<void> {
     const created = join(REPO_ROOT, "deployment.yaml");
     expect(existsSync(created), "deployment.yaml must not exist at the root before the tour").toBe(false);
     const sh = (cmd: string) => spawnSync("bash", ["-c", cmd], { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 60_000 });
@@ -90,7 +94,7 @@ describe("the README tour", () => {
       rmSync(created, { force: true });
       rmSync(OUT_DIR, { recursive: true, force: true });
     }
-  }, 120_000);
+  }
 
   it("the compose example's rotation command keeps the other keys (PATCH, merge-patch), run against vault-dev", async () => {
     const compose = readFileSync(join(REPO_ROOT, "examples/compose/README.md"), "utf8");
