@@ -19,8 +19,10 @@ function load(reason) {
   }
 }
 
-load("start");
+// Handlers first: a SIGHUP that lands between the first read and a later process.on would
+// terminate the app (the default action), as it once did in a test under load.
 process.on("SIGHUP", () => load("SIGHUP"));
 process.on("SIGTERM", () => process.exit(0));
 process.on("SIGINT", () => process.exit(0));
+load("start");
 setInterval(() => {}, 1 << 30);

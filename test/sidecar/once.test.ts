@@ -236,8 +236,9 @@ describe("stowaway sidecar --once (end to end)", () => {
       auth: `    method: approle\n    roleIdFile: ${etc}/role-id\n    secretIdFile: ${etc}/bad-secret-id\n`,
     });
     // Vault's 400 is also what a backend blip looks like, so the login is retried (within
-    // --once-timeout), saying each time why it failed.
-    const p = spawnSidecar(["--config", cfg, "--once", "--once-timeout", "2s"]);
+    // --once-timeout), saying each time why it failed. 6 s: under load a first attempt took
+    // most of 2 s, and no retry fits after the deadline.
+    const p = spawnSidecar(["--config", cfg, "--once", "--once-timeout", "6s"]);
     expect((await p.exited).code).toBe(1);
     expect(p.output()).toMatch(/auth\/approle\/login: HTTP 400: invalid role or secret ID/);
     expect(p.output()).toMatch(/login failed; retrying/);
