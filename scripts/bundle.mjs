@@ -28,6 +28,18 @@ const SPLITS = [
 ];
 const YAML_BROWSER = `${dirname(createRequire(import.meta.url).resolve("yaml/package.json"))}/browser/index.js`;
 const SIDECAR = { out: "./sidecar.js", entry: `${root}packages/sidecar/dist/index.js` };
+// The sidecar's code that a config or a command may not need, each a chunk that its dynamic
+// import() loads on first use: prom-client (the first scrape of /metrics), chokidar (a running
+// sidecar's config watch; not --once, not exec), mustache (a template), the PKI source, and exec.
+// Code they share with sidecar.js goes to sidecar-shared-*.js.
+const sidecarDist = `${root}packages/sidecar/dist`;
+const SIDECAR_LAZY = {
+  "sidecar-metrics": `${sidecarDist}/server/exposition.js`,
+  "sidecar-watch": `${sidecarDist}/config/watch.js`,
+  "sidecar-template": `${sidecarDist}/render/template.js`,
+  "sidecar-pki": `${sidecarDist}/sources/pki.js`,
+  "sidecar-exec": `${sidecarDist}/exec/run.js`,
+};
 
 const splitPlugin = {
   name: "stowaway-splits",
@@ -100,5 +112,6 @@ const common = {
 rmSync(outdir, { recursive: true, force: true });
 await Promise.all([
   build({ ...common, entryPoints: { main: `${root}packages/cli/dist/main.js` }, outdir }),
-  ...[...SPLITS, SIDECAR].map((s) => build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir })),
+  ...SPLITS.map((s) => build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir })),
+  build({ ...common, splitting: true, chunkNames: "sidecar-shared-[hash]", entryPoints: { sidecar: SIDECAR.entry, ...SIDECAR_LAZY }, outdir }),
 ]);

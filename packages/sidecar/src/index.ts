@@ -2,6 +2,7 @@ import { loadConfigFile, parseDuration } from "./config/index.js";
 import { ConfigError, errorFields, exitCodeFor } from "./errors.js";
 import { createLogger, resolveLogFormat, withCrashGuard, type Logger } from "./log.js";
 import { Sidecar } from "./sidecar.js";
+import type { ExecCommandOptions, ExecIo } from "./exec/run.js";
 
 export { ConfigSchema, parseConfig, parseConfigText, loadConfigFile, type SidecarConfig, type SecretConfig } from "./config/index.js";
 export {
@@ -24,7 +25,13 @@ export {
   type ConfigIssue,
 } from "./errors.js";
 
-export { execCommand, type ExecCommandOptions, type ExecIo } from "./exec/run.js";
+export type { ExecCommandOptions, ExecIo } from "./exec/run.js";
+
+/** `stowaway exec`. Its code (the supervisor, env outputs) is a chunk of its own, loaded by this command only. */
+export async function execCommand(opts: ExecCommandOptions, io?: ExecIo): Promise<number> {
+  const exec = await import("./exec/run.js");
+  return exec.execCommand(opts, io);
+}
 
 export interface SidecarCommandOptions {
   /** Path to the YAML config. */

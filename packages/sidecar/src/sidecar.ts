@@ -13,7 +13,7 @@ import { systemClock, type Clock } from "./schedule/clock.js";
 import { Timers } from "./schedule/timers.js";
 import { startStatusServer, type StatusServer } from "./server/index.js";
 import { SidecarMetrics } from "./server/metrics.js";
-import { buildRuns } from "./sources/build.js";
+import { buildRuns, loadSourceKinds } from "./sources/build.js";
 import { unitsOf } from "./pipeline/store.js";
 import { prepareOutputDir, removeFiles } from "./write/index.js";
 import { removeStaleVersions, removeUnit } from "./write/unit.js";
@@ -103,6 +103,7 @@ export class Sidecar implements Reloadable {
     if (prep.warning) this.log.warn(prep.warning);
     this.dirMode = prep.dirMode;
     this.conn = this.connect(this.config);
+    await loadSourceKinds(this.config);
     this.runs = buildRuns(this.config, this.runDeps());
     // Version directories a crash left behind (never the published one).
     for (const u of unitsOf(this.outputs())) await removeStaleVersions(this.config.output.dir, path.dirname(u.files[0]), u.name);

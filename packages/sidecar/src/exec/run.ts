@@ -75,7 +75,7 @@ async function runExec(opts: ExecCommandOptions, logger: Logger): Promise<number
   // No config reload: env outputs are derived from the file at start (restart stowaway exec to apply changes).
   const sidecar = new Sidecar(config, { log: logger, env: process.env, clock, wrapSink: (files) => (sink = new EnvSink(files, entries)) });
   const envSink = sink!;
-  const metrics = new ExecMetrics(sidecar.metrics.registry);
+  const metrics = new ExecMetrics(sidecar.metrics);
 
   let supervisor: Supervisor | undefined;
   const onStop = (signal: NodeJS.Signals) => {

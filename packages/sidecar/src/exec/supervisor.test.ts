@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
-import { Registry } from "prom-client";
 import type { Clock } from "../schedule/clock.js";
+import { MetricSet } from "../server/metrics.js";
 import { ExecMetrics } from "./metrics.js";
 import { Supervisor, exitCodeOf, type SupervisorOptions } from "./supervisor.js";
 
@@ -114,8 +114,7 @@ describe("Supervisor (fake clock, real child processes)", () => {
 
   it("restart stops the child with stopSignal and starts it again with the new environment", async () => {
     const clock = new FakeClock();
-    const registry = new Registry();
-    const metrics = new ExecMetrics(registry);
+    const metrics = new ExecMetrics(new MetricSet());
     let value = "one";
     const c = child();
     const s = supervise(c.args, clock, { metrics }, () => value);

@@ -60,7 +60,7 @@ describe("Notifier", () => {
       expect(hits).toEqual(['POST {"files":["db.env"]}']);
       const bad = new Notifier(cfg({ command: ["sh", "-c", "exit 3"] }), { clock: systemClock, log, metrics });
       await bad.fire({ files: ["x"] });
-      const text = await metrics.registry.metrics();
+      const text = (await metrics.exposition()).text;
       expect(text).toMatch(/stowaway_notifications_total\{kind="command",outcome="error"\} 1/);
       expect(text).toMatch(/stowaway_notifications_total\{kind="signal",outcome="ok"\} 1/);
     } finally {

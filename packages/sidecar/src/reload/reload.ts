@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseConfigText, type Env } from "../config/load.js";
 import type { SidecarConfig } from "../config/schema.js";
-import { watchConfig } from "../config/watch.js";
 import { hash, type Connection } from "../connection.js";
 import { ConfigError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Clock } from "../schedule/clock.js";
+import { loadSourceKinds } from "../sources/build.js";
 import { prepareOutputDir } from "../write/index.js";
 
 /** The running sidecar, as a reload sees it. */
@@ -48,8 +48,17 @@ export class Reloader {
 
   /** Watches the file (and re-reads it periodically); SIGHUP calls `reload` directly. */
   watch(): { close(): Promise<void> } | undefined {
-    if (!this.deps.file) return undefined;
-    return watchConfig(this.deps.file, (reason) => void this.reload(reason), { clock: this.deps.clock });
+    const { file, clock, log } = this.deps;
+    if (!file) return undefined;
+    // chokidar is its own chunk in the bundle: `--once` and `exec` never watch, so never load it.
+    const watcher = import("../config/watch.js").then(
+      ({ watchConfig }) => watchConfig(file, (reason) => void this.reload(reason), { clock }),
+      (err: unknown) => {
+        log.error({ err }, "config watch could not start; SIGHUP still reloads");
+        return undefined;
+      },
+    );
+    return { close: async () => (await watcher)?.close() };
   }
 
   reload(reason: string): Promise<void> {
@@ -99,6 +108,7 @@ export class Reloader {
         throw err;
       }
     }
+    await loadSourceKinds(next);
     this.configHash = h;
     host.swap({ config: next, conn, dirMode: prep.dirMode, reason });
   }

@@ -1,5 +1,5 @@
-import Mustache from "mustache";
 import { RenderError } from "../errors.js";
+import type * as TemplateEngine from "./template.js";
 
 export type Format = "raw" | "dotenv" | "json" | "template";
 
@@ -9,6 +9,16 @@ export interface RenderSpec {
   template?: string;
   /** Used in error messages: "secret/data/app → db.env". */
   label: string;
+}
+
+let engine: typeof TemplateEngine | undefined;
+
+/**
+ * Loads mustache (its own chunk in the bundle): a sidecar whose config has no template never
+ * loads it. Whoever builds sources for a config calls this first (sources/build.ts).
+ */
+export async function loadTemplateEngine(): Promise<void> {
+  engine ??= await import("./template.js");
 }
 
 /** Renders secret data to the exact bytes of the file. Errors name keys, never values. */
@@ -28,7 +38,8 @@ export function renderSecret(spec: RenderSpec, data: Record<string, unknown>): B
       return Buffer.from(`${JSON.stringify(selected, null, 2)}\n`);
     }
     case "template":
-      return Buffer.from(renderTemplate(spec, spec.template ?? "", data));
+      if (!engine) throw new Error("internal: loadTemplateEngine() before rendering a template");
+      return Buffer.from(engine.renderTemplate(spec, spec.template ?? "", data));
   }
 }
 
@@ -50,24 +61,11 @@ export function missingKey(spec: Pick<RenderSpec, "label">, key: string, data: R
   return new RenderError("MISSING_KEY", `${spec.label}: key ${JSON.stringify(shown)} not found in the secret (it has ${n} key${n === 1 ? "" : "s"})`);
 }
 
-/**
- * A copy of `value` whose objects have no prototype, so that template lookups such as
- * {{__proto__}}, {{constructor}} or {{toString}} find nothing (Mustache looks names up with
- * `in`, which walks the prototype chain) and fail as a missing key instead of rendering "{}".
- */
-function withoutPrototypes(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutPrototypes);
-  if (value === null || typeof value !== "object") return value;
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(value)) out[k] = withoutPrototypes(v);
-  return out;
-}
-
 function requireKeys(spec: RenderSpec, data: Record<string, unknown>): void {
   if (Object.keys(data).length === 0) throw new RenderError("MISSING_SECRET", `${spec.label}: the secret has no keys`);
 }
 
-function stringify(spec: RenderSpec, key: string, value: unknown): string {
+export function stringify(spec: RenderSpec, key: string, value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (typeof value === "object") return JSON.stringify(value);
@@ -94,43 +92,3 @@ function quoteDotenv(value: string): string {
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "\\$").replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
 }
 
-/** A Writer that never HTML-escapes and fails on a missing variable instead of rendering "". */
-class StrictWriter extends Mustache.Writer {
-  constructor(
-    private readonly spec: RenderSpec,
-    private readonly data: Record<string, unknown>,
-  ) {
-    super();
-  }
-  override escapedValue(token: [string, string, number, number, ...unknown[]], context: { lookup(name: string): unknown }): string {
-    return this.unescapedValue(token, context);
-  }
-  override unescapedValue(token: [string, string, number, number, ...unknown[]], context: { lookup(name: string): unknown }): string {
-    const value = context.lookup(token[1]);
-    if (value === undefined || value === null) throw missingKey(this.spec, token[1], this.data);
-    return stringify(this.spec, token[1], value);
-  }
-}
-
-function renderTemplate(spec: RenderSpec, template: string, data: Record<string, unknown>): string {
-  let out: string;
-  try {
-    out = new StrictWriter(spec, data).render(template, withoutPrototypes(data));
-  } catch (err) {
-    if (err instanceof RenderError) throw err;
-    // Mustache parse errors quote the template, not the data.
-    throw new RenderError("RENDER_FAILED", `${spec.label}: template: ${(err as Error).message.split("\n")[0]}`);
-  }
-  if (out.length === 0) throw new RenderError("RENDER_FAILED", `${spec.label}: the template rendered an empty file`);
-  return out;
-}
-
-/** Checks a template parses, for config validation. */
-export function checkTemplate(template: string): string | undefined {
-  try {
-    Mustache.parse(template);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message.split("\n")[0];
-  }
-}

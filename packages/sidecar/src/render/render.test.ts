@@ -1,11 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { RenderError } from "../errors.js";
-import { renderSecret, type RenderSpec } from "./index.js";
+import { loadTemplateEngine, renderSecret, type RenderSpec } from "./index.js";
 
 const spec = (s: Partial<RenderSpec>): RenderSpec => ({ format: "raw", label: "secret/data/app → f", ...s });
 const text = (b: Buffer) => b.toString("utf8");
 
 describe("renderSecret", () => {
+  // Mustache is loaded on demand (sources/build.ts loads it for configs with a template).
+  beforeAll(loadTemplateEngine);
   it("raw renders one key exactly", () => {
     expect(text(renderSecret(spec({ key: "password" }), { password: "p<&>'\"w", user: "u" }))).toBe("p<&>'\"w");
   });

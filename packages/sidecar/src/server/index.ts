@@ -1,6 +1,6 @@
 import http from "node:http";
 import { isIP, type AddressInfo } from "node:net";
-import type { SidecarMetrics } from "./metrics.js";
+import type { MetricSet } from "./metrics.js";
 import { SidecarError } from "../errors.js";
 
 export interface StatusSource {
@@ -45,7 +45,7 @@ export function hostAllowed(header: string | undefined, listenHost: string, port
 export async function startStatusServer(
   host: string,
   port: number,
-  metrics: SidecarMetrics,
+  metrics: MetricSet,
   source: StatusSource,
   limits: StatusServerLimits = {},
 ): Promise<StatusServer> {
@@ -65,9 +65,9 @@ export async function startStatusServer(
       return reason === null ? send(200, "ready\n") : send(503, `not ready: ${reason}\n`);
     }
     if (url === "/metrics" && req.method === "GET") {
-      metrics.registry
-        .metrics()
-        .then((text) => send(200, text, metrics.registry.contentType))
+      metrics
+        .exposition()
+        .then(({ contentType, text }) => send(200, text, contentType))
         .catch(() => send(500, "metrics failed\n"));
       return;
     }

@@ -23,9 +23,9 @@ describe("status server", () => {
       asked++;
       return ready;
     };
-    expect(await metrics.registry.metrics()).toMatch(/^stowaway_ready 0$/m);
+    expect((await metrics.exposition()).text).toMatch(/^stowaway_ready 0$/m);
     ready = true;
-    expect(await metrics.registry.metrics()).toMatch(/^stowaway_ready 1$/m);
+    expect((await metrics.exposition()).text).toMatch(/^stowaway_ready 1$/m);
     expect(asked).toBe(2);
   });
 

@@ -5,8 +5,22 @@ import { Notifier } from "../notify/index.js";
 import type { Run } from "../pipeline/runtime.js";
 import type { Clock } from "../schedule/clock.js";
 import type { SidecarMetrics } from "../server/metrics.js";
-import { certOutputs, PkiSource, type CertOutput } from "./pki.js";
+import { loadTemplateEngine } from "../render/index.js";
+import type * as Pki from "./pki.js";
+import type { CertOutput } from "./pki.js";
 import { VaultPathSource } from "./vault-path.js";
+
+let pki: typeof Pki | undefined;
+
+/**
+ * Loads the code `config` needs beyond KV reads, each its own chunk in the bundle: the PKI
+ * source (x509 parsing) when a secret has `issue`, mustache when one has a template. Call it
+ * before buildRuns with that config (at start and before a reload swaps).
+ */
+export async function loadSourceKinds(config: SidecarConfig): Promise<void> {
+  if (config.secrets.some((s) => s.issue)) pki ??= await import("./pki.js");
+  if (config.secrets.some((s) => s.format === "template")) await loadTemplateEngine();
+}
 
 /**
  * Groups `secrets` by Vault path into runs. From `previous` (a reload) it keeps what is known
@@ -26,11 +40,12 @@ export function buildRuns(config: SidecarConfig, deps: { clock: Clock; log: Logg
   const out = new Map<string, Run>();
   for (const cfg of config.secrets) {
     if (cfg.issue) {
+      if (!pki) throw new Error("internal: loadSourceKinds(config) before buildRuns");
       // A certificate is its own source: one issue, all its files one unit.
       const { notify, refreshInterval, ...identity } = cfg;
       const id = hash({ issue: identity, vault: hash(config.vault) });
       const prev = previous?.get(id);
-      const outputs: CertOutput[] = certOutputs(cfg, config.output.mode).map(({ part, cfg: fileCfg }) => {
+      const outputs: CertOutput[] = pki.certOutputs(cfg, config.output.mode).map(({ part, cfg: fileCfg }) => {
         const oid = hash({ identity: { ...identity, part, file: fileCfg.file }, out: { ...config.output, removeOnExit: undefined } });
         return {
           cfg: fileCfg,
@@ -42,7 +57,7 @@ export function buildRuns(config: SidecarConfig, deps: { clock: Clock; log: Logg
           unit: { name: cfg.group },
         };
       });
-      const source = new PkiSource(id, cfg, outputs, refreshInterval ?? config.defaults.refreshInterval, () => config.output.dir, deps.clock);
+      const source = new pki.PkiSource(id, cfg, outputs, refreshInterval ?? config.defaults.refreshInterval, () => config.output.dir, deps.clock);
       out.set(id, { source, lease: prev?.lease, attempt: 0, failingSince: prev?.failingSince });
       continue;
     }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfigText } from "../config/index.js";
 import type { SecretConfig } from "../config/schema.js";
 import { VaultUnavailableError } from "../errors.js";
+import { loadTemplateEngine } from "../render/index.js";
 import type { VaultClient } from "../vault/client.js";
 import { certOutputs, PkiSource, type CertOutput } from "./pki.js";
 import type { FetchContext } from "./source.js";
@@ -94,6 +95,7 @@ describe("PkiSource", () => {
   let issued = 0;
   let vaultDown = false;
   beforeAll(async () => {
+    await loadTemplateEngine();
     vault = await startVaultDev({
       seed: {
         pki: {
