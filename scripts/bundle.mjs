@@ -3,14 +3,14 @@
 //  - main.js: commander, the lint command, the engine, and the Dockerfile and env kinds, in ONE
 //    file (each extra ESM module costs about a millisecond to load);
 //  - lint-compose.js (yaml), lint-config.js (zod + yaml), inject.js and exec.js: loaded only when needed;
-//  - sidecar.js: the sidecar with node-vault (without axios), pino, prom-client and chokidar, loaded by `sidecar`,
-//    `exec` and `inject` only.
+//  - sidecar.js (and its sidecar-shared-*.js): the sidecar with node-vault (without axios) and pino, loaded by
+//    `sidecar`, `exec` and `inject` only; its lazy parts are chunks of their own (SIDECAR_LAZY, sidecar-config.cjs).
 // The bundle is the whole published `stowaway` package: it needs no dependency at run time.
 // vault-dev is a separate package and no command of the CLI imports it.
 import { build } from "esbuild";
 import { readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -39,6 +39,46 @@ const SIDECAR_LAZY = {
   "sidecar-template": `${sidecarDist}/render/template.js`,
   "sidecar-pki": `${sidecarDist}/sources/pki.js`,
   "sidecar-exec": `${sidecarDist}/exec/run.js`,
+};
+// The sidecar's config parser (yaml, zod and the schema: about 3 MB of heap) runs at start and at
+// a reload only, and an ES module is never unloaded. So it is sidecar-config.cjs, a CommonJS file
+// required for each parse and dropped after it; in sidecar.js, config/load.js is this stand-in.
+const SIDECAR_CONFIG = `${sidecarDist}/config/load.js`;
+const SIDECAR_CONFIG_STANDIN = `
+import { createRequire } from "node:module";
+function withParser(use) {
+  const require = createRequire(import.meta.url);
+  const file = require.resolve("./sidecar-config.cjs");
+  // zod keeps its settings on globalThis, and through them its whole file: gone with the file.
+  const zodGlobals = ["__zod_globalConfig", "__zod_globalRegistry"].filter((k) => !(k in globalThis));
+  try {
+    return use(require(file));
+  } finally {
+    delete require.cache[file];
+    for (const k of zodGlobals) delete globalThis[k];
+  }
+}
+export const parseConfigText = (...args) => withParser((p) => p.parseConfigText(...args));
+export const parseConfig = (...args) => withParser((p) => p.parseConfig(...args));
+`;
+const sidecarPlugin = {
+  name: "stowaway-sidecar",
+  setup(b) {
+    b.onResolve({ filter: /\/load\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === SIDECAR_CONFIG ? { path: SIDECAR_CONFIG, namespace: "sidecar-config" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "sidecar-config" }, () => ({ contents: SIDECAR_CONFIG_STANDIN, loader: "js" }));
+    // node-vault's generated commands (its command table, and mustache to fill in their paths) are
+    // never used: vault/client.ts gives it an empty table and calls read, write and request only.
+    // So mustache is loaded by a template alone (sidecar-template.js).
+    b.onResolve({ filter: /^(mustache|\.\/commands\.js)$/ }, (args) =>
+      args.importer.includes("/node-vault/") ? { path: args.path, namespace: "node-vault-unused" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "node-vault-unused" }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get() { throw new Error("node-vault's ${args.path} is not bundled in stowaway"); } });`,
+      loader: "js",
+    }));
+  },
 };
 
 const splitPlugin = {
@@ -113,5 +153,13 @@ rmSync(outdir, { recursive: true, force: true });
 await Promise.all([
   build({ ...common, entryPoints: { main: `${root}packages/cli/dist/main.js` }, outdir }),
   ...SPLITS.map((s) => build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir })),
-  build({ ...common, splitting: true, chunkNames: "sidecar-shared-[hash]", entryPoints: { sidecar: SIDECAR.entry, ...SIDECAR_LAZY }, outdir }),
+  build({
+    ...common,
+    splitting: true,
+    chunkNames: "sidecar-shared-[hash]",
+    entryPoints: { sidecar: SIDECAR.entry, ...SIDECAR_LAZY },
+    outdir,
+    plugins: [sidecarPlugin, splitPlugin],
+  }),
+  build({ ...common, format: "cjs", banner: {}, entryPoints: { "sidecar-config": SIDECAR_CONFIG }, outExtension: { ".js": ".cjs" }, outdir }),
 ]);

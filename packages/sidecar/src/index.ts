@@ -4,7 +4,7 @@ import { createLogger, resolveLogFormat, withCrashGuard, type Logger } from "./l
 import { Sidecar } from "./sidecar.js";
 import type { ExecCommandOptions, ExecIo } from "./exec/run.js";
 
-export { ConfigSchema, parseConfig, parseConfigText, loadConfigFile, type SidecarConfig, type SecretConfig } from "./config/index.js";
+export { parseConfig, parseConfigText, loadConfigFile, type SidecarConfig, type SecretConfig } from "./config/index.js";
 export {
   SidecarError,
   ConfigError,

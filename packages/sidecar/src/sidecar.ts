@@ -1,5 +1,6 @@
 import path from "node:path";
-import { parseListen, type Env } from "./config/load.js";
+import type { Env } from "./config/load.js";
+import { parseListen } from "./config/listen.js";
 import type { SidecarConfig } from "./config/schema.js";
 import { connect, type Connection } from "./connection.js";
 import { LeaseKeeper } from "./leases/keeper.js";

@@ -1,3 +1,5 @@
-export { ConfigSchema, type SidecarConfig, type SecretConfig, type AuthConfig, type NotifyConfig } from "./schema.js";
-export { loadConfigFile, parseConfig, parseConfigText, parseListen, isLoopback, type Env, type ParseResult } from "./load.js";
+export type { SidecarConfig, SecretConfig, AuthConfig, NotifyConfig } from "./schema.js";
+export { parseConfig, parseConfigText, type Env, type ParseResult } from "./load.js";
+export { loadConfigFile } from "./file.js";
+export { parseListen, isLoopback } from "./listen.js";
 export { parseDuration, isDuration, formatDuration } from "./duration.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseConfigText, parseListen, isLoopback } from "./load.js";
+import { isLoopback, parseListen } from "./listen.js";
+import { parseConfigText } from "./load.js";
 import { parseDuration } from "./duration.js";
 
 const base = `

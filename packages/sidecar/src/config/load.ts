@@ -1,29 +1,14 @@
-import { readFileSync } from "node:fs";
-import { isIP } from "node:net";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { LineCounter, parseDocument, isMap, type Document } from "yaml";
 import type { z } from "zod";
-import { ConfigError, type ConfigIssue } from "../errors.js";
+import type { ConfigIssue } from "../errors.js";
+import { isLoopback, parseListen } from "./listen.js";
 import { ConfigSchema, type SidecarConfig } from "./schema.js";
 import { describeYamlError, notSidecarConfig } from "./yaml-errors.js";
 
 export type Env = Record<string, string | undefined>;
 
 export type ParseResult = { ok: true; config: SidecarConfig; warnings: string[] } | { ok: false; errors: ConfigIssue[] };
-
-/** Loads, applies Vault env defaults and validates; throws ConfigError naming file, key and line. */
-export function loadConfigFile(file: string, env: Env = process.env): { config: SidecarConfig; warnings: string[]; text: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError(file, [{ key: "", message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? "error"}` }]);
-  }
-  const res = parseConfigText(text, env, dirname(resolve(file)));
-  if (!res.ok) throw new ConfigError(file, res.errors);
-  // The text is returned so that reload detection compares against what was parsed, not a re-read.
-  return { config: res.config, warnings: res.warnings, text };
-}
 
 /** `baseDir`: where relative file paths in the config point (the config file's directory). */
 export function parseConfigText(text: string, env: Env = process.env, baseDir?: string): ParseResult {
@@ -178,24 +163,4 @@ function lineOfPath(doc: Document, lc: LineCounter, path: PropertyKey[]): number
     }
   }
   return undefined;
-}
-
-/** Parses `host:port`, `[v6]:port`, `:port` or `port`; a missing host means loopback. */
-export function parseListen(listen: string): { host: string; port: number } {
-  let host = "127.0.0.1";
-  let portText = listen;
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(listen) ?? /^([^:]*):(\d+)$/.exec(listen);
-  if (m) {
-    host = m[1] || "127.0.0.1";
-    portText = m[2];
-  }
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`expected host:port such as 127.0.0.1:8099, got ${JSON.stringify(listen)}`);
-  return { host, port };
-}
-
-export function isLoopback(host: string): boolean {
-  if (host === "localhost") return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  return host === "::1";
 }

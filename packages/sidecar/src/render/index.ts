@@ -91,4 +91,3 @@ function renderDotenv(spec: RenderSpec, data: Record<string, unknown>): string {
 function quoteDotenv(value: string): string {
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "\\$").replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
 }
-

@@ -133,6 +133,9 @@ export class VaultClient {
       rpDefaults: { timeout: opts.timeoutMs, strictSSL: true },
       "request-promise": transport,
       debug: () => {},
+      // None of node-vault's generated commands (tokenLookupSelf, approleLogin…): read, write and
+      // request are all we call. Without its table it builds none of their ~100 functions a client.
+      commands: {},
     };
     this.nv = factory(base);
     this.loginNv = factory(base);
@@ -218,16 +221,16 @@ export class VaultClient {
     return this.call(op, path, () => this.nv.write(path, body, this.requestOptions()));
   }
 
-  /** Logs in with a node-vault login helper, always with an explicit mount_point. */
+  /** POST auth/<mount>/login with the method's payload (approle: role_id, secret_id; kubernetes and jwt: role, jwt). */
   async login(method: "approle" | "kubernetes" | "jwt", mount: string, payload: Record<string, string>): Promise<LoginResult> {
     for (const v of Object.values(payload)) this.addScrub(v);
-    const fnName = { approle: "approleLogin", kubernetes: "kubernetesLogin", jwt: "jwtLogin" }[method] as "approleLogin" | "kubernetesLogin" | "jwtLogin";
+    // The login client has no token, so none is sent; node-vault's approleLogin & co. did the same
+    // write, with the mount passed through mustache first (see `commands: {}` above).
     const path = `auth/${mount}/login`;
-    const body = await this.call("login", path, () => this.loginNv[fnName]({ ...payload, mount_point: mount, requestOptions: this.requestOptions() }));
-    this.loginNv.token = undefined as unknown as string;
+    const body = await this.call("login", path, () => this.loginNv.write(path, payload, this.requestOptions()));
     const auth = body?.auth;
     if (!auth || typeof auth.client_token !== "string" || !auth.client_token) {
-      throw new VaultRequestError(`login ${path}: response has no auth.client_token`, { path });
+      throw new VaultRequestError(`${method} login ${path}: response has no auth.client_token`, { path });
     }
     this.token = auth.client_token;
     return { token: auth.client_token, ttl: Number(auth.lease_duration) || 0, renewable: auth.renewable === true };
