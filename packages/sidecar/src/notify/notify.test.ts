@@ -85,14 +85,14 @@ describe("Notifier", () => {
       await n.fire({ files: ["tls.crt"] });
       await new Promise((r) => setTimeout(r, 50));
       expect(got).toEqual(["HUP"]);
-      expect(await metrics.registry.metrics()).toMatch(/stowaway_notifications_total\{kind="signal",outcome="ok"\} 1/);
+      expect((await metrics.exposition()).text).toMatch(/stowaway_notifications_total\{kind="signal",outcome="ok"\} 1/);
 
       // Nobody there at all: a few tries, then one counted failure.
       rmSync(pidFile);
       const started = Date.now();
       await n.fire({ files: ["tls.crt"] });
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_300);
-      expect(await metrics.registry.metrics()).toMatch(/stowaway_notifications_total\{kind="signal",outcome="error"\} 1/);
+      expect((await metrics.exposition()).text).toMatch(/stowaway_notifications_total\{kind="signal",outcome="error"\} 1/);
       expect(got).toEqual(["HUP"]);
     } finally {
       process.off("SIGHUP", onHup);
