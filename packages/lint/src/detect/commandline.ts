@@ -133,36 +133,41 @@ function checkArguments(scan: Scan, cmd: string, args: ShellWord[]): void {
   for (let a = 0; a < args.length; a++) {
     const word = args[a];
     const t = word.text;
-    const long = LONG_FLAG_VALUE_RE.exec(t);
+    // Gates before the regexes: every argument of every command comes through here.
+    const dash = t.charCodeAt(0) === 45;
+    const hasEq = t.includes("=");
+    const long = dash && hasEq ? LONG_FLAG_VALUE_RE.exec(t) : null;
     if (long) {
       checkLongFlag(scan, word, long[1], long[0].length);
       continue;
     }
-    const sysProp = SYSTEM_PROPERTY_RE.exec(t);
+    const sysProp = dash && hasEq ? SYSTEM_PROPERTY_RE.exec(t) : null;
     if (sysProp) {
       if (scan.classifyName(sysProp[1]) === "secret" && isLikelySecretValue(t.slice(sysProp[0].length))) {
         scan.add(word, sysProp[0].length, t.length, "secret-assignment", `secret-named setting ${sysProp[1]}`);
       }
       continue;
     }
-    if (cmd !== "export" && ASSIGNMENT_RE.test(t) && scan.checkAssignment(word)) continue;
+    if (cmd !== "export" && hasEq && ASSIGNMENT_RE.test(t) && scan.checkAssignment(word)) continue;
     if (t.includes(":") && /["']/.test(t)) checkJsonPairs(scan, word);
-    if (DOTTED_ASSIGNMENT_RE.test(t)) {
+    if (hasEq && DOTTED_ASSIGNMENT_RE.test(t)) {
       const eq = t.indexOf("=");
       const name = t.slice(0, eq);
       if (scan.classifyName(name) === "secret" && isLikelySecretValue(t.slice(eq + 1)))
         scan.add(word, eq + 1, t.length, "secret-assignment", `secret-named setting ${name}`);
       continue;
     }
-    const sepFlag = /^--?([A-Za-z][A-Za-z0-9-]*)$/.exec(t);
+    const sepFlag = dash ? SEPARATE_FLAG_RE.exec(t) : null;
     if (sepFlag && a + 1 < args.length && !args[a + 1].text.startsWith("-")) {
       if (checkSeparateFlag(scan, cmd, args, t, sepFlag[1], args[a + 1])) a++;
       continue;
     }
     // Cheap prefilters: most words are plain arguments.
     if (t.includes(":")) checkAuthorizationText(scan, word);
-    if (NPM_AUTH_HINT_RE.test(t)) checkNpmAuth(scan, word);
-    if (SQL_HINT_RE.test(t)) checkSql(scan, word);
+    if (NPM_OR_SQL_HINT_RE.test(t)) {
+      if (NPM_AUTH_HINT_RE.test(t)) checkNpmAuth(scan, word);
+      if (SQL_HINT_RE.test(t)) checkSql(scan, word);
+    }
     if (t.includes("machine") && t.includes("password")) checkNetrc(scan, word);
   }
 }
@@ -311,6 +316,10 @@ const NETRC_RE = /\bmachine\s+\S{1,255}\s+(?:login\s+\S{1,255}\s+)?password\s+([
 const ASSIGNMENT_FLAGS = new Set(["from-literal", "build-arg", "env", "set", "set-string", "set-literal", "var", "extra-vars"]);
 const NPM_AUTH_HINT_RE = /_auth|_password|npmauth/i;
 const SQL_HINT_RE = /identified|password/i;
+/** Matches every word either of the two hints above matches: one pass for the many words that hold neither. */
+const NPM_OR_SQL_HINT_RE = /_auth|password|npmauth|identified/i;
+/** `--flag` or `-flag` alone, its value in the next word. */
+const SEPARATE_FLAG_RE = /^--?([A-Za-z][A-Za-z0-9-]*)$/;
 const SQL_PASSWORD_RES = [
   /\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+(?:PASSWORD\s+)?(['"])((?:(?!\1).){0,300})\1/gi,
   /\b(?:CREATE|ALTER)\s+(?:USER|ROLE|LOGIN)\b[^;]{0,300}?\bPASSWORD\s*(?:=\s*)?(['"])((?:(?!\1).){0,300})\1/gi,

@@ -276,8 +276,33 @@ const KEY_FAMILY = new Set(["key", "keys", "private", "privkey", "privatekey"]);
 /** Shell variables that happen to contain a secret word (upper case only: a JSON `pwd` is a password). */
 const KNOWN_NEUTRAL = new Set(["PWD", "OLDPWD"]);
 
+/**
+ * Names repeat across a run (`DB_PASSWORD` in every service, every flag of every command), and
+ * classifying one splits it into words and tests a dozen sets: remember the answers, per settings
+ * object, up to a bound so that a file of random names cannot grow the cache without limit.
+ */
+const MAX_REMEMBERED = 20_000;
+const defaultClasses = new Map<string, NameClass>();
+const classesBySettings = new WeakMap<NameSettings, Map<string, NameClass>>();
+
 /** Classify a name; `settings` adds team words (case-insensitive; allow wins over secret). */
 export function classifyName(name: string, settings?: NameSettings): NameClass {
+  let cache = defaultClasses;
+  if (settings) {
+    let own = classesBySettings.get(settings);
+    if (!own) classesBySettings.set(settings, (own = new Map()));
+    cache = own;
+  }
+  let answer = cache.get(name);
+  if (answer === undefined) {
+    if (cache.size >= MAX_REMEMBERED) cache.clear();
+    answer = classifyUncached(name, settings);
+    cache.set(name, answer);
+  }
+  return answer;
+}
+
+function classifyUncached(name: string, settings: NameSettings | undefined): NameClass {
   const lower = name.toLowerCase();
   if (KNOWN_NEUTRAL.has(name)) return "neutral";
   const words = splitNameWords(name);

@@ -27,24 +27,71 @@ const CONTROL_OPS = ["&&", "||", ";;", "|&", ";", "&", "|", "(", ")"];
 const ORDINARY_RUN = /[^\s\\'"$`#;&|()<>]+/y;
 const REDIRECT_OPS = ["<<<", "<<-", ">>", "<<", "&>", ">&", "<&", ">|", "<>", ">", "<"];
 
+/**
+ * A word whose offsets are kept as runs and built on first use: most words are one run of
+ * ordinary characters and are never reported, so a per-character array for each was most of the
+ * tokenizer's allocation.
+ */
+class Word implements ShellWord {
+  #offsets: number[] | undefined;
+
+  constructor(
+    readonly text: string,
+    readonly start: number,
+    readonly end: number,
+    /** Input index of `text[0]` when the word is one run. */
+    private readonly base: number,
+    /** `[textIndex, inputIndex, …]` where a new run starts, or null for a single run. */
+    private readonly runs: number[] | null,
+  ) {}
+
+  get offsets(): number[] {
+    if (this.#offsets) return this.#offsets;
+    const n = this.text.length;
+    const out = new Array<number>(n);
+    if (!this.runs) for (let k = 0; k < n; k++) out[k] = this.base + k;
+    else {
+      const runs = this.runs;
+      for (let r = 0; r < runs.length; r += 2) {
+        const stop = r + 2 < runs.length ? runs[r + 2] : n;
+        for (let k = runs[r]; k < stop; k++) out[k] = runs[r + 1] + (k - runs[r]);
+      }
+    }
+    this.#offsets = out;
+    return out;
+  }
+}
+
 export function tokenizeShell(input: string): ShellToken[] {
   const tokens: ShellToken[] = [];
   const n = input.length;
   let text = "";
-  let offsets: number[] = [];
+  let base = 0;
+  let last = -2;
+  let runs: number[] | null = null;
   let start = -1;
 
   const begin = (at: number) => {
     if (start < 0) start = at;
   };
+  /** Record that the next characters of `text`, from `at` on, come from consecutive input indexes. */
+  const mark = (at: number) => {
+    if (text.length === 0) base = at;
+    else if (at !== last + 1) {
+      runs ??= [0, base];
+      runs.push(text.length, at);
+    }
+  };
   const put = (ch: string, at: number) => {
+    mark(at);
     text += ch;
-    offsets.push(at);
+    last = at;
   };
   const flush = (end: number) => {
-    if (start >= 0) tokens.push({ type: "word", word: { text, start, end, offsets } });
+    if (start >= 0) tokens.push({ type: "word", word: new Word(text, start, end, base, runs) });
     text = "";
-    offsets = [];
+    runs = null;
+    last = -2;
     start = -1;
   };
   /** Copy a balanced `open … close` group verbatim (for `$(…)` and `${…}`), quotes respected. */
@@ -146,12 +193,14 @@ export function tokenizeShell(input: string): ShellToken[] {
       while (i < n && input[i] !== "\n") i++;
     } else {
       const redirect = c === "<" || c === ">" || (c === "&" && input[i + 1] === ">") ? REDIRECT_OPS.find((op) => input.startsWith(op, i)) : undefined;
-      const control = redirect ? undefined : CONTROL_OPS.find((op) => input.startsWith(op, i));
+      // Every control operator starts with one of these; most characters here start a word.
+      const control = redirect || !"&|;()".includes(c) ? undefined : CONTROL_OPS.find((op) => input.startsWith(op, i));
       if (redirect) {
         // `2>file`: the digits before the operator are a file descriptor, not a word.
         if (start >= 0 && /^\d+$/.test(text)) {
           text = "";
-          offsets = [];
+          runs = null;
+          last = -2;
           start = -1;
         }
         flush(i);
@@ -167,8 +216,9 @@ export function tokenizeShell(input: string): ShellToken[] {
         ORDINARY_RUN.lastIndex = i;
         const m = ORDINARY_RUN.exec(input);
         const stop = m && m.index === i ? i + m[0].length : i + 1;
+        mark(i);
         text += input.slice(i, stop);
-        for (let j = i; j < stop; j++) offsets.push(j);
+        last = stop - 1;
         i = stop;
       }
     }
