@@ -3,6 +3,7 @@
 //  - main.js: commander, the lint command, the engine, and the Dockerfile and env kinds, in ONE
 //    file (each extra ESM module costs about a millisecond to load);
 //  - lint-compose.js (yaml), lint-config.js (zod + yaml), inject.js and exec.js: loaded only when needed;
+//  - lint-worker.js: a lint worker thread, started only by runs over a few hundred files;
 //  - sidecar.js (and its sidecar-shared-*.js): the sidecar with node-vault (without axios) and pino, loaded by
 //    `sidecar`, `exec` and `inject` only; its lazy parts are chunks of their own (SIDECAR_LAZY, sidecar-config.cjs).
 // The bundle is the whole published `stowaway` package: it needs no dependency at run time.
@@ -80,6 +81,9 @@ const sidecarPlugin = {
     }));
   },
 };
+// The lint worker thread's entry (packages/lint/src/parallel.ts starts it as `./lint-worker.js`
+// beside main.js): the engine with the Dockerfile and env kinds, compose loaded as in main.
+const LINT_WORKER = { out: "./lint-worker.js", entry: `${lintDist}/lint-worker.js` };
 
 const splitPlugin = {
   name: "stowaway-splits",
@@ -152,7 +156,7 @@ const common = {
 rmSync(outdir, { recursive: true, force: true });
 await Promise.all([
   build({ ...common, entryPoints: { main: `${root}packages/cli/dist/main.js` }, outdir }),
-  ...SPLITS.map((s) => build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir })),
+  ...[...SPLITS, LINT_WORKER].map((s) => build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir })),
   build({
     ...common,
     splitting: true,

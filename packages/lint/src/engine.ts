@@ -46,23 +46,56 @@ function deadline(ms: number): () => void {
   };
 }
 
-/** Lints every target and the files they pull in (env files, Dockerfiles of compose builds). */
-export async function lintTargets(targets: readonly LintTarget[], options: LintOptions = {}): Promise<LintReport> {
-  const queue = [...targets];
+/** What linting one target gives: its result (none for a missing optional file) and the files it pulls in. */
+export interface TargetOutcome {
+  result?: FileResult;
+  related: LintTarget[];
+}
+
+/**
+ * Lints a list of targets and returns their outcomes in the same order. The engine's own runner
+ * lints them one by one; a worker pool (parallel.ts) spreads them over threads.
+ */
+export interface TargetRunner {
+  run(targets: readonly LintTarget[], options: LintOptions): Promise<TargetOutcome[]>;
+}
+
+const inProcess: TargetRunner = {
+  async run(targets, options) {
+    const out: TargetOutcome[] = [];
+    for (const t of targets) out.push(await lintTarget(t, options));
+    return out;
+  },
+};
+
+/**
+ * Lints every target and the files they pull in (env files, Dockerfiles of compose builds).
+ * The work goes in rounds: the targets, then every file they pulled in, in order, then what those
+ * pulled in. That is the order of a first-in first-out queue, so the report is the same whichever
+ * runner lints a round, one target at a time or several threads at once.
+ */
+export async function lintTargets(targets: readonly LintTarget[], options: LintOptions = {}, runner: TargetRunner = inProcess): Promise<LintReport> {
   const seen = new Set<string>();
   const files: FileResult[] = [];
-  for (let i = 0; i < queue.length; i++) {
-    const target = queue[i];
-    const key = `${target.kind}\0${target.absPath}\0${target.contextDir ?? ""}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const { result, related } = await lintTarget(target, options);
-    if (result) files.push(result);
-    for (const r of related) {
-      // A compose build whose Dockerfile is not in this checkout (generated, or a remote context)
-      // is compose's problem at build time, not a lint error.
-      queue.push(r.kind === "dockerfile" ? { ...r, optional: true } : r);
+  let round: LintTarget[] = [...targets];
+  while (round.length > 0) {
+    const fresh: LintTarget[] = [];
+    for (const target of round) {
+      const key = `${target.kind}\0${target.absPath}\0${target.contextDir ?? ""}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      fresh.push(target);
     }
+    const next: LintTarget[] = [];
+    for (const { result, related } of await runner.run(fresh, options)) {
+      if (result) files.push(result);
+      for (const r of related) {
+        // A compose build whose Dockerfile is not in this checkout (generated, or a remote context)
+        // is compose's problem at build time, not a lint error.
+        next.push(r.kind === "dockerfile" ? { ...r, optional: true } : r);
+      }
+    }
+    round = next;
   }
   return buildReport(mergeDuplicateFiles(files));
 }
@@ -122,7 +155,7 @@ function readTarget(target: LintTarget, maxSize: number): { source: string } | {
   return { source };
 }
 
-export async function lintTarget(target: LintTarget, options: LintOptions): Promise<{ result?: FileResult; related: LintTarget[] }> {
+export async function lintTarget(target: LintTarget, options: LintOptions): Promise<TargetOutcome> {
   const budget = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
   try {
     return await lintWithin(target, options, deadline(budget));
@@ -134,7 +167,7 @@ export async function lintTarget(target: LintTarget, options: LintOptions): Prom
   }
 }
 
-async function lintWithin(target: LintTarget, options: LintOptions, checkTime: () => void): Promise<{ result?: FileResult; related: LintTarget[] }> {
+async function lintWithin(target: LintTarget, options: LintOptions, checkTime: () => void): Promise<TargetOutcome> {
   const read = readTarget(target, options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
   if ("skip" in read) return { related: [] };
   const result: FileResult = { file: target.file, kind: target.kind, findings: [], errors: [] };

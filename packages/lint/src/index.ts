@@ -3,6 +3,7 @@ export { SEVERITY_RANK } from "./types.js";
 export type { Rule, RuleContext, Report, NameSettings } from "./rule.js";
 export { redact } from "./redact.js";
 export { lintTargets, buildReport, DEFAULT_MAX_FILE_SIZE, UNUSED_SUPPRESSION_RULE, UNKNOWN_RULE, type LintOptions, type AllowEntry } from "./engine.js";
+export { LintPool, lintThreads, WORKER_THRESHOLD } from "./parallel.js";
 export { RULE_IDS, suggestRuleId } from "./rule-ids.js";
 export { discoverTargets, kindOfName, kindOfExplicit, yamlKindOf } from "./discover.js";
 export { stagedTargets, GitError } from "./staged.js";

@@ -13,6 +13,8 @@ import {
   formatSarif,
   formatStylish,
   lintTargets,
+  lintThreads,
+  LintPool,
   loadLintConfig,
   parseBaseline,
   ruleCatalog,
@@ -122,17 +124,28 @@ export async function lintCommand(opts: LintCommandOptions, io: CommandIO): Prom
 
   const files: FileResult[] = [];
   let failOnConfig: string | undefined;
-  for (const { loaded, targets } of groups.values()) {
-    const lint = loaded.config.lint;
-    failOnConfig ??= lint.failOn;
-    const part = await lintTargets(targets, {
-      rules: lint.rules,
-      names: { secretWords: lint.secretNames.secret, allowWords: lint.secretNames.allow },
-      weakValues: lint.weakValues,
-      allow: loaded.allow,
-      maxFileSize,
-    });
-    files.push(...part.files);
+  // Worker threads only for runs over a few hundred files (STOWAWAY_LINT_WORKERS overrides it):
+  // a pre-commit run of a few files never starts one.
+  let total = 0;
+  for (const g of groups.values()) total += g.targets.length;
+  const threads = lintThreads(total, io.env);
+  const pool = threads > 1 ? new LintPool(threads) : undefined;
+  try {
+    for (const { loaded, targets } of groups.values()) {
+      const lint = loaded.config.lint;
+      failOnConfig ??= lint.failOn;
+      const options = {
+        rules: lint.rules,
+        names: { secretWords: lint.secretNames.secret, allowWords: lint.secretNames.allow },
+        weakValues: lint.weakValues,
+        allow: loaded.allow,
+        maxFileSize,
+      };
+      const part = await lintTargets(targets, options, pool);
+      files.push(...part.files);
+    }
+  } finally {
+    await pool?.close();
   }
   for (const m of missing)
     files.push({ file: m, kind: kindOfExplicit(m), findings: [], errors: [{ file: m, code: "not-found", message: "no such file or directory" }] });

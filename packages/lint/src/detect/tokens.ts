@@ -60,11 +60,7 @@ const PATTERNS: TokenPattern[] = [
     gate: AWS_CONTEXT_RE,
     re: /(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g,
     accept: (s, text, index) =>
-      AWS_CONTEXT_RE.test(text.slice(Math.max(0, index - 60), index)) &&
-      /[a-z]/.test(s) &&
-      /[A-Z]/.test(s) &&
-      /[0-9]/.test(s) &&
-      looksRandom(s),
+      AWS_CONTEXT_RE.test(text.slice(Math.max(0, index - 60), index)) && /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9]/.test(s) && looksRandom(s),
   },
   // Reference: https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/about-authentication-to-github#githubs-token-formats
   {
