@@ -27,6 +27,8 @@ const NAME_CHAR_RE = /[A-Za-z0-9_]/;
 /** Compose's interpolation syntax: `$$` is a literal dollar, `${VAR:-default}` nests. */
 export function scanInterpolation(input: MappedText): InterpolationScan {
   const s = input.text;
+  // Most values hold no `$` at all: nothing to scan, and nothing to copy.
+  if (!s.includes("$")) return { refs: [], interpolated: false, unescaped: input };
   const refs: Interpolation[] = [];
   let text = "";
   const offsets: number[] = [];

@@ -1,7 +1,8 @@
-import { isAlias, isMap, isPair, isScalar, isSeq } from "yaml";
+import { isAlias, isMap, isScalar, isSeq } from "yaml";
 import type { Alias, Node, Scalar, YAMLMap } from "yaml";
 import type { SourceRange } from "../types.js";
 import type { ComposeCommandField, ComposeDoc, ComposeEntry, ComposeEnvFile, ComposePair, ComposeScalar, ComposeService } from "./compose.js";
+import { type RawPair, scalarString } from "./compose-yaml.js";
 import { type LineIndex, type MappedText, mappedRange, sliceMapped } from "./offsets.js";
 
 // The compose model builder: services, their environment, args, labels, commands, env files and
@@ -60,51 +61,15 @@ export class DocBuilder {
   scalar(node: Scalar): ComposeScalar {
     let s = this.scalarCache.get(node);
     if (!s) {
-      const text = scalarText(this.source, node);
-      s = { text, node, range: mappedRange(this.lines, text, 0, text.text.length) };
+      s = new ScalarView(node, this.source, this.lines);
       this.scalarCache.set(node, s);
     }
     return s;
   }
 
-  allScalars(root: Node | null): ComposeScalar[] {
-    const out: ComposeScalar[] = [];
-    if (!root) return out;
-    const stack: unknown[] = [root];
-    while (stack.length) {
-      const n = stack.pop();
-      if (isScalar(n)) {
-        if (n.range && typeof n.value !== "symbol" && n.value !== null) out.push(this.scalar(n));
-      } else if (isPair(n)) {
-        stack.push(n.value, n.key);
-      } else if (isMap(n) || isSeq(n)) {
-        for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
-      }
-    }
-    return out;
-  }
-
-  allPairs(root: Node | null): ComposePair[] {
-    const out: ComposePair[] = [];
-    const stack: Array<{ node: unknown; path: Array<string | number> }> = root ? [{ node: root, path: [] }] : [];
-    while (stack.length) {
-      const { node, path: at } = stack.pop()!;
-      if (isMap(node)) {
-        for (let i = node.items.length - 1; i >= 0; i--) {
-          const pair = node.items[i];
-          const key = pair.key as Node | null;
-          const name = isScalar(key) ? scalarString(key) : undefined;
-          if (name === undefined) continue;
-          const value = pair.value as Node | null;
-          if (isScalar(value) && value.value !== null && value.range) {
-            out.push({ name, nameRange: this.rangeOfNode(key), value: this.scalar(value), path: at });
-          } else if (isMap(value) || isSeq(value)) stack.push({ node: value, path: [...at, name] });
-        }
-      } else if (isSeq(node)) {
-        for (let i = node.items.length - 1; i >= 0; i--) stack.push({ node: node.items[i], path: [...at, i] });
-      }
-    }
-    return out;
+  /** The model of walkTree's pairs; their key ranges are computed when asked. */
+  pairs(raw: readonly RawPair[]): ComposePair[] {
+    return raw.map((p) => new PairView(p, this.scalar(p.value), this.lines));
   }
 
   readServices(services: YAMLMap, doc: ComposeDoc): void {
@@ -266,20 +231,76 @@ export class DocBuilder {
   }
 }
 
-/** The value compose sees: strings as parsed, numbers and booleans as written. */
-function scalarString(node: Scalar): string | undefined {
-  const v = node.value;
-  if (v === null || v === undefined || typeof v === "symbol") return undefined;
-  if (typeof v === "string") return v;
-  return typeof node.source === "string" ? node.source : String(v);
+/**
+ * A scalar as the rules see it. The file offsets of its characters and its range are computed on
+ * first use: most values are only read as text (is the key secret-named? does it hold `${`?), and
+ * mapping every character of every scalar was a large share of a big file's time and garbage.
+ */
+class ScalarView implements ComposeScalar {
+  readonly text: ScalarText;
+  private cachedRange?: SourceRange;
+
+  constructor(
+    readonly node: Scalar,
+    source: string,
+    private readonly lines: LineIndex,
+  ) {
+    this.text = new ScalarText(source, node);
+  }
+
+  get range(): SourceRange {
+    return (this.cachedRange ??= mappedRange(this.lines, this.text, 0, this.text.text.length));
+  }
+}
+
+/** A scalar's value with its characters' file offsets, mapped when first asked for. */
+class ScalarText implements MappedText {
+  readonly text: string;
+  private mapped?: { offsets: number[]; end: number };
+
+  constructor(
+    private readonly source: string,
+    private readonly node: Scalar,
+  ) {
+    this.text = scalarString(node) ?? "";
+  }
+
+  get offsets(): readonly number[] {
+    return (this.mapped ??= scalarOffsets(this.source, this.node, this.text)).offsets;
+  }
+
+  get end(): number {
+    return (this.mapped ??= scalarOffsets(this.source, this.node, this.text)).end;
+  }
+}
+
+class PairView implements ComposePair {
+  readonly name: string;
+  readonly path: Array<string | number>;
+  private readonly key: Scalar;
+  private cachedRange?: SourceRange;
+
+  constructor(
+    raw: RawPair,
+    readonly value: ComposeScalar,
+    private readonly lines: LineIndex,
+  ) {
+    this.name = raw.name;
+    this.path = raw.path;
+    this.key = raw.key;
+  }
+
+  get nameRange(): SourceRange {
+    const r = this.key.range;
+    return (this.cachedRange ??= r ? this.lines.range(r[0], r[1]) : this.lines.range(0, 0));
+  }
 }
 
 /**
  * Maps each character of a scalar's value to its offset in the file by walking the value and
  * its source together: quotes, escapes, `''`, indentation and line folding are skipped.
  */
-function scalarText(source: string, node: Scalar): MappedText {
-  const value = scalarString(node) ?? "";
+function scalarOffsets(source: string, node: Scalar, value: string): { offsets: number[]; end: number } {
   const [start, valueEnd] = node.range ?? [0, 0, 0];
   const offsets = new Array<number>(value.length);
   let j = start;
@@ -327,5 +348,5 @@ function scalarText(source: string, node: Scalar): MappedText {
     offsets[i] = last = found;
     lastEnd = Math.min(j, end);
   }
-  return { text: value, offsets, end: value.length ? Math.max(lastEnd, last + 1) : start };
+  return { offsets, end: value.length ? Math.max(lastEnd, last + 1) : start };
 }

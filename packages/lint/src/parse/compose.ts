@@ -1,8 +1,8 @@
-import { isMap, LineCounter, parseAllDocuments } from "yaml";
+import { isMap, parseAllDocuments } from "yaml";
 import type { Document, Node, Scalar, YAMLMap } from "yaml";
 import type { ParseProblem, ParseResult, SourceRange } from "../types.js";
 import { DocBuilder } from "./compose-model.js";
-import { duplicateKeys, resolveAnchors, YAML_MESSAGES } from "./compose-yaml.js";
+import { walkTree, YAML_MESSAGES, type TreeIndex } from "./compose-yaml.js";
 import { lineIndex, mappedRange, type LineIndex, type MappedText } from "./offsets.js";
 
 export { scanInterpolation, unescapeDollars, type Interpolation, type InterpolationScan } from "./compose-interpolation.js";
@@ -123,7 +123,8 @@ export function parseCompose(source: string, file: string, options: ComposeParse
   try {
     // yaml's own duplicate-key check compares each key with every earlier one (quadratic in the
     // keys of one mapping); duplicateKeys() below does it with a set.
-    docs = parseAllDocuments(source, { lineCounter: new LineCounter(), merge: true, prettyErrors: false, uniqueKeys: false }) as Document.Parsed[];
+    // No LineCounter: positions come from our own line index, and yaml's would be fed every newline.
+    docs = parseAllDocuments(source, { merge: true, prettyErrors: false, uniqueKeys: false }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [];
   } catch {
     return fail(problem(0, "COMPOSE_YAML", "The YAML parser failed on this file"));
@@ -135,7 +136,9 @@ export function parseCompose(source: string, file: string, options: ComposeParse
       errors.push(problem(e.pos[0], `YAML_${e.code}`, YAML_MESSAGES[e.code] ?? `Invalid YAML (${e.code.toLowerCase().replace(/_/g, " ")})`));
     }
   }
-  for (const d of docs) for (const offset of duplicateKeys(d)) errors.push(problem(offset, "YAML_DUPLICATE_KEY", YAML_MESSAGES.DUPLICATE_KEY));
+  const maxExpanded = options.maxExpandedNodes ?? DEFAULT_MAX_EXPANDED;
+  const trees = docs.map((d) => walkTree((d.contents as Node | null) ?? null, maxExpanded));
+  for (const t of trees) for (const offset of t.duplicateKeys) errors.push(problem(offset, "YAML_DUPLICATE_KEY", YAML_MESSAGES.DUPLICATE_KEY));
   if (errors.length) return { ok: false, errors: dedupeProblems(errors) };
 
   const contentDocs = docs.filter((d) => d.contents !== null);
@@ -145,16 +148,16 @@ export function parseCompose(source: string, file: string, options: ComposeParse
   }
   const yamlDoc = contentDocs[0];
   const root = yamlDoc?.contents as Node | null | undefined;
+  const tree: TreeIndex = trees[docs.indexOf(yamlDoc)] ?? walkTree(null, maxExpanded);
   if (root && !isMap(root)) {
     return fail(problem(root.range?.[0] ?? 0, "COMPOSE_NOT_A_MAPPING", "The top level of a compose file must be a mapping (`services:` …)"));
   }
 
-  const anchors = resolveAnchors(yamlDoc, root ?? null, options.maxExpandedNodes ?? DEFAULT_MAX_EXPANDED);
-  if (anchors.problems.length) {
-    return { ok: false, errors: anchors.problems.map((p) => problem(p.offset, p.code, p.message)) };
+  if (tree.problems.length) {
+    return { ok: false, errors: tree.problems.map((p) => problem(p.offset, p.code, p.message)) };
   }
 
-  const builder = new DocBuilder(source, lines, anchors.targets);
+  const builder = new DocBuilder(source, lines, tree.targets);
   const doc: ComposeDoc = {
     file,
     source,
@@ -164,8 +167,8 @@ export function parseCompose(source: string, file: string, options: ComposeParse
     buildArgs: [],
     labels: [],
     commands: [],
-    scalars: builder.allScalars(root ?? null),
-    pairs: builder.allPairs(root ?? null),
+    scalars: tree.scalars.map((n) => builder.scalar(n)),
+    pairs: builder.pairs(tree.pairs),
     composeFiles: [],
     rangeOf: (text, start, end) => mappedRange(lines, text, start, end),
     statementStart: (line) => (starts ??= multiLineStarts(doc.scalars, lines)).get(line) ?? line,

@@ -1,5 +1,6 @@
 import { scanInterpolation, type ComposeDoc, type ComposeScalar } from "../../parse/compose.js";
 import { defineRule } from "../../rule.js";
+import { isSecretName } from "../support/compose-entries.js";
 import { judgeNamedValue } from "../support/named-values.js";
 import { WEAK_VALUE } from "../support/weak.js";
 
@@ -18,7 +19,8 @@ export default defineRule<ComposeDoc>({
     const covered = new Set<ComposeScalar["node"]>();
     for (const e of [...doc.environment, ...doc.buildArgs, ...doc.labels]) if (e.value) covered.add(e.value.node);
     for (const pair of doc.pairs) {
-      if (covered.has(pair.value.node)) continue;
+      // judgeNamedValue reports secret-named keys only: ask that first, before scanning the value.
+      if (!isSecretName(pair.name, ctx.names) || covered.has(pair.value.node)) continue;
       const scan = scanInterpolation(pair.value.text);
       if (scan.interpolated) continue;
       const verdict = judgeNamedValue(pair.name, scan.unescaped.text, ctx.names);

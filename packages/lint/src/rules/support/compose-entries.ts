@@ -1,6 +1,6 @@
-import { isReferenceGlue } from "../../detect/index.js";
+import { classifyName, isReferenceGlue } from "../../detect/index.js";
 import { scanInterpolation, type ComposeDoc, type ComposeEntry } from "../../parse/compose.js";
-import type { RuleContext } from "../../rule.js";
+import type { NameSettings, RuleContext } from "../../rule.js";
 import { isUserName, judgeNamedValue } from "./named-values.js";
 import { WEAK_VALUE } from "./weak.js";
 
@@ -16,14 +16,17 @@ export interface EntryMessages {
  * compose/secret-interpolation-default's business. `$$` is a literal dollar.
  */
 export function reportNamedEntries(ctx: RuleContext<ComposeDoc>, entries: readonly ComposeEntry[], text: EntryMessages): void {
-  const users = userValuesByService(ctx.doc);
+  let users: Map<string, string[]> | undefined;
   for (const entry of entries) {
     const value = entry.value;
-    if (!value) continue;
+    // Only a secret-named entry can be reported (judgeNamedValue says so first): ask that before
+    // scanning the value, which most entries of a big file never need.
+    if (!value || !isSecretName(entry.name, ctx.names)) continue;
     const scan = scanInterpolation(value.text);
     // `${VAR}` with glue around it is a reference; a literal that merely contains `$$` or a `${…}` is not.
     if (scan.interpolated && !literalBesideInterpolation(scan.unescaped.text)) continue;
-    const related = [...entry.services, ...entry.services.flatMap((s) => users.get(s) ?? [])];
+    users ??= userValuesByService(ctx.doc);
+    const related = [...entry.services, ...entry.services.flatMap((s) => users?.get(s) ?? [])];
     const verdict = judgeNamedValue(entry.name, scan.unescaped.text, ctx.names, related);
     if (!verdict) continue;
     ctx.report({
@@ -43,9 +46,15 @@ export function reportNamedEntries(ctx: RuleContext<ComposeDoc>, entries: readon
   }
 }
 
+// Three rules ask for the same document's user values; each document's are read once.
+const usersOfDoc = new WeakMap<ComposeDoc, Map<string, string[]>>();
+
 /** `environment` values of `*_USER` entries per service: a demo password often repeats the user name. */
 function userValuesByService(doc: ComposeDoc): Map<string, string[]> {
+  const known = usersOfDoc.get(doc);
+  if (known) return known;
   const out = new Map<string, string[]>();
+  usersOfDoc.set(doc, out);
   for (const e of doc.environment) {
     if (!e.value || !isUserName(e.name)) continue;
     for (const s of e.services) out.set(s, [...(out.get(s) ?? []), e.value.text.text]);
@@ -62,4 +71,22 @@ function literalBesideInterpolation(unescaped: string): boolean {
 export function serviceList(services: readonly string[]): string {
   const quoted = services.map((s) => `\`${s}\``);
   return quoted.length === 1 ? `service ${quoted[0]}` : `services ${quoted.join(", ")}`;
+}
+
+// Keys repeat across a file's services and across files (`POSTGRES_PASSWORD`, `image`): each name
+// is classified once per name settings. Bounded: a run over generated keys cannot grow it forever.
+const secretNames = new WeakMap<NameSettings, Map<string, boolean>>();
+const MAX_CACHED_NAMES = 50_000;
+
+/** `classifyName(name, names) === "secret"`, remembered. */
+export function isSecretName(name: string, names: NameSettings): boolean {
+  let cache = secretNames.get(names);
+  if (!cache) secretNames.set(names, (cache = new Map()));
+  let secret = cache.get(name);
+  if (secret === undefined) {
+    secret = classifyName(name, names) === "secret";
+    if (cache.size >= MAX_CACHED_NAMES) cache.clear();
+    cache.set(name, secret);
+  }
+  return secret;
 }
