@@ -73,20 +73,7 @@ export function serviceList(services: readonly string[]): string {
   return quoted.length === 1 ? `service ${quoted[0]}` : `services ${quoted.join(", ")}`;
 }
 
-// Keys repeat across a file's services and across files (`POSTGRES_PASSWORD`, `image`): each name
-// is classified once per name settings. Bounded: a run over generated keys cannot grow it forever.
-const secretNames = new WeakMap<NameSettings, Map<string, boolean>>();
-const MAX_CACHED_NAMES = 50_000;
-
-/** `classifyName(name, names) === "secret"`, remembered. */
+/** Only a secret-named key is ever reported (judgeNamedValue asks this first); classifyName remembers. */
 export function isSecretName(name: string, names: NameSettings): boolean {
-  let cache = secretNames.get(names);
-  if (!cache) secretNames.set(names, (cache = new Map()));
-  let secret = cache.get(name);
-  if (secret === undefined) {
-    secret = classifyName(name, names) === "secret";
-    if (cache.size >= MAX_CACHED_NAMES) cache.clear();
-    cache.set(name, secret);
-  }
-  return secret;
+  return classifyName(name, names) === "secret";
 }
