@@ -28,7 +28,8 @@ describe.concurrent("sidecar fault: Vault unreachable at start", () => {
     const r = await p.exited;
     expect(r.code, p.output()).toBe(1);
     expect(r.ms).toBeGreaterThanOrEqual(2000);
-    expect(r.ms).toBeLessThan(6000);
+    // Not hanging (the default timeout is 120 s); the slack is for start-up under load (6,013 ms seen).
+    expect(r.ms).toBeLessThan(12_000);
     expect(p.output()).toMatch(/ECONNREFUSED/);
     expect(files(out)).toEqual([]);
   });
