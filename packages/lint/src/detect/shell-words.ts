@@ -25,6 +25,8 @@ export interface SimpleCommand {
 
 const CONTROL_OPS = ["&&", "||", ";;", "|&", ";", "&", "|", "(", ")"];
 const ORDINARY_RUN = /[^\s\\'"$`#;&|()<>]+/y;
+/** Inside double quotes, the characters that need no special handling. */
+const DQ_PLAIN_RUN = /[^"\\$`]+/y;
 const REDIRECT_OPS = ["<<<", "<<-", ">>", "<<", "&>", ">&", "<&", ">|", "<>", ">", "<"];
 
 /**
@@ -147,8 +149,15 @@ export function tokenizeShell(input: string): ShellToken[] {
     } else if (c === "'") {
       begin(i);
       i++;
-      while (i < n && input[i] !== "'") put(input[i], i++);
-      i++;
+      // The body is copied as it stands: one slice, one run of offsets.
+      const close = input.indexOf("'", i);
+      const stop = close < 0 ? n : close;
+      if (stop > i) {
+        mark(i);
+        text += input.slice(i, stop);
+        last = stop - 1;
+      }
+      i = stop + 1;
     } else if (c === '"') {
       begin(i);
       i++;
@@ -166,7 +175,14 @@ export function tokenizeShell(input: string): ShellToken[] {
           for (let j = i; j < stop; j++) put(input[j], j);
           i = stop;
         } else {
-          put(d, i++);
+          // A run of plain characters at once.
+          DQ_PLAIN_RUN.lastIndex = i;
+          DQ_PLAIN_RUN.test(input);
+          const stop = DQ_PLAIN_RUN.lastIndex > i ? DQ_PLAIN_RUN.lastIndex : i + 1;
+          mark(i);
+          text += input.slice(i, stop);
+          last = stop - 1;
+          i = stop;
         }
       }
       i++;
@@ -214,8 +230,8 @@ export function tokenizeShell(input: string): ShellToken[] {
         // A run of ordinary characters at once.
         begin(i);
         ORDINARY_RUN.lastIndex = i;
-        const m = ORDINARY_RUN.exec(input);
-        const stop = m && m.index === i ? i + m[0].length : i + 1;
+        // test, not exec: no match array for every word.
+        const stop = ORDINARY_RUN.test(input) ? ORDINARY_RUN.lastIndex : i + 1;
         mark(i);
         text += input.slice(i, stop);
         last = stop - 1;

@@ -323,15 +323,13 @@ function escapeRegExp(s: string): string {
  * inside a continuation are dropped.
  */
 function logicalText(source: string, from: number, to: number, esc: string): MappedText {
-  const parts: string[] = [];
-  const offsets: number[] = [];
+  // The kept runs, as [start, end) pairs: the offsets array is allocated once at its final size
+  // (pushing one offset a character was this parser's largest allocation).
+  const runs: number[] = [];
   let runStart = from;
   let k = from;
   const flush = (end: number) => {
-    if (end > runStart) {
-      parts.push(source.slice(runStart, end));
-      for (let j = runStart; j < end; j++) offsets.push(j);
-    }
+    if (end > runStart) runs.push(runStart, end);
   };
   while (k < to) {
     // Search only this instruction: indexOf would scan the rest of the file for every instruction.
@@ -357,7 +355,16 @@ function logicalText(source: string, from: number, to: number, esc: string): Map
     runStart = k;
   }
   flush(Math.min(to, source.length));
-  return mapped(parts.join(""), offsets, from);
+  let length = 0;
+  for (let r = 0; r < runs.length; r += 2) length += runs[r + 1] - runs[r];
+  const offsets = new Array<number>(length);
+  let text = "";
+  let at = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    text += source.slice(runs[r], runs[r + 1]);
+    for (let j = runs[r]; j < runs[r + 1]; j++) offsets[at++] = j;
+  }
+  return mapped(text, offsets, from);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -446,8 +453,8 @@ function makeInstruction(
   if (!kwMatch) return undefined;
   const keyword = kwMatch[1].toUpperCase();
   if (!KEYWORDS.has(keyword)) return undefined;
-  const rest = sliceText(whole, kwMatch[0].length);
-  const { flags, after } = keyword === "ONBUILD" ? { flags: [], after: trimStart(rest) } : parseFlags(rest, esc);
+  const { flags, after } =
+    keyword === "ONBUILD" ? { flags: [], after: sliceText(whole, skipBlanks(whole.text, kwMatch[0].length)) } : parseFlags(whole, kwMatch[0].length, esc);
   const args = after;
   const line = position(whole.offsets[kwMatch[0].length - kwMatch[1].length] ?? start).line;
   const df: DfInstruction = {
@@ -533,20 +540,29 @@ function sliceText(t: MappedText, from: number, to = t.text.length): MappedText 
   return sliceMapped(t, from, to);
 }
 
-function trimStart(t: MappedText): MappedText {
-  const lead = t.text.length - t.text.trimStart().length;
-  return lead === 0 ? t : sliceText(t, lead);
+/** The index of the first character at or after `from` that `trimStart` would keep. */
+function skipBlanks(s: string, from: number): number {
+  const tail = s.slice(from);
+  return from + (tail.length - tail.trimStart().length);
 }
 
-/** Leading `--name[=value]` words; the rest is the arguments. */
-function parseFlags(rest: MappedText, esc: string): { flags: DfFlag[]; after: MappedText } {
+const FLAG_RE = /^--([A-Za-z][A-Za-z0-9-]*)(?:=(\S*))?(?=\s|$)/;
+
+/**
+ * Leading `--name[=value]` words of `whole.text[start…]`; the rest, trimmed, is the arguments.
+ * Works on indexes into `whole` and slices once at the end: each intermediate slice copied the
+ * instruction's offsets again.
+ */
+function parseFlags(whole: MappedText, start: number, esc: string): { flags: DfFlag[]; after: MappedText } {
   const flags: DfFlag[] = [];
-  let t = trimStart(rest);
-  while (t.text.startsWith("--")) {
-    const m = /^--([A-Za-z][A-Za-z0-9-]*)(?:=(\S*))?(?=\s|$)/.exec(t.text);
+  const s = whole.text;
+  let from = skipBlanks(s, start);
+  while (s.startsWith("--", from)) {
+    const m = FLAG_RE.exec(s.slice(from));
     if (!m) break;
-    const words = splitWords(sliceText(t, 0, m[0].length), esc);
-    const value = m[2] === undefined ? null : unquote(t, m[1].length + 3, words[0]?.to ?? m[0].length, esc).text;
+    const flagText = sliceText(whole, from, from + m[0].length);
+    const words = splitWords(flagText, esc);
+    const value = m[2] === undefined ? null : unquote(flagText, m[1].length + 3, words[0]?.to ?? m[0].length, esc).text;
     const options: Record<string, string> = {};
     if (value !== null && m[1] === "mount") {
       for (const part of value.split(",")) {
@@ -555,14 +571,10 @@ function parseFlags(rest: MappedText, esc: string): { flags: DfFlag[]; after: Ma
       }
     }
     flags.push({ name: m[1], value, options });
-    t = trimStart(sliceText(t, m[0].length));
+    from = skipBlanks(s, from + m[0].length);
   }
-  return { flags, after: trimEnd(t) };
-}
-
-function trimEnd(t: MappedText): MappedText {
-  const length = t.text.trimEnd().length;
-  return length === t.text.length ? t : sliceText(t, 0, length);
+  const to = from + s.slice(from).trimEnd().length;
+  return { flags, after: from === 0 && to === s.length ? whole : sliceText(whole, from, to) };
 }
 
 /** Word boundaries on unquoted whitespace, honouring quotes and the escape character. */
