@@ -33,7 +33,8 @@ describe("sidecar fault: Vault slower than the timeout", () => {
       while (Date.now() - t0 < 2000) {
         const t = Date.now();
         expect((await http(`${base}/healthz`)).status).toBe(200);
-        expect(Date.now() - t, "/healthz answered slowly").toBeLessThan(250);
+        // Vault answers in 1.5 s: a /healthz that waited on it would take that long (1 s: slack for load).
+        expect(Date.now() - t, "/healthz answered slowly").toBeLessThan(1000);
         expect(readFileSync(path.join(out, "db"), "utf8")).toBe(v0);
         await sleep(100);
       }
@@ -48,7 +49,8 @@ describe("sidecar fault: Vault slower than the timeout", () => {
       await sleep(700);
       const r = await p.stop("SIGTERM");
       expect(r.code).toBe(0);
-      expect(r.ms).toBeLessThan(2500);
+      // Vault now answers in 5 s: stopping within 4 s means close() did not wait for it.
+      expect(r.ms).toBeLessThan(4000);
     } finally {
       env.vault.clearFaults();
       await p.stop();
