@@ -143,21 +143,44 @@ type Path = Array<string | number> | undefined;
 
 /** A mapping's duplicate keys, and its `key: scalar` pairs (last to first) when it is on a pair path. */
 function readMap(map: YAMLMap, path: Path, index: TreeIndex): void {
-  const seen = new Set<unknown>();
-  for (const pair of map.items) {
-    if (!isScalar(pair.key)) continue;
-    const value = pair.key.value;
-    if (seen.has(value)) index.duplicateKeys.push(pair.key.range?.[0] ?? 0);
-    else seen.add(value);
+  const items = map.items;
+  if (items.length > SMALL_MAP) {
+    const seen = new Set<unknown>();
+    for (const pair of items) {
+      if (!isScalar(pair.key)) continue;
+      const value = pair.key.value;
+      if (seen.has(value)) index.duplicateKeys.push(pair.key.range?.[0] ?? 0);
+      else seen.add(value);
+    }
+  } else {
+    // Most mappings have a handful of keys: comparing them pairwise is cheaper than a set.
+    for (let i = 1; i < items.length; i++) {
+      const key = items[i].key;
+      if (!isScalar(key)) continue;
+      for (let j = 0; j < i; j++) {
+        const earlier = items[j].key;
+        if (isScalar(earlier) && sameValueZero(earlier.value, key.value)) {
+          index.duplicateKeys.push(key.range?.[0] ?? 0);
+          break;
+        }
+      }
+    }
   }
   if (!path) return;
-  for (let i = map.items.length - 1; i >= 0; i--) {
-    const key = map.items[i].key as Node | null;
-    const value = map.items[i].value as Node | null;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const key = items[i].key as Node | null;
+    const value = items[i].value as Node | null;
     if (!isScalar(key) || !isScalar(value) || value.value === null || !value.range) continue;
     const name = scalarString(key);
     if (name !== undefined) index.pairs.push({ key, name, value, path });
   }
+}
+
+const SMALL_MAP = 8;
+
+/** Equality as a Set sees it (NaN equals NaN). */
+function sameValueZero(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 /** The value compose sees: strings as parsed, numbers and booleans as written. */

@@ -2,7 +2,7 @@ import { isMap, parseAllDocuments } from "yaml";
 import type { Document, Node, Scalar, YAMLMap } from "yaml";
 import type { ParseProblem, ParseResult, SourceRange } from "../types.js";
 import { DocBuilder } from "./compose-model.js";
-import { walkTree, YAML_MESSAGES, type TreeIndex } from "./compose-yaml.js";
+import { scalarString, walkTree, YAML_MESSAGES, type TreeIndex } from "./compose-yaml.js";
 import { lineIndex, mappedRange, type LineIndex, type MappedText } from "./offsets.js";
 
 export { scanInterpolation, unescapeDollars, type Interpolation, type InterpolationScan } from "./compose-interpolation.js";
@@ -73,7 +73,9 @@ export interface ComposeDoc {
   labels: ComposeEntry[];
   commands: ComposeCommand[];
   /** Every scalar in the file (keys and values), once each, in file order. */
-  scalars: ComposeScalar[];
+  readonly scalars: readonly ComposeScalar[];
+  /** The scalars whose value contains `text`, in file order: `scalars` filtered, without building the rest. */
+  scalarsContaining(text: string): ComposeScalar[];
   /** Every `key: scalar` pair in the file, at its definition, with the key path that leads to it. */
   pairs: ComposePair[];
   /** Other compose files this one loads: top-level `include:` and services' `extends.file`. */
@@ -122,7 +124,7 @@ export function parseCompose(source: string, file: string, options: ComposeParse
   let docs: Document.Parsed[];
   try {
     // yaml's own duplicate-key check compares each key with every earlier one (quadratic in the
-    // keys of one mapping); duplicateKeys() below does it with a set.
+    // keys of one mapping); walkTree() below does it with a set.
     // No LineCounter: positions come from our own line index, and yaml's would be fed every newline.
     docs = parseAllDocuments(source, { merge: true, prettyErrors: false, uniqueKeys: false }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = [];
@@ -167,13 +169,17 @@ export function parseCompose(source: string, file: string, options: ComposeParse
     buildArgs: [],
     labels: [],
     commands: [],
-    scalars: tree.scalars.map((n) => builder.scalar(n)),
+    get scalars() {
+      return (scalars ??= tree.scalars.map((n) => builder.scalar(n)));
+    },
+    scalarsContaining: (text) => tree.scalars.filter((n) => scalarString(n)?.includes(text)).map((n) => builder.scalar(n)),
     pairs: builder.pairs(tree.pairs),
     composeFiles: [],
     rangeOf: (text, start, end) => mappedRange(lines, text, start, end),
     statementStart: (line) => (starts ??= multiLineStarts(doc.scalars, lines)).get(line) ?? line,
   };
   let starts: Map<number, number> | undefined;
+  let scalars: ComposeScalar[] | undefined;
   if (!root) return { ok: true, doc };
 
   const top = builder.fields(root as YAMLMap);

@@ -15,8 +15,7 @@ export default defineRule<ComposeDoc>({
     const keyOf = new Map<ComposeScalar["node"], string>();
     for (const e of [...doc.environment, ...doc.buildArgs, ...doc.labels]) if (e.value) keyOf.set(e.value.node, e.name);
     const seen = new Set<string>();
-    for (const scalar of doc.scalars) {
-      if (!scalar.text.text.includes("${")) continue;
+    for (const scalar of doc.scalarsContaining("${")) {
       const entryName = keyOf.get(scalar.node);
       const scan = scanInterpolation(scalar.text);
       for (const [i, ref] of scan.refs.entries()) {
