@@ -180,7 +180,7 @@ const SMALL_MAP = 8;
 
 /** Equality as a Set sees it (NaN equals NaN). */
 function sameValueZero(a: unknown, b: unknown): boolean {
-  return a === b || (a !== a && b !== b);
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
 /** The value compose sees: strings as parsed, numbers and booleans as written. */

@@ -106,6 +106,38 @@ describe("parseCompose: values and positions", () => {
     expect(doc.scalars.map((s) => s.text.text)).toEqual(["x-a", "v1", "services", "s", "image"]);
   });
 
+  it("lists `key: scalar` pairs with their key paths, not below merge keys or aliases", () => {
+    const src = [
+      "x-base: &base",
+      "  token: t1",
+      "services:",
+      "  s:",
+      "    <<: *base",
+      "    logging:",
+      "      options: { splunk-token: t2, splunk-url: u }",
+      "    volumes:",
+      "      - type: bind",
+      "    x: *base",
+      "<<: { hidden: h }",
+      "",
+    ].join("\n");
+    const doc = parse(src);
+    expect(doc.pairs.map((p) => [[...p.path, p.name].join("."), p.value.text.text])).toEqual([
+      ["x-base.token", "t1"],
+      ["services.s.logging.options.splunk-url", "u"],
+      ["services.s.logging.options.splunk-token", "t2"],
+      ["services.s.volumes.0.type", "bind"],
+    ]);
+    expect(doc.pairs[2].nameRange.start).toEqual({ line: 7, column: 18 });
+    expect(doc.pairs[2].value.range.start).toEqual({ line: 7, column: 32 });
+  });
+
+  it("finds only the scalars that contain a text, in file order", () => {
+    const doc = parse('services:\n  s:\n    image: a${X}\n    command: b\n    labels: ["c${Y}"]\n');
+    expect(doc.scalarsContaining("${").map((s) => s.text.text)).toEqual(["a${X}", "c${Y}"]);
+    expect(doc.scalarsContaining("${")[1]).toBe(doc.scalars.find((s) => s.text.text === "c${Y}"));
+  });
+
   it("counts columns in UTF-16 code units and handles CRLF", () => {
     const crlf = parse("services:\r\n  s:\r\n    environment:\r\n      DB_PASSWORD: crlf-pass-1\r\n");
     expect(crlf.environment[0].value?.range).toEqual({ start: { line: 4, column: 20 }, end: { line: 4, column: 31 } });
@@ -139,6 +171,19 @@ describe("parseCompose: problems", () => {
   it("reports duplicate keys", () => {
     const errs = errorsOf("services:\n  a:\n    image: x\n    image: y\n");
     expect(errs[0]).toMatchObject({ line: 4, code: "YAML_DUPLICATE_KEY" });
+  });
+
+  it("finds duplicate keys by value, as yaml's uniqueKeys does, in small and large mappings", () => {
+    const dups = "a: 0\n.nan: 1\n.NaN: 2\n1: a\n0x1: b\ntrue: c\nTrue: d\n'1': e\n";
+    for (const filler of ["", Array.from({ length: 12 }, (_, i) => `k${i}: v\n`).join("")]) {
+      const errs = errorsOf(`services: {}\n${filler}${dups}`);
+      const first = 2 + filler.split("\n").length - 1;
+      expect(errs.map((e) => [e.line - first, e.code])).toEqual([
+        [2, "YAML_DUPLICATE_KEY"],
+        [4, "YAML_DUPLICATE_KEY"],
+        [6, "YAML_DUPLICATE_KEY"],
+      ]);
+    }
   });
 
   it("refuses a non-mapping top level", () => {
