@@ -178,7 +178,7 @@ describe("parseCompose: problems", () => {
     for (const filler of ["", Array.from({ length: 12 }, (_, i) => `k${i}: v\n`).join("")]) {
       const errs = errorsOf(`services: {}\n${filler}${dups}`);
       const first = 2 + filler.split("\n").length - 1;
-      expect(errs.map((e) => [e.line - first, e.code])).toEqual([
+      expect(errs.map((e) => [(e.line ?? 0) - first, e.code])).toEqual([
         [2, "YAML_DUPLICATE_KEY"],
         [4, "YAML_DUPLICATE_KEY"],
         [6, "YAML_DUPLICATE_KEY"],
