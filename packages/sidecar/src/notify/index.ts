@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { constants as osConstants } from "node:os";
@@ -107,8 +106,10 @@ export class Notifier {
     return pids;
   }
 
-  private runCommand(event: NotifyEvent): Promise<void> {
+  private async runCommand(event: NotifyEvent): Promise<void> {
     const [cmd, ...args] = this.cfg.command!;
+    // child_process (with dgram and friends) is loaded by a command notification only.
+    const { spawn } = await import("node:child_process");
     return new Promise((resolve, reject) => {
       // The Vault token may be in our environment ($VAULT_TOKEN); a reload command has no use for it.
       const { VAULT_TOKEN: _token, ...env } = process.env;
