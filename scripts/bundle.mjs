@@ -73,10 +73,14 @@ const sidecarPlugin = {
     // never used: vault/client.ts gives it an empty table and calls read, write and request only.
     // So mustache is loaded by a template alone (sidecar-template.js).
     b.onResolve({ filter: /^(mustache|\.\/commands\.js)$/ }, (args) =>
-      args.importer.includes("/node-vault/") ? { path: args.path, namespace: "node-vault-unused" } : undefined,
+      args.importer.includes("/node-vault/") ? { path: `node-vault: ${args.path}`, namespace: "sidecar-unused" } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: "node-vault-unused" }, (args) => ({
-      contents: `module.exports = new Proxy({}, { get() { throw new Error("node-vault's ${args.path} is not bundled in stowaway"); } });`,
+    // Nor are pino's transports (worker threads with thread-stream): the sidecar logs to its own streams.
+    b.onResolve({ filter: /^\.\/(lib\/)?transport$/ }, (args) =>
+      args.importer.includes("/node_modules/pino/") ? { path: `pino: ${args.path}`, namespace: "sidecar-unused" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "sidecar-unused" }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get() { throw new Error(${JSON.stringify(`${args.path} is not bundled in stowaway`)}); } });`,
       loader: "js",
     }));
   },

@@ -53,12 +53,13 @@ abstract class Family<V> {
 
   /** The entry of `labels`, created with `init` on first use; unknown label names are a bug. */
   protected entry(labels: Labels, init: () => V): { labels: Labels; v: V } {
-    let key = "";
-    for (const n of this.labelNames) key += `${labels[n] ?? ""}\u0000`;
+    // One label (most metrics: the file) is its own key: no string built per call or kept per series.
+    const key = this.labelNames.length === 1 ? String(labels[this.labelNames[0]] ?? "") : this.labelNames.map((n) => labels[n] ?? "").join("\u0000");
     let e = this.series.get(key);
     if (!e) {
       for (const n of Object.keys(labels)) if (!this.labelNames.includes(n)) throw new Error(`${this.name}: unknown label ${n}`);
-      e = { labels: { ...labels }, v: init() };
+      // Callers pass a fresh object literal each time: kept as it is, not copied.
+      e = { labels, v: init() };
       this.series.set(key, e);
     }
     return e;
