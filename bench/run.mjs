@@ -90,8 +90,15 @@ function printTable(r) {
     row(
       "throughput",
       `${fmt.num(L.throughput.filesPerSecond, 0)} files/s, ${fmt.num(L.throughput.mbPerSecond, 2)} MB/s`,
-      `whole corpus in ${fmt.ms(L.throughput.wallMs)} wall, ${fmt.ms(L.throughput.cpuMs)} CPU, one process`,
+      `whole corpus in ${fmt.ms(L.throughput.wallMs)} wall, ${fmt.ms(L.throughput.cpuMs)} CPU, one process${L.throughput.threads ? `, ${L.throughput.threads} threads` : ""}`,
     );
+    const S = L.throughput.singleThread;
+    if (S)
+      row(
+        "main thread only",
+        `${fmt.ms(S.wallMs)} wall, ${fmt.ms(S.cpuMs)} CPU`,
+        `STOWAWAY_LINT_WORKERS=1, once; ${fmt.num(S.cpuMs / L.throughput.filesLinted, 2)} ms CPU a file; peak RSS ${fmt.mb(S.peakRssKb)}`,
+      );
     row(
       "start-up (median of " + L.startup.runs + ")",
       `${fmt.ms(L.startup.medianMs)} = ${fmt.num(L.startup.ratio, 2)}× node -e ''`,

@@ -21,8 +21,13 @@ if (L && !L.error) {
   );
   out.push("| figure | result | notes |", "|---|---|---|");
   out.push(
-    `| throughput | ${n(L.throughput.filesPerSecond, 0)} files/s, ${n(L.throughput.mbPerSecond, 2)} MB/s | whole corpus in ${ms(L.throughput.wallMs)} wall, ${ms(L.throughput.cpuMs)} CPU; median of ${L.throughput.runs} |`,
+    `| throughput | ${n(L.throughput.filesPerSecond, 0)} files/s, ${n(L.throughput.mbPerSecond, 2)} MB/s | whole corpus in ${ms(L.throughput.wallMs)} wall, ${ms(L.throughput.cpuMs)} CPU; median of ${L.throughput.runs}${L.throughput.threads ? `; ${L.throughput.threads} threads` : ""} |`,
   );
+  const S = L.throughput.singleThread;
+  if (S)
+    out.push(
+      `| main thread only | ${ms(S.wallMs)} wall, ${ms(S.cpuMs)} CPU | \`STOWAWAY_LINT_WORKERS=1\`, once: ${n(S.cpuMs / L.throughput.filesLinted, 2)} ms CPU a file, peak RSS ${mb(S.peakRssKb)} |`,
+    );
   out.push(
     `| start-up | **${n(L.startup.ratio, 2)}×** \`node -e ''\` | ${ms(L.startup.medianMs)} against ${ms(L.startup.nodeMedianMs)}, median of ${L.startup.runs}; target ≤ 1.6× ${L.startup.ratio <= 1.6 ? "✓" : "✗"} |`,
   );

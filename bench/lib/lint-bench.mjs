@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { DEFAULT_FILES, DEFAULT_SEED, generateCorpus } from "./corpus.mjs";
 import { score } from "./score.mjs";
+import { lintThreads } from "../../packages/lint/dist/parallel.js";
 import { hrms, linearFit, median, runMeasured } from "./util.mjs";
 
 export async function benchLint({ root, quick, log, regen = true }) {
@@ -89,6 +90,14 @@ export async function benchLint({ root, quick, log, regen = true }) {
       true,
     );
     for (let i = 1; i < runs; i++) lintWhole();
+    // The same run on the main thread only: what a run under the worker threshold costs a file, and
+    // what the workers add in CPU and memory (issue 16). Once; it is not part of the medians.
+    const single = runMeasured(
+      process.execPath,
+      [cli, "lint", "--format", "json", "--fail-on", "none", "--output", join(tmp, "single.json"), ...scope.files.map((f) => f.file)],
+      { cwd: corpusDir, env: { ...process.env, STOWAWAY_LINT_WORKERS: "1" } },
+    );
+    rmSync(join(tmp, "single.json"), { force: true });
     const oursMs = median(ours.map((r) => r.ms));
     const oursCpuMs = median(ours.map((r) => r.cpuMs));
     const filesLinted = report.summary?.files ?? scope.files.length;
@@ -101,6 +110,9 @@ export async function benchLint({ root, quick, log, regen = true }) {
       filesPerSecond: filesLinted / (oursMs / 1000),
       mbPerSecond: totalBytes / 1e6 / (oursMs / 1000),
       lintErrors: report.errors?.length ?? 0,
+      // Threads of the default run (main included), as the CLI chooses them on this machine.
+      threads: lintThreads(scope.files.length, process.env),
+      singleThread: { wallMs: single.ms, cpuMs: single.cpuMs, peakRssKb: single.rssKb },
     };
     out.memory = { peakRssKb: Math.max(...ours.map((r) => r.rssKb)), via: ours[0].via };
     log(`stowaway lint: ${filesLinted} files in ${(oursMs / 1000).toFixed(2)} s, peak RSS ${(out.memory.peakRssKb / 1024).toFixed(0)} MB`);
