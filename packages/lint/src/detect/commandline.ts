@@ -53,7 +53,7 @@ function scanShell(shell: string, depth: number, names: NameSettings | undefined
 class Scan {
   readonly found: CommandLineMatch[] = [];
   /** Words a demo password repeats (the user name in `root:root`); set just before `add`. */
-  related: string[] = [];
+  related: readonly string[] = [];
 
   constructor(
     private readonly names: NameSettings | undefined,

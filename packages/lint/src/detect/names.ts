@@ -16,7 +16,20 @@ const WORD_RE = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g;
  * digit boundaries: `dbPassword` → [db, password], `APIKey` → [api, key].
  * A digit run stays glued to a single preceding letter (`S3`, `K8S`) so those read as one word.
  */
-export function splitNameWords(name: string): string[] {
+export function splitNameWords(name: string): readonly string[] {
+  // Names repeat across a run; the answer is shared, so it is frozen (callers copy to extend it).
+  let words = rememberedWords.get(name);
+  if (words === undefined) {
+    if (rememberedWords.size >= MAX_REMEMBERED) rememberedWords.clear();
+    words = Object.freeze(splitUncached(name));
+    rememberedWords.set(name, words);
+  }
+  return words;
+}
+
+const rememberedWords = new Map<string, readonly string[]>();
+
+function splitUncached(name: string): string[] {
   const words: string[] = [];
   for (const part of name.split(/[^A-Za-z0-9]+/)) {
     if (!part) continue;
