@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { lintTargets } from "./engine.js";
+import { lintTarget, lintTargets, type TargetRunner } from "./engine.js";
 import type { FileKind, LintTarget } from "./types.js";
 
 const target = (kind: FileKind, source: string, file = kind === "compose" ? "compose.yaml" : kind === "env" ? ".env" : "Dockerfile"): LintTarget => ({
@@ -88,5 +88,46 @@ describe("lintTargets", () => {
     ]);
     const off = await lintTargets([target("dockerfile", "FROM alpine\nRUN <<EOF\necho hi\n")], { rules: { "stowaway/parse-warning": "off" } });
     expect(off.findings).toEqual([]);
+  });
+
+  it("lints a Dockerfile that a compose build pulls in again with its own directory as context once, with the same report", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "stowaway-engine-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const { basename } = await import("node:path");
+    // `tools` builds the same Dockerfile from the parent directory: another context, linted again.
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      `services:\n  app:\n    build: .\n  tools:\n    build:\n      context: ..\n      dockerfile: ${basename(dir)}/Dockerfile\n`,
+    );
+    writeFileSync(join(dir, "Dockerfile"), "FROM alpine\nENV DB_PASSWORD=EngineOnceFixture42\n");
+    const linted: string[] = [];
+    const counting: TargetRunner = {
+      async run(targets, options) {
+        const out = [];
+        for (const t of targets) {
+          linted.push(`${t.kind} ${t.file} ${t.contextDir === undefined ? "-" : t.contextDir === dir ? "own" : "other"}`);
+          out.push(await lintTarget(t, options));
+        }
+        return out;
+      },
+    };
+    const named: LintTarget[] = [
+      { file: "Dockerfile", absPath: join(dir, "Dockerfile"), kind: "dockerfile" },
+      { file: "compose.yaml", absPath: join(dir, "compose.yaml"), kind: "compose" },
+    ];
+    const report = await lintTargets(named, {}, counting);
+    // The `build: .` one is the named one again; the `context: ..` one reads another context.
+    expect(linted.filter((l) => l.startsWith("dockerfile"))).toEqual(["dockerfile Dockerfile -", `dockerfile ../${basename(dir)}/Dockerfile other`]);
+    expect(report.findings.filter((f) => f.ruleId === "dockerfile/secret-in-env" && f.file === "Dockerfile")).toHaveLength(1);
+    expect(report).toEqual(await lintTargets(named));
+  });
+
+  it("still lints a required target after an optional one for the same file (a missing file is an error once)", async () => {
+    const required: LintTarget = { file: "gone/Dockerfile", absPath: "/nonexistent/gone/Dockerfile", kind: "dockerfile" };
+    const report = await lintTargets([{ ...required, contextDir: "/nonexistent/gone", optional: true }, required]);
+    expect(report.errors.map((e) => `${e.file} ${e.code}`)).toEqual(["gone/Dockerfile unreadable"]);
   });
 });

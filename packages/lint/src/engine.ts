@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { compileAllowList, type AllowEntry } from "./allow.js";
 import { loadHandler, type KindHandler } from "./kinds.js";
 import { redact, redactTokenShapes, scrub } from "./redact.js";
@@ -76,6 +77,8 @@ const inProcess: TargetRunner = {
  */
 export async function lintTargets(targets: readonly LintTarget[], options: LintOptions = {}, runner: TargetRunner = inProcess): Promise<LintReport> {
   const seen = new Set<string>();
+  // Targets already linted, by everything a rule reads of them, and whether that one was optional.
+  const linted = new Map<string, boolean>();
   const files: FileResult[] = [];
   let round: LintTarget[] = [...targets];
   while (round.length > 0) {
@@ -84,6 +87,18 @@ export async function lintTargets(targets: readonly LintTarget[], options: LintO
       const key = `${target.kind}\0${target.absPath}\0${target.contextDir ?? ""}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      if (target.source === undefined) {
+        // A Dockerfile named on the command line and pulled in again by a compose build whose
+        // context is its own directory: same file, same context (the rules read
+        // `contextDir ?? dirname(absPath)`), same name in the report, so the same result, which
+        // mergeDuplicateFiles would fold away. Lint it once (a fifth of the bench corpus' lints).
+        // An optional target may stand in for a required one only when the file is there, so a
+        // required one after an optional one is linted again.
+        const same = `${target.kind}\0${target.absPath}\0${target.contextDir ?? dirname(target.absPath)}\0${target.file}`;
+        const prevOptional = linted.get(same);
+        if (prevOptional !== undefined && (!prevOptional || target.optional === true)) continue;
+        linted.set(same, target.optional === true);
+      }
       fresh.push(target);
     }
     const next: LintTarget[] = [];
