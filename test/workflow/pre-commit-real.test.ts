@@ -11,6 +11,7 @@ import { cloneWorkingTree, git, tempRepo, which, writeFiles } from "./checkout.j
  * (stdout must be the tarball name alone), `npm install -g` of the tarball, then the entry runs.
  * Each install takes one to two minutes (try-repo always installs into a fresh store), so the
  * clean-file case of try-repo is checked through the config's environment, which is the same hook.
+ * Under load (two suites side by side) one install took over 4 minutes, hence the 9-minute limits.
  */
 const preCommit = which("pre-commit");
 if (!preCommit) console.warn("SKIP test/workflow/pre-commit-real.test.ts: the pre-commit binary is not installed (apt-get install pre-commit)");
@@ -30,7 +31,7 @@ describe.skipIf(!preCommit)("the hook under the real pre-commit", () => {
     NO_COLOR: "1",
   };
   const run = (cwd: string, cmd: string, args: string[]) => {
-    const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: 240_000 });
+    const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: 540_000 });
     return { code: r.status, out: `${r.stdout}${r.stderr}` };
   };
 
@@ -44,7 +45,7 @@ describe.skipIf(!preCommit)("the hook under the real pre-commit", () => {
     expect(dirty.out).toContain("dockerfile/secret-in-env");
     expect(dirty.out).not.toContain(SECRET);
     expect(dirty.code).toBe(1);
-  }, 300_000);
+  }, 600_000);
 
   it("a .pre-commit-config.yaml pointing at the repository blocks a staged secret and lets a clean commit through", () => {
     const user = tempRepo(work, "config");
@@ -78,5 +79,5 @@ describe.skipIf(!preCommit)("the hook under the real pre-commit", () => {
     const clean = run(user, "pre-commit", ["run", "stowaway-lint", "--files", "clean/Dockerfile"]);
     expect(clean.out).toMatch(/stowaway lint .*Passed/);
     expect(clean.code).toBe(0);
-  }, 300_000);
+  }, 600_000);
 });
