@@ -47,7 +47,7 @@ describe("the GitHub Actions example", () => {
       mkdirSync(runnerTemp);
       const script = install.run!.replace("https://github.com/stowaway-dev/stowaway", origin);
       const env = { ...process.env, RUNNER_TEMP: runnerTemp, STOWAWAY_REF: "HEAD", npm_config_prefix: prefix, npm_config_prefer_offline: "true" };
-      const r = spawnSync("bash", ["-e", "-c", script], { cwd: work, env, encoding: "utf8", timeout: 300_000 });
+      const r = spawnSync("bash", ["-e", "-c", script], { cwd: work, env, encoding: "utf8", timeout: 540_000 });
       expect(r.status, r.stdout + r.stderr).toBe(0);
       const repo = mkdtempSync(join(work, "repo-"));
       writeFileSync(join(repo, "Dockerfile"), "FROM alpine\nARG GITHUB_TOKEN=ghp_ActionsFixture0123456789abcdefABCDEFgh\n");
@@ -62,5 +62,5 @@ describe("the GitHub Actions example", () => {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
-  }, 360_000);
+  }, 600_000);
 });
