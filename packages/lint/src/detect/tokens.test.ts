@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { findKnownTokens } from "./tokens.js";
+import { exactRuns40, findKnownTokens } from "./tokens.js";
 
 // Fake credentials: right shape, random bodies, never issued by any vendor.
 const T = {
@@ -81,5 +82,20 @@ describe("findKnownTokens", () => {
   it("reports several tokens in order without overlaps", () => {
     const found = findKnownTokens(`${T.npm} and ${T.github}, https://x:${T.gitlab}@gitlab.com`);
     expect(found.map((f) => f.kind)).toEqual(["npm-token", "github-token", "gitlab-token"]);
+  });
+});
+
+describe("exactRuns40", () => {
+  it("finds exactly what the AWS secret key regex finds", () => {
+    const re = /(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g;
+    const viaRegex = (text: string) => [...text.matchAll(re)].map((m) => ({ index: m.index, secret: m[1] }));
+    // Runs of 39 to 41 characters from the class, with the characters that border them.
+    const piece = fc.oneof(fc.stringMatching(/^[A-Za-z0-9/+]{38,42}$/), fc.constantFrom("=", " ", "-", "_", ".", "é", "\n", "A", "/"));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const text = pieces.join("");
+        expect(exactRuns40(text)).toEqual(viaRegex(text));
+      }),
+    );
   });
 });

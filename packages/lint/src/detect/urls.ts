@@ -40,8 +40,10 @@ function safeDecode(value: string): string {
 /** Passwords in URL userinfo (`postgres://app:s3cret@db/app`). Skips `user@host`, `$VAR`s and placeholders. */
 export function findUrlCredentials(text: string): CredentialMatch[] {
   const out: CredentialMatch[] = [];
-  // Most texts hold no URL: one indexOf instead of the regex's lookbehind at every position.
-  if (!text.includes("://")) return out;
+  // Most texts hold no URL with userinfo: two indexOf calls instead of the regex's lookbehind at
+  // every position.
+  const scheme = text.indexOf("://");
+  if (scheme < 0 || text.indexOf("@", scheme) < 0) return out;
   URL_USERINFO_RE.lastIndex = 0;
   for (let m = URL_USERINFO_RE.exec(text); m !== null; m = URL_USERINFO_RE.exec(text)) {
     const [whole, scheme, user, password] = m;
