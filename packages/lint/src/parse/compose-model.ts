@@ -69,7 +69,7 @@ export class DocBuilder {
 
   /** The model of walkTree's pairs; their key ranges are computed when asked. */
   pairs(raw: readonly RawPair[]): ComposePair[] {
-    return raw.map((p) => new PairView(p, this.scalar(p.value), this.lines));
+    return raw.map((p) => new PairView(p, this, this.lines));
   }
 
   readServices(services: YAMLMap, doc: ComposeDoc): void {
@@ -274,24 +274,27 @@ class ScalarText implements MappedText {
   }
 }
 
+/** A pair whose key range and value view are made when asked: most pairs are only read by name. */
 class PairView implements ComposePair {
   readonly name: string;
   readonly path: Array<string | number>;
-  private readonly key: Scalar;
   private cachedRange?: SourceRange;
 
   constructor(
-    raw: RawPair,
-    readonly value: ComposeScalar,
+    private readonly raw: RawPair,
+    private readonly builder: DocBuilder,
     private readonly lines: LineIndex,
   ) {
     this.name = raw.name;
     this.path = raw.path;
-    this.key = raw.key;
+  }
+
+  get value(): ComposeScalar {
+    return this.builder.scalar(this.raw.value);
   }
 
   get nameRange(): SourceRange {
-    const r = this.key.range;
+    const r = this.raw.key.range;
     return (this.cachedRange ??= r ? this.lines.range(r[0], r[1]) : this.lines.range(0, 0));
   }
 }

@@ -16,11 +16,15 @@ export default defineRule<ComposeDoc>({
   description: "A secret-named key outside environment, build args and labels (x- extensions, driver_opts, logging options) holds a literal",
   check(ctx) {
     const { doc } = ctx;
-    const covered = new Set<ComposeScalar["node"]>();
-    for (const e of [...doc.environment, ...doc.buildArgs, ...doc.labels]) if (e.value) covered.add(e.value.node);
+    let covered: Set<ComposeScalar["node"]> | undefined;
     for (const pair of doc.pairs) {
       // judgeNamedValue reports secret-named keys only: ask that first, before scanning the value.
-      if (!isSecretName(pair.name, ctx.names) || covered.has(pair.value.node)) continue;
+      if (!isSecretName(pair.name, ctx.names)) continue;
+      if (!covered) {
+        covered = new Set();
+        for (const e of [...doc.environment, ...doc.buildArgs, ...doc.labels]) if (e.value) covered.add(e.value.node);
+      }
+      if (covered.has(pair.value.node)) continue;
       const scan = scanInterpolation(pair.value.text);
       if (scan.interpolated) continue;
       const verdict = judgeNamedValue(pair.name, scan.unescaped.text, ctx.names);
