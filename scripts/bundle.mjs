@@ -1,7 +1,9 @@
 // Bundles the CLI so that a pre-commit hook pays node's start-up plus a handful of file reads,
 // not hundreds of module resolutions:
 //  - main.js: commander, the lint command, the engine, and the Dockerfile and env kinds, in ONE
-//    file (each extra ESM module costs about a millisecond to load);
+//    file (each extra ESM module costs about a millisecond to load). It is CommonJS code that
+//    packages/cli/bin/load-bundle.js compiles with V8's code cache, which this script makes by
+//    running it (makeCodeCache): main-lint-*.v8cache for lint and rules, main-cli-*.v8cache else;
 //  - lint-compose.js (yaml), lint-config.js (zod + yaml), inject.js and exec.js: loaded only when needed;
 //  - lint-worker.js: a lint worker thread, started only by runs over a few hundred files;
 //  - sidecar.js (and its sidecar-shared-*.js): the sidecar with node-vault (without axios) and pino, loaded by
@@ -9,9 +11,12 @@
 // The bundle is the whole published `stowaway` package: it needs no dependency at run time.
 // vault-dev is a separate package and no command of the CLI imports it.
 import { build } from "esbuild";
-import { readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -157,9 +162,40 @@ const common = {
   plugins: [splitPlugin],
 };
 
+// main.js: CommonJS, so that the entry needs no ESM loader and V8 can cache its compiled code. It
+// is the body of a function (load-bundle.js) that is given `import.meta.url` and an import() of
+// the lazy chunks, which are ES modules.
+const MAIN_CHUNKS = ["./lint-compose.js", "./lint-config.js", "./inject.js", "./exec.js", "./sidecar.js"];
+async function buildMain() {
+  const out = await build({
+    ...common,
+    format: "cjs",
+    banner: {},
+    define: { ...common.define, "import.meta.url": "__stowawayUrl" },
+    entryPoints: { main: `${root}packages/cli/dist/main.js` },
+    outdir,
+    write: false,
+  });
+  let text = out.outputFiles[0].text;
+  for (const chunk of MAIN_CHUNKS) {
+    const call = `import(${JSON.stringify(chunk)})`;
+    if (text.split(call).length !== 2) throw new Error(`bundle: expected one ${call} in main.js`);
+    text = text.replace(call, `__stowawayImport(${JSON.stringify(chunk)})`);
+  }
+  if (/\bimport\(/.test(text)) throw new Error("bundle: main.js has an import() that load-bundle.js does not provide");
+  // The content hash names the code caches (V8 checks a cache against the source's length only).
+  const id = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  writeFileSync(`${outdir}/main.js`, `// stowaway-build ${id}\n${text}`);
+}
+
+if (process.argv[2] === "--code-cache") {
+  await makeCodeCache(process.argv[3]);
+  process.exit(0);
+}
+
 rmSync(outdir, { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: { main: `${root}packages/cli/dist/main.js` }, outdir }),
+  buildMain(),
   ...[...SPLITS, LINT_WORKER].map((s) => build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir })),
   build({
     ...common,
@@ -171,3 +207,66 @@ await Promise.all([
   }),
   build({ ...common, format: "cjs", banner: {}, entryPoints: { "sidecar-config": SIDECAR_CONFIG }, outExtension: { ".js": ".cjs" }, outdir }),
 ]);
+
+// The code caches are made by running the bundle (this script again, with --code-cache), in a
+// node without our flags (V8 rejects a cache made under other flags), once for each kind of run.
+for (const kind of ["lint", "cli"]) {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--code-cache", kind], { env, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bundle: making the ${kind} code cache failed: ${r.stderr || r.stdout}`);
+}
+
+/**
+ * `--code-cache <lint|cli>`: compiles main.js as packages/cli/bin/load-bundle.js does, runs what
+ * that kind of start runs, and writes V8's cache of the code compiled by then beside it. "lint": a
+ * one-file lint of a Dockerfile and of an env file, with findings (stylish and json). "cli": help,
+ * version and commander's parsing. The cache is bytecode: what runs is the bundle's own code either way.
+ */
+async function makeCodeCache(kind) {
+  const { loadBundle, cachePath } = createRequire(import.meta.url)("../packages/cli/bin/load-bundle.js");
+  const file = `${outdir}/main.js`;
+  const loaded = loadBundle(file);
+  const sink = { write: () => true, isTTY: false, columns: 80 };
+  const work = mkdtempSync(join(tmpdir(), "stowaway-code-cache-"));
+  try {
+    const io = { stdout: sink, stderr: sink, cwd: work, env: {} };
+    const runs = {
+      lint: () => {
+        // Made-up values: name-flagged literals and a credential in a command line.
+        writeFileSync(
+          join(work, "Dockerfile"),
+          [
+            "FROM node:20-alpine AS build",
+            "ARG NPM_TOKEN",
+            "ENV DB_PASSWORD=Zq8vTx2mLw5pRc",
+            "WORKDIR /app",
+            "COPY package*.json ./",
+            "RUN npm ci && \\",
+            "    curl -u deploy:Hk3mQx9wVt7b https://example.invalid/x",
+            "RUN <<EOF",
+            "export SECRET_KEY=Jn4xBq8rWm2t",
+            "EOF",
+            "COPY . .",
+            'CMD ["node", "server.js"]',
+            "",
+          ].join("\n"),
+        );
+        writeFileSync(join(work, ".env"), "API_KEY=Vb7nRt3qXw9z\nexport DEBUG=1\n");
+        return [
+          ["lint", "Dockerfile"],
+          ["lint", ".env"],
+          ["lint", "--format", "json", "Dockerfile"],
+        ];
+      },
+      cli: () => [["--help"], ["sidecar", "--help"], ["exec", "--help"], ["--version"]],
+    };
+    if (!runs[kind]) throw new Error(`unknown kind ${kind}; use lint or cli`);
+    for (const args of runs[kind]()) await loaded.exports.main(args, io);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const cacheFile = cachePath(file, loaded.source, kind);
+  if (!cacheFile) throw new Error("main.js has no build id");
+  writeFileSync(cacheFile, loaded.script.createCachedData());
+}

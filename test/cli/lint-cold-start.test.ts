@@ -1,0 +1,150 @@
+// Issue 16: a one-file lint (what a pre-commit hook runs) starts from main.js alone. It loads no ES
+// module at all (the compose, config, worker, sidecar, inject and exec chunks are ES modules, and
+// an ES module entry costs node's ESM loader), neither node:crypto (the fingerprint's SHA-256 is in
+// JavaScript) nor perf_hooks, worker_threads or child_process; and it runs with the V8 code cache
+// that the build made. A test fails here if one of them is imported eagerly again. The real CLI;
+// what a process loaded comes from node itself (process.moduleLoadList, the ESM loader's hooks).
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, REPO_ROOT, runCli } from "../helpers/cli.js";
+
+const BUNDLE = join(REPO_ROOT, "packages/cli/dist/bundle");
+const LOADER = join(REPO_ROOT, "packages/cli/bin/load-bundle.js");
+
+// Preloaded with --require: the builtin modules the process loaded, at exit.
+const BUILTINS_HOOK = `process.on("exit", () => require("node:fs").writeFileSync(process.env.STOWAWAY_TEST_BUILTINS_LOG, process.moduleLoadList.join("\\n")));`;
+// Preloaded with --import: the URL of every ES module the process loads, from the loader's hooks.
+const ESM_HOOK = `
+import { register } from "node:module";
+register("data:text/javascript," + encodeURIComponent(\`
+import { appendFileSync } from "node:fs";
+export async function load(url, context, next) {
+  appendFileSync(process.env.STOWAWAY_TEST_ESM_LOG, url + "\\\\n");
+  return next(url, context);
+}\`));
+`;
+// Builtins that a one-file Dockerfile or env lint must not load.
+const NOT_LOADED = ["crypto", "perf_hooks", "worker_threads", "child_process"];
+
+let dir: string;
+let n = 0;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "stowaway-cold-"));
+  writeFileSync(join(dir, "builtins.cjs"), BUILTINS_HOOK);
+  writeFileSync(join(dir, "esm-log.mjs"), ESM_HOOK);
+  const app = join(dir, "app");
+  mkdirSync(app);
+  // A finding in each, so that the fingerprint (and its hash) runs.
+  writeFileSync(join(app, "Dockerfile"), "FROM alpine:3.20\nENV DB_PASSWORD=Zq8vTx2mLw5pRc\nRUN echo hi\n");
+  writeFileSync(join(app, ".env"), "API_KEY=Vb7nRt3qXw9z\n");
+  writeFileSync(join(app, "compose.yaml"), "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: Hk3mQx9wVt7b\n");
+  const configured = join(dir, "configured");
+  mkdirSync(configured);
+  writeFileSync(join(configured, ".stowaway.yaml"), "lint:\n  failOn: error\n");
+  writeFileSync(join(configured, "Dockerfile"), "FROM alpine:3.20\nENV DB_PASSWORD=Zq8vTx2mLw5pRc\n");
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The builtin modules loaded by `node <args>` (node's own start-up included). */
+function builtinsOf(args: string[], cwd: string): { code: number | null; stdout: string; builtins: string[] } {
+  const log = join(dir, `builtins-${++n}.txt`);
+  const r = spawnSync(process.execPath, args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: `--require=${join(dir, "builtins.cjs")}`, STOWAWAY_TEST_BUILTINS_LOG: log },
+  });
+  expect(r.stderr).toBe("");
+  return { code: r.status, stdout: r.stdout, builtins: readFileSync(log, "utf8").split("\n") };
+}
+
+/** The files of the CLI's bundle that `stowaway <args>` imports as ES modules. */
+function chunksOf(args: string[], cwd: string): { code: number | null; chunks: string[] } {
+  const log = join(dir, `esm-${++n}.txt`);
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: `--import=${join(dir, "esm-log.mjs")}`, STOWAWAY_TEST_ESM_LOG: log },
+  });
+  const urls = existsSync(log) ? readFileSync(log, "utf8").split("\n") : [];
+  const chunks = [
+    ...new Set(urls.filter((u) => u.startsWith("file:") && fileURLToPath(u).startsWith(BUNDLE)).map((u) => fileURLToPath(u).slice(BUNDLE.length + 1))),
+  ];
+  return { code: r.status, chunks: chunks.sort() };
+}
+
+describe("cold start of a one-file lint", () => {
+  it("the build made main.js with a build id and a lint and a cli code cache for it", () => {
+    const id = /^\/\/ stowaway-build ([0-9a-f]{16})\n/.exec(readFileSync(join(BUNDLE, "main.js"), "utf8"))?.[1];
+    expect(id).toBeDefined();
+    const caches = readdirSync(BUNDLE).filter((f) => f.endsWith(".v8cache"));
+    expect(caches.sort()).toEqual([`main-cli-${id}.v8cache`, `main-lint-${id}.v8cache`]);
+  });
+
+  it("a Dockerfile, an env file and `sidecar --help` load no ES module, and the linter none of crypto, perf_hooks, worker_threads or child_process", () => {
+    const bare = builtinsOf(["-e", ""], dir).builtins;
+    const esm = (list: string[]) => list.filter((m) => m.startsWith("NativeModule internal/modules/esm/") && !bare.includes(m));
+    for (const file of ["Dockerfile", ".env"]) {
+      const run = builtinsOf([CLI, "lint", file], join(dir, "app"));
+      expect(run.code, file).toBe(1);
+      expect(run.stdout).toContain(file);
+      expect(esm(run.builtins), file).toEqual([]);
+      expect(
+        NOT_LOADED.filter((m) => run.builtins.includes(`NativeModule ${m}`)),
+        file,
+      ).toEqual([]);
+    }
+    const help = builtinsOf([CLI, "sidecar", "--help"], dir);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--config");
+    expect(esm(help.builtins)).toEqual([]);
+    // The control: the compose linter is an ES module chunk, so linting compose loads the ESM loader.
+    const compose = builtinsOf([CLI, "lint", "compose.yaml"], join(dir, "app"));
+    expect(compose.code).toBe(1);
+    expect(esm(compose.builtins).length).toBeGreaterThan(0);
+  });
+
+  it("the chunks are imported when needed: compose for a compose file, the config parser for a .stowaway.yaml, nothing for a Dockerfile", () => {
+    expect(chunksOf(["lint", "Dockerfile"], join(dir, "app"))).toEqual({ code: 1, chunks: [] });
+    expect(chunksOf(["lint", "compose.yaml"], join(dir, "app"))).toEqual({ code: 1, chunks: ["lint-compose.js"] });
+    expect(chunksOf(["lint", "Dockerfile"], join(dir, "configured"))).toEqual({ code: 1, chunks: ["lint-config.js"] });
+  });
+
+  it("this node accepts both code caches", () => {
+    const check = `const { loadBundle } = require(${JSON.stringify(LOADER)});
+      console.log(JSON.stringify(["lint", "cli"].map((k) => loadBundle(${JSON.stringify(join(BUNDLE, "main.js"))}, k).cacheRejected)));`;
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS; // V8 rejects a cache made under other flags
+    const r = spawnSync(process.execPath, ["-e", check], { encoding: "utf8", env });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual([false, false]);
+  });
+
+  it("a cache that V8 rejects, or none, changes nothing but the time", () => {
+    const expected = runCli(["lint", "Dockerfile"], { cwd: join(dir, "app") });
+    expect(expected.code).toBe(1);
+    const copy = join(dir, "cli");
+    cpSync(join(REPO_ROOT, "packages/cli/bin"), join(copy, "bin"), { recursive: true });
+    cpSync(BUNDLE, join(copy, "dist/bundle"), { recursive: true });
+    const caches = readdirSync(join(copy, "dist/bundle")).filter((f) => f.endsWith(".v8cache"));
+    const run = () =>
+      spawnSync(process.execPath, [join(copy, "bin/stowaway.js"), "lint", "Dockerfile"], {
+        cwd: join(dir, "app"),
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+    for (const f of caches) writeFileSync(join(copy, "dist/bundle", f), Buffer.alloc(4096, 7));
+    const garbage = run();
+    expect({ code: garbage.status, stdout: garbage.stdout, stderr: garbage.stderr }).toEqual(expected);
+    for (const f of caches) rmSync(join(copy, "dist/bundle", f));
+    const none = run();
+    expect({ code: none.status, stdout: none.stdout, stderr: none.stderr }).toEqual(expected);
+  });
+});
