@@ -56,6 +56,14 @@ export interface LeaseInfo {
 type Body = Record<string, any>;
 
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
+/** How long a mount learned from sys/internal/ui/mounts answers for the paths below it. */
+export const MOUNT_TTL_MS = 60_000;
+
+export interface MountInfo {
+  path: string;
+  type: string;
+  version?: string;
+}
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** Calls `fn` with every response that comes through `agent` (http.Agent has no public hook). */
@@ -97,6 +105,8 @@ export class VaultClient {
   /** Set by a 429 with Retry-After: no request goes out before this time (ms since the epoch). */
   private pauseUntil = 0;
   private readonly clock: Clock;
+  /** Mounts learned from mountOf answers, with when; see mountOf. */
+  private mounts: Array<{ mount: MountInfo; at: number }> = [];
 
   constructor(private readonly opts: VaultClientOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -292,14 +302,29 @@ export class VaultClient {
     );
   }
 
-  /** GET sys/internal/ui/mounts/<path>: which mount serves a path, its type and KV version. */
-  async mountOf(path: string): Promise<{ path: string; type: string; version?: string } | undefined> {
+  /**
+   * GET sys/internal/ui/mounts/<path>: which mount serves a path, its type and KV version. An
+   * answer is reused for every path below that mount for MOUNT_TTL_MS (Vault refuses a mount
+   * inside another, so the mount a path starts with is the one that serves it): a first render of
+   * 1,000 secrets under one mount asks a few times, not 1,000.
+   */
+  async mountOf(path: string): Promise<MountInfo | undefined> {
+    const now = this.clock.now();
+    this.mounts = this.mounts.filter((m) => now - m.at < MOUNT_TTL_MS);
+    const known = this.mounts.find((m) => path.startsWith(m.mount.path));
+    if (known) return known.mount;
     try {
       const body = await this.read(`sys/internal/ui/mounts/${path}`, "mounts");
       const d = body?.data;
       if (!d || typeof d.path !== "string") return undefined;
       // A bare `kv` mount reports options: null; it is version 1.
-      return { path: d.path, type: String(d.type ?? ""), version: d.options?.version ?? (d.type === "kv" ? "1" : undefined) };
+      const mount: MountInfo = { path: d.path, type: String(d.type ?? ""), version: d.options?.version ?? (d.type === "kv" ? "1" : undefined) };
+      // Only a mount path that names a directory can be a prefix of the paths below it.
+      if (mount.path.endsWith("/") && path.startsWith(mount.path)) {
+        this.mounts = this.mounts.filter((m) => m.mount.path !== mount.path);
+        this.mounts.push({ mount, at: this.clock.now() });
+      }
+      return mount;
     } catch {
       // Optional hint only: older servers or tight policies refuse it.
       return undefined;
