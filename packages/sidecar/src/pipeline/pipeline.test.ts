@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VaultUnavailableError } from "../errors.js";
-import { harness, ScriptedSource } from "../../test/harness.js";
+import { harness, ScriptedSource, testConfig } from "../../test/harness.js";
 import type { Run } from "./runtime.js";
 
 // A reload replaces a source's run while the old run's refresh may still be in flight. Both runs
@@ -36,5 +36,39 @@ describe("pipeline: a refresh in flight across a reload", () => {
     await h.clock.advance(5_000);
     expect(fresh.fetches).toBeGreaterThan(0);
     expect(fresh.outputs.every((o) => o.written)).toBe(true);
+  });
+});
+
+describe("pipeline: refreshes at once", () => {
+  it("at most twice vault.maxConcurrency run at once; the others wait their turn, and every one runs", async () => {
+    const config = testConfig();
+    config.vault.maxConcurrency = 2;
+    const h = harness({ config });
+    let inFetch = 0;
+    let most = 0;
+    const gates: Array<() => void> = [];
+    const runs: Run[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = new ScriptedSource(`s${i}`, 60_000, h.calls, h.clock);
+      s.next = () => ({});
+      const fetch = s.fetch.bind(s);
+      s.fetch = async (ctx) => {
+        most = Math.max(most, ++inFetch);
+        await new Promise<void>((r) => gates.push(r));
+        inFetch--;
+        return fetch(ctx);
+      };
+      const run: Run = { source: s, attempt: 0 };
+      h.runs.set(s.id, run);
+      runs.push(run);
+    }
+    const all = Promise.all(runs.map((r) => h.pipeline.refresh(r)));
+    for (let released = 0; released < 10; released++) {
+      while (gates.length === 0) await new Promise((r) => setImmediate(r));
+      gates.shift()?.();
+    }
+    await all;
+    expect(most).toBe(4);
+    expect(runs.every((r) => r.source.outputs.every((o) => o.written))).toBe(true);
   });
 });

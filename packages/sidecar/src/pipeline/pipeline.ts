@@ -17,6 +17,9 @@ export type ChangeListener = (event: { run: Run; changed: Output[] }) => void;
  */
 export class Pipeline {
   private readonly listeners: ChangeListener[] = [];
+  /** Refreshes under way, and those waiting for one of them to end (see `refresh`). */
+  private running = 0;
+  private readonly waiting: Array<{ run: Run; opts: RefreshOptions; done: () => void }> = [];
 
   constructor(
     private readonly rt: Runtime,
@@ -44,8 +47,31 @@ export class Pipeline {
     this.rt.timers.schedule(`source:${run.source.id}`, 0, () => this.refresh(run, { forceFetch }));
   }
 
-  /** One refresh of one source; always ends by scheduling the next. */
-  async refresh(run: Run, opts: { forceFetch?: boolean } = {}): Promise<void> {
+  /**
+   * One refresh of one source; always ends by scheduling the next. Resolves once it has run.
+   * At most twice vault.maxConcurrency refreshes run at once (Vault's requests and the disk's
+   * writes both kept busy); the others wait here as a run and a callback. Started all at once, the
+   * first render of 1,000 secrets kept 1,000 suspended chains of async calls waiting for the
+   * client's request slots: ~3 MB, promoted to the old generation and garbage after the render,
+   * which the process kept as RSS until V8's memory reducer ran seconds later (issue 16).
+   */
+  refresh(run: Run, opts: RefreshOptions = {}): Promise<void> {
+    if (this.running >= 2 * this.rt.config().vault.maxConcurrency) return new Promise((done) => this.waiting.push({ run, opts, done }));
+    return this.refreshNow(run, opts);
+  }
+
+  private async refreshNow(run: Run, opts: RefreshOptions): Promise<void> {
+    this.running++;
+    try {
+      await this.doRefresh(run, opts);
+    } finally {
+      this.running--;
+      const next = this.waiting.shift();
+      if (next) void this.refreshNow(next.run, next.opts).then(next.done, next.done);
+    }
+  }
+
+  private async doRefresh(run: Run, opts: RefreshOptions): Promise<void> {
     const { rt } = this;
     if (!rt.isCurrent(run)) return;
     const conn = rt.conn();
@@ -177,6 +203,11 @@ export class Pipeline {
     run.phased = true;
     timers.schedule(`source:${run.source.id}`, delay, () => this.refresh(run));
   }
+}
+
+interface RefreshOptions {
+  /** Fetch even when the source says it is unchanged (after a failure, a lease step, a reload). */
+  forceFetch?: boolean;
 }
 
 const files = (run: Run) => run.source.outputs.map((o) => o.cfg.file).join(",");
