@@ -1,15 +1,15 @@
 // Issue 16: a sidecar loads only the code its config uses. prom-client (until /metrics is first
-// scraped), chokidar (not in --once), mustache (no template), the PKI source and exec are chunks of
+// scraped), chokidar (not in --once, nor with reload.watch false), mustache (no template), the PKI source and exec are chunks of
 // the bundle that a plain KV config never loads; /metrics counts what happened before prom-client
 // was loaded; and the config parser is dropped after use. The real CLI against vault-dev; node's
 // loader hooks list the modules it loads.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { faultEnv, fileText, fixture, leaks, metrics, readyz, spawnSidecar, until } from "../faults/sidecar-helpers.js";
+import { faultEnv, fileText, fixture, leaks, metrics, readyz, sleep, spawnSidecar, until } from "../faults/sidecar-helpers.js";
 import { ROOT } from "./helpers.js";
 
 const BUNDLE = path.join(ROOT, "packages/cli/dist/bundle");
@@ -94,6 +94,42 @@ describe("lazy chunks of the sidecar bundle", () => {
       await env.kvPut("app/db", { password: third });
       await until("re-rendered again", () => fileText(path.join(out, "db.env"))?.includes(third) === true);
       expect(await metrics(base)).toMatch(/^stowaway_renders_total\{file="db.env"\} 3$/m);
+    } finally {
+      await p.stop();
+    }
+  }, 30_000);
+
+  it("by default a running sidecar picks up a config edit without a signal", async () => {
+    const { file, out } = env.config("  - { path: secret/data/app/db, file: db.env }\n");
+    const { p, parts } = run(["--config", file]);
+    try {
+      const base = await p.baseUrl();
+      await until("rendered", async () => (await readyz(base)) === 200);
+      appendFileSync(file, "  - { path: secret/data/app/api, file: api-key, format: raw, key: key }\n");
+      await until("the edit applied", () => fileText(path.join(out, "api-key"))?.startsWith("lazy-api-") === true);
+      expect(p.output()).toMatch(/"reason":"(file changed|periodic re-read)".*"msg":"config reloaded"/);
+      expect(parts()).toEqual(["chokidar"]);
+    } finally {
+      await p.stop();
+    }
+  }, 30_000);
+
+  it("with reload.watch false the config watch is never loaded and an edit waits for SIGHUP", async () => {
+    const { file, out } = env.config("  - { path: secret/data/app/db, file: db.env }\n", { extra: "reload: { watch: false }\n" });
+    const { p, parts } = run(["--config", file]);
+    try {
+      const base = await p.baseUrl();
+      await until("rendered", async () => (await readyz(base)) === 200);
+      appendFileSync(file, "  - { path: secret/data/app/api, file: api-key, format: raw, key: key }\n");
+      // Longer than the watch's debounce and its 5 s re-read: a watching sidecar would have reloaded by now.
+      await sleep(6_500);
+      expect(fileText(path.join(out, "api-key"))).toBeUndefined();
+      expect(p.output()).not.toContain("config reloaded");
+      expect(parts()).toEqual([]);
+      p.child.kill("SIGHUP");
+      await until("reloaded on SIGHUP", () => fileText(path.join(out, "api-key"))?.startsWith("lazy-api-") === true);
+      expect(p.output()).toMatch(/"reason":"SIGHUP".*"msg":"config reloaded"/);
+      expect(parts()).toEqual([]);
     } finally {
       await p.stop();
     }

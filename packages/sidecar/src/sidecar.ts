@@ -171,9 +171,9 @@ export class Sidecar implements Reloadable {
     this.quitHandler = handler;
   }
 
-  /** Watches the config file for reloads; SIGHUP calls `reload`. */
+  /** Watches the config file for reloads, unless `reload.watch` is false; SIGHUP calls `reload` either way. */
   watchConfig(): { close(): Promise<void> } | undefined {
-    return this.reloader.watch();
+    return this.config.reload.watch ? this.reloader.watch() : undefined;
   }
 
   /** Re-reads the config file; validates, builds, then swaps. Invalid config keeps the old one. */

@@ -218,3 +218,15 @@ describe("relative paths in the config file", () => {
     expect(withVault("  maxResponseBytes: 10\n").ok).toBe(false);
   });
 });
+
+describe("reload", () => {
+  it("watches the config file unless reload.watch is false", () => {
+    const on = parseConfigText(base, {});
+    expect(on.ok && on.config.reload).toEqual({ watch: true });
+    const off = parseConfigText(`${base}reload: { watch: false }\n`, {});
+    expect(off.ok && off.config.reload).toEqual({ watch: false });
+    const bad = parseConfigText(`${base}reload: { watch: "no", every: 5s }\n`, {});
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors.map((e) => e.key).sort()).toEqual(["reload", "reload.watch"]);
+  });
+});

@@ -365,6 +365,11 @@ export const ConfigSchema = z
       })
       .prefault({}),
     notify: Notify.optional(),
+    /**
+     * Config reloads. `watch: false`: the config file is neither watched nor re-read every 5s
+     * (and chokidar is never loaded); SIGHUP still reloads it. Read at start only.
+     */
+    reload: z.strictObject({ watch: z.boolean().default(true) }).prefault({}),
     revokeOnExit: z.boolean().default(false),
     /** stowaway exec: variables for the child's environment. */
     env: Env.default({}),

@@ -94,6 +94,7 @@ export class Reloader {
     const next = res.config;
     for (const w of res.warnings) log.warn(w);
     if (JSON.stringify(next.listen) !== JSON.stringify(host.config.listen)) log.warn("listen changed: restart the sidecar to apply it");
+    if (next.reload.watch !== host.config.reload.watch) log.warn("reload.watch changed: restart the sidecar to apply it");
     // Build first: output dir and, if vault settings changed, a logged-in connection.
     const prep = await prepareOutputDir(next.output, undefined, next.output.dir !== host.config.output.dir);
     if (prep.warning) log.warn(prep.warning);
