@@ -233,26 +233,57 @@ async function makeCodeCache(kind) {
     const io = { stdout: sink, stderr: sink, cwd: work, env: {} };
     const runs = {
       lint: () => {
-        // Made-up values: name-flagged literals and a credential in a command line.
+        // A Dockerfile of the usual shapes (stages, RUN chains, heredocs, ENV and ARG blocks, exec
+        // form), with made-up values: name-flagged literals, a credential in a command line and
+        // one in a URL, a placeholder, a checksum, a public key and a secret mount.
         writeFileSync(
           join(work, "Dockerfile"),
           [
-            "FROM node:20-alpine AS build",
+            "# syntax=docker/dockerfile:1",
+            "# api service: build and runtime",
+            "ARG PYTHON_VERSION=3.12",
+            "FROM python:${PYTHON_VERSION}-slim AS build",
             "ARG NPM_TOKEN",
-            "ENV DB_PASSWORD=Zq8vTx2mLw5pRc",
+            "ARG PIP_INDEX_URL=https://ci:Pq7wXn2vRt5k@pypi.example.invalid/simple",
+            "ENV APP_HOME=/app \\",
+            "    DB_PASSWORD=Zq8vTx2mLw5pRc \\",
+            "    API_TOKEN=<your-api-token> \\",
+            "    TZ=UTC",
             "WORKDIR /app",
-            "COPY package*.json ./",
-            "RUN npm ci && \\",
-            "    curl -u deploy:Hk3mQx9wVt7b https://example.invalid/x",
+            "RUN apt-get update \\",
+            "    && apt-get install -y --no-install-recommends curl ca-certificates gnupg \\",
+            "    && curl -fsSL -u deploy:Hk3mQx9wVt7b https://example.invalid/pkg.tgz -o /tmp/pkg.tgz \\",
+            '    && echo "9f2c6d1e8b7a5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d  /tmp/pkg.tgz" | sha256sum -c - \\',
+            "    && gpg --keyserver hkps://keys.example.invalid --recv-keys 0x4F2A9C1B7D3E5F60 \\",
+            '    && echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx7example ci@build" >> /root/.ssh/authorized_keys \\',
+            "    && rm -rf /var/lib/apt/lists/*",
+            "COPY requirements.txt .",
+            "RUN --mount=type=secret,id=pip_token,env=PIP_TOKEN pip install --no-cache-dir -r requirements.txt",
             "RUN <<EOF",
-            "export SECRET_KEY=Jn4xBq8rWm2t",
+            "set -eux",
+            "export SECRET_KEY=Jn4xBq8rWm2tYc6v",
+            "mysql -uroot -pWd5sKx8nQz2r -e 'select 1'",
+            "useradd --system --uid 1001 app",
             "EOF",
+            "COPY <<EOF /etc/app/settings.conf",
+            "[server]",
+            "port = 8080",
+            "password = Vb7nRt3qXw9zLm",
+            "EOF",
+            "",
+            "FROM python:${PYTHON_VERSION}-slim",
+            'LABEL org.opencontainers.image.revision="3f1c2b7a9d8e6f5a4b3c2d1e0f9a8b7c6d5e4f3a"',
+            "COPY --from=build /app /app",
             "COPY . .",
-            'CMD ["node", "server.js"]',
+            "USER app",
+            "EXPOSE 8080",
+            'HEALTHCHECK CMD ["curl", "-f", "http://localhost:8080/healthz"]',
+            'ENTRYPOINT ["/usr/bin/tini", "--"]',
+            'CMD ["gunicorn", "-c", "gunicorn.conf.py", "app.wsgi"]',
             "",
           ].join("\n"),
         );
-        writeFileSync(join(work, ".env"), "API_KEY=Vb7nRt3qXw9z\nexport DEBUG=1\n");
+        writeFileSync(join(work, ".env"), "# local settings\nAPI_KEY=Vb7nRt3qXw9z\nexport DEBUG=1\nDATABASE_URL=postgres://app:Mx4vBn8qWz2t@db:5432/app\nSECRET=changeme\n");
         return [
           ["lint", "Dockerfile"],
           ["lint", ".env"],
