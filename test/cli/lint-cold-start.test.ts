@@ -127,12 +127,13 @@ describe("cold start of a one-file lint", () => {
     expect(JSON.parse(r.stdout)).toEqual([false, false]);
   });
 
-  it("a cache that V8 rejects, or none, changes nothing but the time", () => {
+  it("a cache that V8 rejects, or none, changes nothing but the time; an ES module bundle still runs", () => {
     const expected = runCli(["lint", "Dockerfile"], { cwd: join(dir, "app") });
     expect(expected.code).toBe(1);
     const copy = join(dir, "cli");
     cpSync(join(REPO_ROOT, "packages/cli/bin"), join(copy, "bin"), { recursive: true });
     cpSync(BUNDLE, join(copy, "dist/bundle"), { recursive: true });
+    cpSync(join(REPO_ROOT, "packages/cli/package.json"), join(copy, "package.json"));
     const caches = readdirSync(join(copy, "dist/bundle")).filter((f) => f.endsWith(".v8cache"));
     const run = () =>
       spawnSync(process.execPath, [join(copy, "bin/stowaway.js"), "lint", "Dockerfile"], {
@@ -146,5 +147,9 @@ describe("cold start of a one-file lint", () => {
     for (const f of caches) rmSync(join(copy, "dist/bundle", f));
     const none = run();
     expect({ code: none.status, stdout: none.stdout, stderr: none.stderr }).toEqual(expected);
+    // A bundle built before main.js was CommonJS (an ES module, no build id) is imported as one.
+    writeFileSync(join(copy, "dist/bundle/main.js"), 'export async function main(args, io) { io.stdout.write(`esm ${args.join(" ")}\\n`); return 0; }\n');
+    const esm = run();
+    expect({ code: esm.status, stdout: esm.stdout, stderr: esm.stderr }).toEqual({ code: 0, stdout: "esm lint Dockerfile\n", stderr: "" });
   });
 });

@@ -27,10 +27,12 @@ function cachePath(file, source, kind) {
 
 /**
  * Compiles and runs the bundle; returns its exports and the compiled script (the trainer asks it
- * for its cache). `kind` picks the cache: undefined reads none.
+ * for its cache), or undefined when the file is not such a bundle (one built before main.js was
+ * CommonJS: an ES module, for the caller to import). `kind` picks the cache: undefined reads none.
  */
 function loadBundle(file, kind) {
   const source = readFileSync(file, "utf8");
+  if (!BUILD_ID.test(source.slice(0, 64))) return undefined;
   const cacheFile = kind ? cachePath(file, source, kind) : undefined;
   let cachedData;
   if (cacheFile) {

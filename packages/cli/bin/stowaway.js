@@ -30,7 +30,9 @@ async function loadMain() {
   // The linter's functions are cached for lint and rules only: a sidecar lives for days, and would
   // keep the bytecode of a linter it never runs; the other commands get commander's (help, parsing).
   const kind = args[0] === "lint" || args[0] === "rules" ? "lint" : "cli";
-  return require("./load-bundle.js").loadBundle(bundle, kind).exports.main;
+  const loaded = require("./load-bundle.js").loadBundle(bundle, kind);
+  // A bundle from before main.js was CommonJS is an ES module.
+  return loaded ? loaded.exports.main : (await import(pathToFileURL(bundle).href)).main;
 }
 
 loadMain()
