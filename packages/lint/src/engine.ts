@@ -1,8 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { compileAllowList, type AllowEntry } from "./allow.js";
+import { sha256Hex } from "./hash.js";
 import { loadHandler, type KindHandler } from "./kinds.js";
 import { redact, redactTokenShapes, scrub } from "./redact.js";
 import { fileRules } from "./rules/stowaway/index.js";
@@ -347,11 +346,6 @@ export function fingerprint(ruleId: string, file: string, value: string): string
   const secretHash = sha256Hex(value);
   return sha256Hex(`${ruleId}\0${file}\0${secretHash}`).slice(0, 32);
 }
-
-// SHA-256 of the UTF-8 text, as node:crypto's createHash("sha256").update(text).digest("hex")
-// gives it. In JavaScript because node:crypto loads 15 modules and a stream stack, about 7 ms of
-// the start-up of a one-file run with a finding; a fingerprint hashes a few dozen bytes.
-const sha256Hex = (text: string) => bytesToHex(sha256(utf8ToBytes(text)));
 
 export function toFinding(file: string, r: Report & { ruleId: string; severity: Severity }): Finding {
   // Defence in depth: rules are told not to quote the value, and we scrub anyway. A token can also
