@@ -283,7 +283,10 @@ async function makeCodeCache(kind) {
             "",
           ].join("\n"),
         );
-        writeFileSync(join(work, ".env"), "# local settings\nAPI_KEY=Vb7nRt3qXw9z\nexport DEBUG=1\nDATABASE_URL=postgres://app:Mx4vBn8qWz2t@db:5432/app\nSECRET=changeme\n");
+        writeFileSync(
+          join(work, ".env"),
+          "# local settings\nAPI_KEY=Vb7nRt3qXw9z\nexport DEBUG=1\nDATABASE_URL=postgres://app:Mx4vBn8qWz2t@db:5432/app\nSECRET=changeme\n",
+        );
         return [
           ["lint", "Dockerfile"],
           ["lint", ".env"],
