@@ -94,7 +94,7 @@ describe("stowaway lint on worker threads", () => {
     const one = lint(["--format", format, path], "1", `one-${format}`);
     const three = lint(["--format", format, path], "3", `three-${format}`);
     expect(workersStarted(`one-${format}`)).toBe(0);
-    expect(workersStarted(`three-${format}`)).toBe(2);
+    expect(workersStarted(`three-${format}`)).toBe(3);
     expect(three.stdout).toBe(one.stdout);
     expect(three.stderr).toBe(one.stderr);
     expect(three.code).toBe(one.code);
