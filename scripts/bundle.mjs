@@ -4,7 +4,8 @@
 //    file (each extra ESM module costs about a millisecond to load). It is CommonJS code that
 //    packages/cli/bin/load-bundle.js compiles with V8's code cache, which this script makes by
 //    running it (makeCodeCache): main-lint-*.v8cache for lint and rules, main-cli-*.v8cache else;
-//  - lint-compose.js (yaml), lint-config.js (zod + yaml), inject.js and exec.js: loaded only when needed;
+//  - lint-config.js (zod + yaml): built like main.js, with its own cache (lint-config-lint-*.v8cache);
+//  - lint-compose.js (yaml), lint-config.js, inject.js and exec.js: loaded only when needed;
 //  - lint-worker.js: a lint worker thread, started only by runs over a few hundred files;
 //  - sidecar.js (and its sidecar-shared-*.js): the sidecar with node-vault (without axios) and pino, loaded by
 //    `sidecar`, `exec` and `inject` only; its lazy parts are chunks of their own (SIDECAR_LAZY, sidecar-config.cjs).
@@ -13,7 +14,7 @@
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -163,29 +164,31 @@ const common = {
 };
 
 // main.js: CommonJS, so that the entry needs no ESM loader and V8 can cache its compiled code. It
-// is the body of a function (load-bundle.js) that is given `import.meta.url` and an import() of
-// the lazy chunks, which are ES modules.
+// is the body of a function (load-bundle.js) that is given `import.meta.url`, an import() of the
+// lazy chunks that are ES modules, and a loader of those built like main.js (BODY_CHUNKS: the
+// config parser, zod and yaml, 0.5 MB that every lint of a project with a .stowaway.yaml compiles).
 const MAIN_CHUNKS = ["./lint-compose.js", "./lint-config.js", "./inject.js", "./exec.js", "./sidecar.js"];
-async function buildMain() {
+const BODY_CHUNKS = ["./lint-config.js"];
+async function buildBody(name, entry, chunks) {
   const out = await build({
     ...common,
     format: "cjs",
     banner: {},
     define: { ...common.define, "import.meta.url": "__stowawayUrl" },
-    entryPoints: { main: `${root}packages/cli/dist/main.js` },
+    entryPoints: { [name]: entry },
     outdir,
     write: false,
   });
   let text = out.outputFiles[0].text;
-  for (const chunk of MAIN_CHUNKS) {
+  for (const chunk of chunks) {
     const call = `import(${JSON.stringify(chunk)})`;
-    if (text.split(call).length !== 2) throw new Error(`bundle: expected one ${call} in main.js`);
-    text = text.replace(call, `__stowawayImport(${JSON.stringify(chunk)})`);
+    if (text.split(call).length !== 2) throw new Error(`bundle: expected one ${call} in ${name}.js`);
+    text = text.replace(call, `${BODY_CHUNKS.includes(chunk) ? "__stowawayLoad" : "__stowawayImport"}(${JSON.stringify(chunk)})`);
   }
-  if (/\bimport\(/.test(text)) throw new Error("bundle: main.js has an import() that load-bundle.js does not provide");
+  if (/\bimport\(/.test(text)) throw new Error(`bundle: ${name}.js has an import() that load-bundle.js does not provide`);
   // The content hash names the code caches (V8 checks a cache against the source's length only).
   const id = createHash("sha256").update(text).digest("hex").slice(0, 16);
-  writeFileSync(`${outdir}/main.js`, `// stowaway-build ${id}\n${text}`);
+  writeFileSync(`${outdir}/${name}.js`, `// stowaway-build ${id}\n${text}`);
 }
 
 if (process.argv[2] === "--code-cache") {
@@ -195,8 +198,10 @@ if (process.argv[2] === "--code-cache") {
 
 rmSync(outdir, { recursive: true, force: true });
 await Promise.all([
-  buildMain(),
-  ...[...SPLITS, LINT_WORKER].map((s) => build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir })),
+  buildBody("main", `${root}packages/cli/dist/main.js`, MAIN_CHUNKS),
+  ...[...SPLITS, LINT_WORKER].map((s) =>
+    BODY_CHUNKS.includes(s.out) ? buildBody(s.out.slice(2, -3), s.entry, []) : build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir }),
+  ),
   build({
     ...common,
     splitting: true,
@@ -225,8 +230,9 @@ for (const kind of ["lint", "cli"]) {
  */
 async function makeCodeCache(kind) {
   const { loadBundle, cachePath } = createRequire(import.meta.url)("../packages/cli/bin/load-bundle.js");
-  const file = `${outdir}/main.js`;
-  const loaded = loadBundle(file);
+  // main.js and the chunks it loads like itself (the config parser), each with its own cache.
+  const bodies = [];
+  const loaded = loadBundle(`${outdir}/main.js`, undefined, (b) => bodies.push(b));
   const sink = { write: () => true, isTTY: false, columns: 80 };
   const work = mkdtempSync(join(tmpdir(), "stowaway-code-cache-"));
   try {
@@ -287,10 +293,29 @@ async function makeCodeCache(kind) {
           join(work, ".env"),
           "# local settings\nAPI_KEY=Vb7nRt3qXw9z\nexport DEBUG=1\nDATABASE_URL=postgres://app:Mx4vBn8qWz2t@db:5432/app\nSECRET=changeme\n",
         );
+        // And a project with a .stowaway.yaml, which loads the config parser.
+        mkdirSync(join(work, "configured"));
+        writeFileSync(
+          join(work, "configured/.stowaway.yaml"),
+          [
+            "lint:",
+            "  failOn: error",
+            "  rules:",
+            "    dockerfile/secret-build-arg: off",
+            "  ignorePaths: [vendor/**]",
+            "  allow:",
+            "    - { value: Zq8vTx2mLw5pRc, reason: a test fixture }",
+            "  secretNames:",
+            "    secret: [passphrase]",
+            "",
+          ].join("\n"),
+        );
+        writeFileSync(join(work, "configured/Dockerfile"), readFileSync(join(work, "Dockerfile")));
         return [
           ["lint", "Dockerfile"],
           ["lint", ".env"],
           ["lint", "--format", "json", "Dockerfile"],
+          ["lint", "configured/Dockerfile"],
         ];
       },
       cli: () => [["--help"], ["sidecar", "--help"], ["exec", "--help"], ["--version"]],
@@ -300,7 +325,9 @@ async function makeCodeCache(kind) {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  const cacheFile = cachePath(file, loaded.source, kind);
-  if (!cacheFile) throw new Error("main.js has no build id");
-  writeFileSync(cacheFile, loaded.script.createCachedData());
+  for (const body of bodies) {
+    const cacheFile = cachePath(body.file, body.source, kind);
+    if (!cacheFile) throw new Error(`${body.file} has no build id`);
+    writeFileSync(cacheFile, body.script.createCachedData());
+  }
 }

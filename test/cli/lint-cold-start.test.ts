@@ -1,9 +1,10 @@
 // Issue 16: a one-file lint (what a pre-commit hook runs) starts from main.js alone. It loads no ES
-// module at all (the compose, config, worker, sidecar, inject and exec chunks are ES modules, and
-// an ES module entry costs node's ESM loader), neither node:crypto (the fingerprint's SHA-256 is in
-// JavaScript) nor perf_hooks, worker_threads or child_process; and it runs with the V8 code cache
-// that the build made. A test fails here if one of them is imported eagerly again. The real CLI;
-// what a process loaded comes from node itself (process.moduleLoadList, the ESM loader's hooks).
+// module at all (the compose, worker, sidecar, inject and exec chunks are ES modules, and an ES
+// module costs node's ESM loader; the config parser is built like main.js), neither node:crypto
+// (the first fingerprints' SHA-256 is in JavaScript) nor perf_hooks, worker_threads or
+// child_process; and it runs with the V8 code caches that the build made. A test fails here if one
+// of them is imported eagerly again. The real CLI; what a process loaded comes from node itself
+// (process.moduleLoadList, the ESM loader's hooks) and from a preloaded readFileSync.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +18,15 @@ const LOADER = join(REPO_ROOT, "packages/cli/bin/load-bundle.js");
 
 // Preloaded with --require: the builtin modules the process loaded, at exit.
 const BUILTINS_HOOK = `process.on("exit", () => require("node:fs").writeFileSync(process.env.STOWAWAY_TEST_BUILTINS_LOG, process.moduleLoadList.join("\\n")));`;
+// Preloaded with --require: every file the process reads with readFileSync (before load-bundle.js
+// takes it), which is how the CLI reads main.js and the chunks built like it (lint-config.js).
+const READS_HOOK = `
+const fs = require("node:fs");
+const read = fs.readFileSync;
+fs.readFileSync = function (file, ...rest) {
+  if (typeof file === "string") fs.appendFileSync(process.env.STOWAWAY_TEST_READS_LOG, file + "\\n");
+  return read.call(this, file, ...rest);
+};`;
 // Preloaded with --import: the URL of every ES module the process loads, from the loader's hooks.
 const ESM_HOOK = `
 import { register } from "node:module";
@@ -37,6 +47,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "stowaway-cold-"));
   writeFileSync(join(dir, "builtins.cjs"), BUILTINS_HOOK);
   writeFileSync(join(dir, "esm-log.mjs"), ESM_HOOK);
+  writeFileSync(join(dir, "reads.cjs"), READS_HOOK);
   const app = join(dir, "app");
   mkdirSync(app);
   // A finding in each, so that the fingerprint (and its hash) runs.
@@ -65,30 +76,44 @@ function builtinsOf(args: string[], cwd: string): { code: number | null; stdout:
   return { code: r.status, stdout: r.stdout, builtins: readFileSync(log, "utf8").split("\n") };
 }
 
-/** The files of the CLI's bundle that `stowaway <args>` imports as ES modules. */
+/** The chunks of the CLI's bundle (not main.js, nor a cache) that `stowaway <args>` loads: imported as ES modules, or read to be compiled. */
 function chunksOf(args: string[], cwd: string): { code: number | null; chunks: string[] } {
-  const log = join(dir, `esm-${++n}.txt`);
+  const esmLog = join(dir, `esm-${++n}.txt`);
+  const readsLog = join(dir, `reads-${n}.txt`);
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: `--import=${join(dir, "esm-log.mjs")}`, STOWAWAY_TEST_ESM_LOG: log },
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      NODE_OPTIONS: `--require=${join(dir, "reads.cjs")} --import=${join(dir, "esm-log.mjs")}`,
+      STOWAWAY_TEST_ESM_LOG: esmLog,
+      STOWAWAY_TEST_READS_LOG: readsLog,
+    },
   });
-  const urls = existsSync(log) ? readFileSync(log, "utf8").split("\n") : [];
-  const chunks = [
-    ...new Set(urls.filter((u) => u.startsWith("file:") && fileURLToPath(u).startsWith(BUNDLE)).map((u) => fileURLToPath(u).slice(BUNDLE.length + 1))),
+  const lines = (f: string) => (existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean) : []);
+  const files = [
+    ...lines(esmLog)
+      .filter((u) => u.startsWith("file:"))
+      .map((u) => fileURLToPath(u)),
+    ...lines(readsLog),
   ];
-  return { code: r.status, chunks: chunks.sort() };
+  const chunks = new Set(files.filter((f) => f.startsWith(`${BUNDLE}/`)).map((f) => f.slice(BUNDLE.length + 1)));
+  return { code: r.status, chunks: [...chunks].filter((f) => f !== "main.js" && !f.endsWith(".v8cache")).sort() };
 }
 
 describe("cold start of a one-file lint", () => {
-  it("the build made main.js with a build id and a lint and a cli code cache for it", () => {
-    const id = /^\/\/ stowaway-build ([0-9a-f]{16})\n/.exec(readFileSync(join(BUNDLE, "main.js"), "utf8"))?.[1];
+  it("the build made main.js and lint-config.js with a build id, and code caches for them: lint and cli for main, lint for the config parser", () => {
+    const idOf = (f: string) => /^\/\/ stowaway-build ([0-9a-f]{16})\n/.exec(readFileSync(join(BUNDLE, f), "utf8"))?.[1];
+    const id = idOf("main.js");
+    const configId = idOf("lint-config.js");
     expect(id).toBeDefined();
+    expect(configId).toBeDefined();
     const caches = readdirSync(BUNDLE).filter((f) => f.endsWith(".v8cache"));
-    expect(caches.sort()).toEqual([`main-cli-${id}.v8cache`, `main-lint-${id}.v8cache`]);
+    expect(caches.sort()).toEqual([`lint-config-lint-${configId}.v8cache`, `main-cli-${id}.v8cache`, `main-lint-${id}.v8cache`]);
   });
 
-  it("a Dockerfile, an env file and `sidecar --help` load no ES module, and the linter none of crypto, perf_hooks, worker_threads or child_process", () => {
+  it("a Dockerfile, an env file, a project with a config and `sidecar --help` load no ES module, and the linter none of crypto, perf_hooks, worker_threads or child_process", () => {
     const bare = builtinsOf(["-e", ""], dir).builtins;
     const esm = (list: string[]) => list.filter((m) => m.startsWith("NativeModule internal/modules/esm/") && !bare.includes(m));
     for (const file of ["Dockerfile", ".env"]) {
@@ -101,6 +126,10 @@ describe("cold start of a one-file lint", () => {
         file,
       ).toEqual([]);
     }
+    // A project with a .stowaway.yaml: its parser is built like main.js, so no ES module either.
+    const configured = builtinsOf([CLI, "lint", "Dockerfile"], join(dir, "configured"));
+    expect(configured.code).toBe(1);
+    expect(esm(configured.builtins)).toEqual([]);
     const help = builtinsOf([CLI, "sidecar", "--help"], dir);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--config");
@@ -111,20 +140,21 @@ describe("cold start of a one-file lint", () => {
     expect(esm(compose.builtins).length).toBeGreaterThan(0);
   });
 
-  it("the chunks are imported when needed: compose for a compose file, the config parser for a .stowaway.yaml, nothing for a Dockerfile", () => {
+  it("the chunks are loaded when needed: compose for a compose file, the config parser for a .stowaway.yaml, nothing for a Dockerfile", () => {
     expect(chunksOf(["lint", "Dockerfile"], join(dir, "app"))).toEqual({ code: 1, chunks: [] });
     expect(chunksOf(["lint", "compose.yaml"], join(dir, "app"))).toEqual({ code: 1, chunks: ["lint-compose.js"] });
     expect(chunksOf(["lint", "Dockerfile"], join(dir, "configured"))).toEqual({ code: 1, chunks: ["lint-config.js"] });
   });
 
-  it("this node accepts both code caches", () => {
+  it("this node accepts the code caches", () => {
     const check = `const { loadBundle } = require(${JSON.stringify(LOADER)});
-      console.log(JSON.stringify(["lint", "cli"].map((k) => loadBundle(${JSON.stringify(join(BUNDLE, "main.js"))}, k).cacheRejected)));`;
+      const load = (f, k) => loadBundle(require("node:path").join(${JSON.stringify(BUNDLE)}, f), k).cacheRejected;
+      console.log(JSON.stringify([load("main.js", "lint"), load("main.js", "cli"), load("lint-config.js", "lint")]));`;
     const env = { ...process.env };
     delete env.NODE_OPTIONS; // V8 rejects a cache made under other flags
     const r = spawnSync(process.execPath, ["-e", check], { encoding: "utf8", env });
     expect(r.stderr).toBe("");
-    expect(JSON.parse(r.stdout)).toEqual([false, false]);
+    expect(JSON.parse(r.stdout)).toEqual([false, false, false]);
   });
 
   it("a cache that V8 rejects, or none, changes nothing but the time; an ES module bundle still runs", () => {

@@ -7,13 +7,13 @@
 "use strict";
 const { readFileSync } = require("node:fs");
 const { createRequire } = require("node:module");
-const { dirname, join } = require("node:path");
+const { basename, dirname, join } = require("node:path");
 const { pathToFileURL } = require("node:url");
 const { Script } = require("node:vm");
 
 // The bundle's code is the body of this function. The trainer compiles the same text, or V8
 // rejects the cache (it must be the same source).
-const HEAD = "(function (exports, require, module, __filename, __dirname, __stowawayUrl, __stowawayImport) {";
+const HEAD = "(function (exports, require, module, __filename, __dirname, __stowawayUrl, __stowawayImport, __stowawayLoad) {";
 const TAIL = "\n})";
 // scripts/bundle.mjs starts the bundle with its content hash, and names the caches after it, so a
 // rebuilt bundle never meets a cache made for another one (V8 only compares the source's length).
@@ -22,15 +22,16 @@ const BUILD_ID = /^\/\/ stowaway-build ([0-9a-f]{16})\n/;
 /** The cache file of a bundle for one kind of run ("lint" or "cli"), or undefined when the bundle has no build id. */
 function cachePath(file, source, kind) {
   const id = BUILD_ID.exec(source.slice(0, 64))?.[1];
-  return id ? join(dirname(file), `main-${kind}-${id}.v8cache`) : undefined;
+  return id ? join(dirname(file), `${basename(file, ".js")}-${kind}-${id}.v8cache`) : undefined;
 }
 
 /**
- * Compiles and runs the bundle; returns its exports and the compiled script (the trainer asks it
- * for its cache), or undefined when the file is not such a bundle (one built before main.js was
- * CommonJS: an ES module, for the caller to import). `kind` picks the cache: undefined reads none.
+ * Compiles and runs the bundle; returns its exports and the compiled script, or undefined when the
+ * file is not such a bundle (one built before main.js was CommonJS: an ES module, for the caller to
+ * import). `kind` picks the cache: undefined reads none. The chunks it loads the same way get the
+ * same kind, and `onLoad` sees each (the trainer writes their caches).
  */
-function loadBundle(file, kind) {
+function loadBundle(file, kind, onLoad) {
   const source = readFileSync(file, "utf8");
   if (!BUILD_ID.test(source.slice(0, 64))) return undefined;
   const cacheFile = kind ? cachePath(file, source, kind) : undefined;
@@ -45,11 +46,18 @@ function loadBundle(file, kind) {
   const script = new Script(HEAD + source + TAIL, { filename: file, cachedData });
   const url = pathToFileURL(file).href;
   const module = { exports: {} };
-  // The bundle's lazy chunks (compose, config, sidecar, inject, exec) are ES modules: imported from
-  // here, since a vm.Script's own import() needs an experimental loader on Node 20.
+  // Most lazy chunks (compose, sidecar, inject, exec) are ES modules: imported from here, since a
+  // vm.Script's own import() needs an experimental loader on Node 20. The config parser
+  // (lint-config.js) is built like main.js, and compiled here with its own cache.
   const importChunk = (specifier) => import(new URL(specifier, url).href);
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), url, importChunk);
-  return { exports: module.exports, script, source, cacheFile, cacheRejected: cachedData ? script.cachedDataRejected === true : undefined };
+  const loadChunk = async (specifier) => {
+    const chunk = join(dirname(file), specifier);
+    return loadBundle(chunk, kind, onLoad)?.exports ?? import(pathToFileURL(chunk).href);
+  };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), url, importChunk, loadChunk);
+  const loaded = { file, exports: module.exports, script, source, cacheFile, cacheRejected: cachedData ? script.cachedDataRejected === true : undefined };
+  onLoad?.(loaded);
+  return loaded;
 }
 
 module.exports = { loadBundle, cachePath };
