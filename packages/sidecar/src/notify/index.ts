@@ -26,6 +26,21 @@ const SIGNAL_RETRIES = 3;
 
 class NoSignalTarget extends Error {}
 
+/**
+ * Runs `attempt` and, while it fails with an error `isTransient` accepts, runs it again after
+ * 200 ms, 400 ms, 800 ms… (at most 5 s), up to `retries` more times; then its last error is thrown.
+ */
+async function retrying<T>(clock: Clock, retries: number, attempt: () => Promise<T>, isTransient: (err: unknown) => boolean = () => true): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (n >= retries || !isTransient(err)) throw err;
+      await sleep(clock, Math.min(5000, 200 * 2 ** n));
+    }
+  }
+}
+
 export interface NotifyEvent {
   files: string[];
 }
@@ -81,18 +96,17 @@ export class Notifier {
     if (!(signal in osConstants.signals)) throw new Error(`unknown signal ${signal}`);
     // An app that is starting or restarting has no pid file yet, an empty one (created, not yet
     // written) or a stale pid: that is a moment, not a misconfiguration, so try again shortly.
-    for (let attempt = 0; ; attempt++) {
-      try {
+    const isTransient = (err: unknown) => err instanceof NoSignalTarget || (err as NodeJS.ErrnoException).code === "ESRCH";
+    await retrying(
+      this.deps.clock,
+      SIGNAL_RETRIES,
+      async () => {
         const pids = await this.signalTargets();
         for (const pid of pids) process.kill(pid, signal);
         this.deps.log.info({ signal, pids, files: event.files }, "signalled");
-        return;
-      } catch (err) {
-        const transient = err instanceof NoSignalTarget || (err as NodeJS.ErrnoException).code === "ESRCH";
-        if (!transient || attempt >= SIGNAL_RETRIES) throw err;
-        await sleep(this.deps.clock, 200 * 2 ** attempt);
-      }
-    }
+      },
+      isTransient,
+    );
   }
 
   private async signalTargets(): Promise<number[]> {
@@ -130,27 +144,22 @@ export class Notifier {
 
   private async callHttp(event: NotifyEvent): Promise<void> {
     const h = this.cfg.http!;
-    let last: unknown;
-    for (let attempt = 0; attempt <= h.retries; attempt++) {
+    await retrying(this.deps.clock, h.retries, async () => {
+      let res: Response;
       try {
-        const res = await fetch(h.url, {
+        res = await fetch(h.url, {
           method: h.method,
           signal: AbortSignal.timeout(h.timeout),
           headers: h.method === "GET" ? undefined : { "content-type": "application/json" },
           body: h.method === "GET" ? undefined : JSON.stringify({ files: event.files }),
         });
         await res.arrayBuffer().catch(() => undefined);
-        if (res.ok) {
-          this.deps.log.info({ url: redactUrl(h.url), status: res.status, files: event.files }, "notified over http");
-          return;
-        }
-        last = new Error(`HTTP ${res.status} from ${redactUrl(h.url)}`);
       } catch (err) {
-        last = new Error(`${redactUrl(h.url)}: ${(err as Error).name === "TimeoutError" ? "timed out" : (err as Error).message}`);
+        throw new Error(`${redactUrl(h.url)}: ${(err as Error).name === "TimeoutError" ? "timed out" : (err as Error).message}`);
       }
-      await sleep(this.deps.clock, Math.min(5000, 200 * 2 ** attempt));
-    }
-    throw last;
+      if (!res.ok) throw new Error(`HTTP ${res.status} from ${redactUrl(h.url)}`);
+      this.deps.log.info({ url: redactUrl(h.url), status: res.status, files: event.files }, "notified over http");
+    });
   }
 
   /** Sends what is pending now, then stops (used when a reload replaces this notifier). */

@@ -100,6 +100,36 @@ describe("Notifier", () => {
     }
   });
 
+  it("an HTTP notification that keeps failing is tried 1 + retries times, waiting 200 ms, 400 ms… between, and not after the last", async () => {
+    let hits = 0;
+    const server = http.createServer((_req, res) => {
+      hits++;
+      res.statusCode = 503;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    // A clock that records each wait and ends it at once.
+    const waits: number[] = [];
+    const clock = {
+      ...systemClock,
+      setTimeout: (fn: () => void, ms: number) => {
+        waits.push(ms);
+        return systemClock.setTimeout(fn, 0);
+      },
+    };
+    const metrics = new SidecarMetrics();
+    try {
+      const n = new Notifier(cfg({ http: { url: `http://127.0.0.1:${port}/reload`, method: "POST", timeout: 1000, retries: 2 } }), { clock, log, metrics });
+      await n.fire({ files: ["db.env"] });
+      expect(hits).toBe(3);
+      expect(waits).toEqual([200, 400]);
+      expect((await metrics.exposition()).text).toMatch(/stowaway_notifications_total\{kind="http",outcome="error"\} 1/);
+    } finally {
+      server.close();
+    }
+  });
+
   it("finds processes by name via /proc", async () => {
     expect(await findProcesses("definitely-not-a-process-name")).toEqual([]);
     const { spawn } = await import("node:child_process");
