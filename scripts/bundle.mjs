@@ -4,9 +4,10 @@
 //    file (each extra ESM module costs about a millisecond to load). It is CommonJS code that
 //    packages/cli/bin/load-bundle.js compiles with V8's code cache, which this script makes by
 //    running it (makeCodeCache): main-lint-*.v8cache for lint and rules, main-cli-*.v8cache else;
-//  - lint-config.js (zod + yaml): built like main.js, with its own cache (lint-config-lint-*.v8cache);
-//  - lint-compose.js (yaml), lint-config.js, inject.js and exec.js: loaded only when needed;
-//  - lint-worker.js: a lint worker thread, started only by runs over a few hundred files;
+//  - lint-config.js (zod + yaml) and lint-compose.js (yaml): built like main.js, each with its own
+//    cache (lint-config-lint-*.v8cache, lint-compose-lint-*.v8cache);
+//  - lint-compose.js, lint-config.js, inject.js and exec.js: loaded only when needed;
+//  - lint-worker.js: a lint worker thread (with the compose linter in it), started only by runs over a few hundred files;
 //  - sidecar.js (and its sidecar-shared-*.js): the sidecar with node-vault (without axios) and pino, loaded by
 //    `sidecar`, `exec` and `inject` only; its lazy parts are chunks of their own (SIDECAR_LAZY, sidecar-config.cjs).
 // The bundle is the whole published `stowaway` package: it needs no dependency at run time.
@@ -94,6 +95,16 @@ const sidecarPlugin = {
 // The lint worker thread's entry (packages/lint/src/parallel.ts starts it as `./lint-worker.js`
 // beside main.js): the engine with the Dockerfile and env kinds, compose loaded as in main.
 const LINT_WORKER = { out: "./lint-worker.js", entry: `${lintDist}/lint-worker.js` };
+// The worker bundles the compose linter in: lint-compose.js is built for main.js's loader (a
+// function body, not an ES module), and a run big enough for workers has compose files anyway.
+const workerPlugin = {
+  name: "stowaway-worker",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/kinds\/compose\.js$/ }, (args) =>
+      args.importer.endsWith("/lint/dist/kinds.js") ? { path: resolve(args.resolveDir, args.path) } : undefined,
+    );
+  },
+};
 
 const splitPlugin = {
   name: "stowaway-splits",
@@ -166,9 +177,10 @@ const common = {
 // main.js: CommonJS, so that the entry needs no ESM loader and V8 can cache its compiled code. It
 // is the body of a function (load-bundle.js) that is given `import.meta.url`, an import() of the
 // lazy chunks that are ES modules, and a loader of those built like main.js (BODY_CHUNKS: the
-// config parser, zod and yaml, 0.5 MB that every lint of a project with a .stowaway.yaml compiles).
+// config parser, zod and yaml, 0.5 MB that every lint of a project with a .stowaway.yaml compiles;
+// the compose linter with yaml, 0.2 MB that a lint of a compose file compiles).
 const MAIN_CHUNKS = ["./lint-compose.js", "./lint-config.js", "./inject.js", "./exec.js", "./sidecar.js"];
-const BODY_CHUNKS = ["./lint-config.js"];
+const BODY_CHUNKS = ["./lint-config.js", "./lint-compose.js"];
 async function buildBody(name, entry, chunks) {
   const out = await build({
     ...common,
@@ -199,9 +211,10 @@ if (process.argv[2] === "--code-cache") {
 rmSync(outdir, { recursive: true, force: true });
 await Promise.all([
   buildBody("main", `${root}packages/cli/dist/main.js`, MAIN_CHUNKS),
-  ...[...SPLITS, LINT_WORKER].map((s) =>
+  ...SPLITS.map((s) =>
     BODY_CHUNKS.includes(s.out) ? buildBody(s.out.slice(2, -3), s.entry, []) : build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir }),
   ),
+  build({ ...common, entryPoints: { [LINT_WORKER.out.slice(2, -3)]: LINT_WORKER.entry }, outdir, plugins: [workerPlugin, splitPlugin] }),
   build({
     ...common,
     splitting: true,
@@ -311,10 +324,44 @@ async function makeCodeCache(kind) {
           ].join("\n"),
         );
         writeFileSync(join(work, "configured/Dockerfile"), readFileSync(join(work, "Dockerfile")));
+        // A compose file: map and list environments, build args, an env_file, a healthcheck and
+        // top-level secrets.
+        writeFileSync(
+          join(work, "compose.yaml"),
+          [
+            "services:",
+            "  api:",
+            "    build:",
+            "      context: .",
+            "      args:",
+            "        NPM_TOKEN: Tq5wNz8xKv3m",
+            "    env_file: .env",
+            "    environment:",
+            "      DATABASE_URL: postgres://app:Rf6tYh2nBv9c@db:5432/app",
+            "      JWT_SECRET_FILE: /run/secrets/jwt",
+            "      LOG_LEVEL: info",
+            "    secrets: [jwt]",
+            "    depends_on: [db]",
+            "  db:",
+            "    image: postgres:16",
+            "    environment:",
+            "      - POSTGRES_USER=app",
+            "      - POSTGRES_PASSWORD=Lc8mWq3zXp7d",
+            "      - PGDATA=/var/lib/postgresql/data",
+            "    healthcheck:",
+            '      test: ["CMD-SHELL", "pg_isready -U app"]',
+            "      interval: 5s",
+            "secrets:",
+            "  jwt:",
+            "    file: ./jwt.txt",
+            "",
+          ].join("\n"),
+        );
         return [
           ["lint", "Dockerfile"],
           ["lint", ".env"],
           ["lint", "--format", "json", "Dockerfile"],
+          ["lint", "compose.yaml"],
           ["lint", "configured/Dockerfile"],
         ];
       },

@@ -1,6 +1,6 @@
 // Issue 16: a one-file lint (what a pre-commit hook runs) starts from main.js alone. It loads no ES
-// module at all (the compose, worker, sidecar, inject and exec chunks are ES modules, and an ES
-// module costs node's ESM loader; the config parser is built like main.js), neither node:crypto
+// module at all (the worker, sidecar, inject and exec chunks are ES modules, and an ES module costs
+// node's ESM loader; the config parser and the compose linter are built like main.js), neither node:crypto
 // (the first fingerprints' SHA-256 is in JavaScript) nor perf_hooks, worker_threads or
 // child_process; and it runs with the V8 code caches that the build made. A test fails here if one
 // of them is imported eagerly again. The real CLI; what a process loaded comes from node itself
@@ -65,15 +65,14 @@ afterAll(() => {
 });
 
 /** The builtin modules loaded by `node <args>` (node's own start-up included). */
-function builtinsOf(args: string[], cwd: string): { code: number | null; stdout: string; builtins: string[] } {
+function builtinsOf(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string; builtins: string[] } {
   const log = join(dir, `builtins-${++n}.txt`);
   const r = spawnSync(process.execPath, args, {
     cwd,
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: `--require=${join(dir, "builtins.cjs")}`, STOWAWAY_TEST_BUILTINS_LOG: log },
   });
-  expect(r.stderr).toBe("");
-  return { code: r.status, stdout: r.stdout, builtins: readFileSync(log, "utf8").split("\n") };
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, builtins: readFileSync(log, "utf8").split("\n") };
 }
 
 /** The chunks of the CLI's bundle (not main.js, nor a cache) that `stowaway <args>` loads: imported as ES modules, or read to be compiled. */
@@ -103,22 +102,26 @@ function chunksOf(args: string[], cwd: string): { code: number | null; chunks: s
 }
 
 describe("cold start of a one-file lint", () => {
-  it("the build made main.js and lint-config.js with a build id, and code caches for them: lint and cli for main, lint for the config parser", () => {
+  it("the build made main.js, lint-config.js and lint-compose.js with a build id, and code caches for them: lint and cli for main, lint for the chunks", () => {
     const idOf = (f: string) => /^\/\/ stowaway-build ([0-9a-f]{16})\n/.exec(readFileSync(join(BUNDLE, f), "utf8"))?.[1];
-    const id = idOf("main.js");
-    const configId = idOf("lint-config.js");
-    expect(id).toBeDefined();
-    expect(configId).toBeDefined();
+    const [main, config, compose] = ["main.js", "lint-config.js", "lint-compose.js"].map(idOf);
+    for (const id of [main, config, compose]) expect(id).toMatch(/^[0-9a-f]{16}$/);
     const caches = readdirSync(BUNDLE).filter((f) => f.endsWith(".v8cache"));
-    expect(caches.sort()).toEqual([`lint-config-lint-${configId}.v8cache`, `main-cli-${id}.v8cache`, `main-lint-${id}.v8cache`]);
+    expect(caches.sort()).toEqual([
+      `lint-compose-lint-${compose}.v8cache`,
+      `lint-config-lint-${config}.v8cache`,
+      `main-cli-${main}.v8cache`,
+      `main-lint-${main}.v8cache`,
+    ]);
   });
 
-  it("a Dockerfile, an env file, a project with a config and `sidecar --help` load no ES module, and the linter none of crypto, perf_hooks, worker_threads or child_process", () => {
+  it("a Dockerfile, an env file, a compose file, a project with a config and `sidecar --help` load no ES module, and the linter none of crypto, perf_hooks, worker_threads or child_process", () => {
     const bare = builtinsOf(["-e", ""], dir).builtins;
     const esm = (list: string[]) => list.filter((m) => m.startsWith("NativeModule internal/modules/esm/") && !bare.includes(m));
     for (const file of ["Dockerfile", ".env"]) {
       const run = builtinsOf([CLI, "lint", file], join(dir, "app"));
       expect(run.code, file).toBe(1);
+      expect(run.stderr, file).toBe("");
       expect(run.stdout).toContain(file);
       expect(esm(run.builtins), file).toEqual([]);
       expect(
@@ -134,10 +137,16 @@ describe("cold start of a one-file lint", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--config");
     expect(esm(help.builtins)).toEqual([]);
-    // The control: the compose linter is an ES module chunk, so linting compose loads the ESM loader.
+    // The compose linter is built like main.js too.
     const compose = builtinsOf([CLI, "lint", "compose.yaml"], join(dir, "app"));
     expect(compose.code).toBe(1);
-    expect(esm(compose.builtins).length).toBeGreaterThan(0);
+    expect(esm(compose.builtins)).toEqual([]);
+    // The control: `inject` is an ES module chunk, so running it loads the ESM loader (here it
+    // then fails on a missing file).
+    const inject = builtinsOf([CLI, "inject", "missing.yaml", "--config", "missing-sidecar.yaml"], dir);
+    expect(inject.code).toBe(2);
+    expect(inject.stderr).toContain("missing.yaml");
+    expect(esm(inject.builtins).length).toBeGreaterThan(0);
   });
 
   it("the chunks are loaded when needed: compose for a compose file, the config parser for a .stowaway.yaml, nothing for a Dockerfile", () => {
@@ -149,12 +158,12 @@ describe("cold start of a one-file lint", () => {
   it("this node accepts the code caches", () => {
     const check = `const { loadBundle } = require(${JSON.stringify(LOADER)});
       const load = (f, k) => loadBundle(require("node:path").join(${JSON.stringify(BUNDLE)}, f), k).cacheRejected;
-      console.log(JSON.stringify([load("main.js", "lint"), load("main.js", "cli"), load("lint-config.js", "lint")]));`;
+      console.log(JSON.stringify([load("main.js", "lint"), load("main.js", "cli"), load("lint-config.js", "lint"), load("lint-compose.js", "lint")]));`;
     const env = { ...process.env };
     delete env.NODE_OPTIONS; // V8 rejects a cache made under other flags
     const r = spawnSync(process.execPath, ["-e", check], { encoding: "utf8", env });
     expect(r.stderr).toBe("");
-    expect(JSON.parse(r.stdout)).toEqual([false, false, false]);
+    expect(JSON.parse(r.stdout)).toEqual([false, false, false, false]);
   });
 
   it("a cache that V8 rejects, or none, changes nothing but the time; an ES module bundle still runs", () => {
