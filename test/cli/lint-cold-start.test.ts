@@ -77,6 +77,12 @@ function builtinsOf(args: string[], cwd: string): { code: number | null; stdout:
 
 /** The chunks of the CLI's bundle (not main.js, nor a cache) that `stowaway <args>` loads: imported as ES modules, or read to be compiled. */
 function chunksOf(args: string[], cwd: string): { code: number | null; chunks: string[] } {
+  const { code, files } = bundleFilesOf(args, cwd);
+  return { code, chunks: [...new Set(files)].filter((f) => f !== "main.js" && !f.endsWith(".v8cache")).sort() };
+}
+
+/** Every load of a file of the CLI's bundle by `stowaway <args>`, in order, repeats included. */
+function bundleFilesOf(args: string[], cwd: string): { code: number | null; files: string[] } {
   const esmLog = join(dir, `esm-${++n}.txt`);
   const readsLog = join(dir, `reads-${n}.txt`);
   const r = spawnSync(process.execPath, [CLI, ...args], {
@@ -97,8 +103,7 @@ function chunksOf(args: string[], cwd: string): { code: number | null; chunks: s
       .map((u) => fileURLToPath(u)),
     ...lines(readsLog),
   ];
-  const chunks = new Set(files.filter((f) => f.startsWith(`${BUNDLE}/`)).map((f) => f.slice(BUNDLE.length + 1)));
-  return { code: r.status, chunks: [...chunks].filter((f) => f !== "main.js" && !f.endsWith(".v8cache")).sort() };
+  return { code: r.status, files: files.filter((f) => f.startsWith(`${BUNDLE}/`)).map((f) => f.slice(BUNDLE.length + 1)) };
 }
 
 describe("cold start of a one-file lint", () => {
@@ -153,6 +158,19 @@ describe("cold start of a one-file lint", () => {
     expect(chunksOf(["lint", "Dockerfile"], join(dir, "app"))).toEqual({ code: 1, chunks: [] });
     expect(chunksOf(["lint", "compose.yaml"], join(dir, "app"))).toEqual({ code: 1, chunks: ["lint-compose.js"] });
     expect(chunksOf(["lint", "Dockerfile"], join(dir, "configured"))).toEqual({ code: 1, chunks: ["lint-config.js"] });
+  });
+
+  it("each chunk is loaded once a run, however many files and configs need it", () => {
+    const many = join(dir, "many");
+    for (const p of ["a", "b", "c"]) {
+      mkdirSync(join(many, p), { recursive: true });
+      writeFileSync(join(many, p, "compose.yaml"), "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: Hk3mQx9wVt7b\n");
+      writeFileSync(join(many, p, ".stowaway.yaml"), `lint:\n  failOn: ${p === "a" ? "warning" : "error"}\n`);
+    }
+    const { code, files } = bundleFilesOf(["lint", "a/compose.yaml", "b/compose.yaml", "c/compose.yaml"], many);
+    expect(code).toBe(1);
+    const times = (f: string) => files.filter((x) => x === f).length;
+    expect(["main.js", "lint-config.js", "lint-compose.js"].map(times)).toEqual([1, 1, 1]);
   });
 
   it("this node accepts the code caches", () => {

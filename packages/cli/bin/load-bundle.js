@@ -18,6 +18,9 @@ const TAIL = "\n})";
 // scripts/bundle.mjs starts the bundle with its content hash, and names the caches after it, so a
 // rebuilt bundle never meets a cache made for another one (V8 only compares the source's length).
 const BUILD_ID = /^\/\/ stowaway-build ([0-9a-f]{16})\n/;
+// Each chunk is loaded once a process, as an ES module is (the linter asks for compose's for every
+// compose file): its exports, by path.
+const chunks = new Map();
 
 /** The cache file of a bundle for one kind of run ("lint" or "cli"), or undefined when the bundle has no build id. */
 function cachePath(file, source, kind) {
@@ -46,13 +49,18 @@ function loadBundle(file, kind, onLoad) {
   const script = new Script(HEAD + source + TAIL, { filename: file, cachedData });
   const url = pathToFileURL(file).href;
   const module = { exports: {} };
-  // Most lazy chunks (compose, sidecar, inject, exec) are ES modules: imported from here, since a
-  // vm.Script's own import() needs an experimental loader on Node 20. The config parser
-  // (lint-config.js) is built like main.js, and compiled here with its own cache.
+  // The sidecar, inject and exec chunks are ES modules: imported from here, since a vm.Script's own
+  // import() needs an experimental loader on Node 20. The config parser and the compose linter
+  // (lint-config.js, lint-compose.js) are built like main.js, and compiled here with their caches.
   const importChunk = (specifier) => import(new URL(specifier, url).href);
-  const loadChunk = async (specifier) => {
+  const loadChunk = (specifier) => {
     const chunk = join(dirname(file), specifier);
-    return loadBundle(chunk, kind, onLoad)?.exports ?? import(pathToFileURL(chunk).href);
+    if (!chunks.has(chunk))
+      chunks.set(
+        chunk,
+        Promise.resolve().then(() => loadBundle(chunk, kind, onLoad)?.exports ?? import(pathToFileURL(chunk).href)),
+      );
+    return chunks.get(chunk);
   };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), url, importChunk, loadChunk);
   const loaded = { file, exports: module.exports, script, source, cacheFile, cacheRejected: cachedData ? script.cachedDataRejected === true : undefined };
