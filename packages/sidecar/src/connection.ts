@@ -16,7 +16,12 @@ export interface Connection {
   key: string;
 }
 
-export const hash = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 16);
+/**
+ * 16 hex digits of the SHA-256 of `v`'s JSON. Hex of the first 8 bytes, not a slice of the full
+ * hex: V8 keeps a slice's 64-character parent alive, and every source and output holds such ids
+ * (three a secret: 0.24 MB of heap for 1,000 secrets).
+ */
+export const hash = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest().toString("hex", 0, 8);
 
 export interface ConnectDeps {
   clock: Clock;
