@@ -4,7 +4,7 @@
 // was loaded; and the config parser is dropped after use. The real CLI against vault-dev; node's
 // loader hooks list the modules it loads.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -129,6 +129,12 @@ describe("lazy chunks of the sidecar bundle", () => {
       p.child.kill("SIGHUP");
       await until("reloaded on SIGHUP", () => fileText(path.join(out, "api-key"))?.startsWith("lazy-api-") === true);
       expect(p.output()).toMatch(/"reason":"SIGHUP".*"msg":"config reloaded"/);
+      expect(parts()).toEqual([]);
+      // The switch is read at start: turned on by a reload, it only says so.
+      writeFileSync(file, readFileSync(file, "utf8").replace("reload: { watch: false }", "reload: { watch: true }"));
+      p.child.kill("SIGHUP");
+      await p.waitFor(/reload\.watch changed: restart the sidecar to apply it/);
+      await sleep(500);
       expect(parts()).toEqual([]);
     } finally {
       await p.stop();
