@@ -4,9 +4,9 @@
 //    file (each extra ESM module costs about a millisecond to load). It is CommonJS code that
 //    packages/cli/bin/load-bundle.js compiles with V8's code cache, which this script makes by
 //    running it (makeCodeCache): main-lint-*.v8cache for lint and rules, main-cli-*.v8cache else;
-//  - lint-config.js (zod + yaml) and lint-compose.js (yaml): built like main.js, each with its own
-//    cache (lint-config-lint-*.v8cache, lint-compose-lint-*.v8cache);
-//  - lint-compose.js, lint-config.js, inject.js and exec.js: loaded only when needed;
+//  - lint-config.js (zod + yaml) and lint-compose.js (yaml): loaded only when needed, and built like
+//    main.js, each with its own cache (lint-config-lint-*.v8cache, lint-compose-lint-*.v8cache);
+//  - inject.js and exec.js: ES modules, loaded only when needed;
 //  - lint-worker.js: a lint worker thread (with the compose linter in it), started only by runs over a few hundred files;
 //  - sidecar.js (and its sidecar-shared-*.js): the sidecar with node-vault (without axios) and pino, loaded by
 //    `sidecar`, `exec` and `inject` only; its lazy parts are chunks of their own (SIDECAR_LAZY, sidecar-config.cjs).
@@ -93,7 +93,7 @@ const sidecarPlugin = {
   },
 };
 // The lint worker thread's entry (packages/lint/src/parallel.ts starts it as `./lint-worker.js`
-// beside main.js): the engine with the Dockerfile and env kinds, compose loaded as in main.
+// beside main.js): the engine with the Dockerfile, env and compose kinds (workerPlugin).
 const LINT_WORKER = { out: "./lint-worker.js", entry: `${lintDist}/lint-worker.js` };
 // The worker bundles the compose linter in: lint-compose.js is built for main.js's loader (a
 // function body, not an ES module), and a run big enough for workers has compose files anyway.
@@ -237,13 +237,14 @@ for (const kind of ["lint", "cli"]) {
 
 /**
  * `--code-cache <lint|cli>`: compiles main.js as packages/cli/bin/load-bundle.js does, runs what
- * that kind of start runs, and writes V8's cache of the code compiled by then beside it. "lint": a
- * one-file lint of a Dockerfile and of an env file, with findings (stylish and json). "cli": help,
- * version and commander's parsing. The cache is bytecode: what runs is the bundle's own code either way.
+ * that kind of start runs, and writes V8's cache of the code compiled by then beside it. "lint":
+ * one-file lints of a Dockerfile, an env file and a compose file, with findings (stylish and json),
+ * and of a Dockerfile under a .stowaway.yaml. "cli": help, version and commander's parsing. The
+ * cache is bytecode: what runs is the bundle's own code either way.
  */
 async function makeCodeCache(kind) {
   const { loadBundle, cachePath } = createRequire(import.meta.url)("../packages/cli/bin/load-bundle.js");
-  // main.js and the chunks it loads like itself (the config parser), each with its own cache.
+  // main.js and the chunks it loads like itself (the config parser, the compose linter), each with its own cache.
   const bodies = [];
   const loaded = loadBundle(`${outdir}/main.js`, undefined, (b) => bodies.push(b));
   const sink = { write: () => true, isTTY: false, columns: 80 };
