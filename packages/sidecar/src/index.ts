@@ -1,5 +1,5 @@
-import { loadConfigFile, parseDuration } from "./config/index.js";
-import { ConfigError, errorFields, exitCodeFor } from "./errors.js";
+import { durationOption, loadCommandConfig } from "./command-input.js";
+import { errorFields, exitCodeFor } from "./errors.js";
 import { createLogger, resolveLogFormat, withCrashGuard, type Logger } from "./log.js";
 import { Sidecar } from "./sidecar.js";
 import type { ExecCommandOptions, ExecIo } from "./exec/run.js";
@@ -57,26 +57,10 @@ export async function sidecarCommand(opts: SidecarCommandOptions, io: SidecarIo 
 }
 
 async function runSidecar(opts: SidecarCommandOptions, logger: Logger): Promise<number> {
-  let onceTimeoutMs = 120_000;
-  if (opts.onceTimeout !== undefined) {
-    try {
-      onceTimeoutMs = parseDuration(opts.onceTimeout);
-    } catch {
-      logger.fatal({ onceTimeout: opts.onceTimeout }, "--once-timeout: expected a duration such as 30s or 2m");
-      return 2;
-    }
-  }
-  let loaded: ReturnType<typeof loadConfigFile>;
-  try {
-    loaded = loadConfigFile(opts.config);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      logger.fatal({ file: err.file, errors: err.issues }, `invalid config: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
-  for (const w of loaded.warnings) logger.warn(w);
+  const onceTimeoutMs = durationOption(logger, "--once-timeout", opts.onceTimeout, 120_000);
+  if (onceTimeoutMs === undefined) return 2;
+  const loaded = loadCommandConfig(logger, opts.config, (l) => l);
+  if (loaded === undefined) return 2;
   // env: feeds a child's environment, which only `stowaway exec` has.
   if (loaded.config.secrets.length === 0) {
     logger.fatal({ file: opts.config }, `invalid config: ${opts.config}: secrets: at least one secret is required (env: is used by stowaway exec only)`);

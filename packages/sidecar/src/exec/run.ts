@@ -1,6 +1,6 @@
 import { constants as osConstants } from "node:os";
-import { loadConfigFile, parseDuration } from "../config/index.js";
-import { ConfigError, errorFields, exitCodeFor } from "../errors.js";
+import { durationOption, loadCommandConfig } from "../command-input.js";
+import { errorFields, exitCodeFor } from "../errors.js";
 import { createLogger, resolveLogFormat, withCrashGuard, type Logger } from "../log.js";
 import { systemClock } from "../schedule/clock.js";
 import { Sidecar } from "../sidecar.js";
@@ -45,27 +45,10 @@ export async function execCommand(opts: ExecCommandOptions, io: ExecIo = { stdou
 async function runExec(opts: ExecCommandOptions, logger: Logger): Promise<number> {
   const warning = pid1Warning();
   if (warning) logger.warn(warning);
-  let startTimeoutMs = 120_000;
-  if (opts.startTimeout !== undefined) {
-    try {
-      startTimeoutMs = parseDuration(opts.startTimeout);
-    } catch {
-      logger.fatal({ startTimeout: opts.startTimeout }, "--start-timeout: expected a duration such as 30s or 2m");
-      return 2;
-    }
-  }
-  let built: ReturnType<typeof withEnvOutputs>;
-  try {
-    const loaded = loadConfigFile(opts.config);
-    for (const w of loaded.warnings) logger.warn(w);
-    built = withEnvOutputs(loaded.config, opts.config);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      logger.fatal({ file: err.file, errors: err.issues }, `invalid config: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
+  const startTimeoutMs = durationOption(logger, "--start-timeout", opts.startTimeout, 120_000);
+  if (startTimeoutMs === undefined) return 2;
+  const built = loadCommandConfig(logger, opts.config, (loaded) => withEnvOutputs(loaded.config, opts.config));
+  if (built === undefined) return 2;
   const { config, entries } = built;
   const exec = config.exec;
 
