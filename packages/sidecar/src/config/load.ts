@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { LineCounter, parseDocument, isMap, type Document } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import type { ConfigIssue } from "../errors.js";
 import { isLoopback, parseListen } from "./listen.js";
 import { ConfigSchema, type SidecarConfig } from "./schema.js";
