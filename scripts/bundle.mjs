@@ -123,7 +123,7 @@ const splitPlugin = {
     // node-vault's own request path (axios and its follow-redirects, mime-types, form-data, proxy
     // agents: about 3 MB of heap in every sidecar) is never taken: the sidecar gives it its request
     // layer (vault/transport.ts). Its `debug` output stays off (it would print login bodies).
-    b.onResolve({ filter: /^(axios|debug)$/ }, (args) =>
+    b.onResolve({ filter: /^(axios|debug|tv4)$/ }, (args) =>
       args.importer.includes("/node-vault/") ? { path: args.path, namespace: "stowaway-stub" } : undefined,
     );
     b.onLoad({ filter: /^axios$/, namespace: "stowaway-stub" }, () => ({
@@ -132,6 +132,13 @@ const splitPlugin = {
     }));
     b.onLoad({ filter: /^debug$/, namespace: "stowaway-stub" }, () => ({
       contents: "module.exports = () => Object.assign(() => {}, { enabled: false });",
+      loader: "js",
+    }));
+    // tv4 (a JSON Schema validator: 0.3 MB of heap once it has run) validates the parameters of
+    // node-vault's generated commands, which the sidecar never uses; its request check is
+    // vault/request-check.ts, given to node-vault as its tv4.
+    b.onLoad({ filter: /^tv4$/, namespace: "stowaway-stub" }, () => ({
+      contents: 'module.exports = { validate() { throw new Error("node-vault without its tv4: not bundled in stowaway"); } };',
       loader: "js",
     }));
     // zod's namespace exports every locale (about 300 kB of source, kept in memory by V8 in every

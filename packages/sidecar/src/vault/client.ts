@@ -9,6 +9,7 @@ import { TlsFileError, VaultNotFoundError, VaultRequestError } from "../errors.j
 import { systemClock, type Clock } from "../schedule/clock.js";
 import { Limiter } from "./limiter.js";
 import { parseRetryAfter, toVaultError } from "./errors.js";
+import { requestCheck } from "./request-check.js";
 import { createTransport } from "./transport.js";
 import { silenceDebug } from "./quiet.js";
 
@@ -146,6 +147,9 @@ export class VaultClient {
       // None of node-vault's generated commands (tokenLookupSelf, approleLogin…): read, write and
       // request are all we call. Without its table it builds none of their ~100 functions a client.
       commands: {},
+      // Its request check without tv4, which the bundle leaves out (see request-check.ts). Its
+      // types say a function; it calls `tv4.validate` and reads `tv4.error`.
+      tv4: requestCheck as unknown as NodeVault.VaultOptions["tv4"],
     };
     this.nv = factory(base);
     this.loginNv = factory(base);
