@@ -278,9 +278,10 @@ function unknownYaml(t: LintTarget, io: CommandIO): boolean {
 /**
  * How far a heap may grow past its live data before V8 collects it again, for big runs. V8's
  * default (up to 4x) lets each thread's heap fill with yaml's garbage, about 95 MB a thread on the
- * bench corpus while 10-19 MB is live; 1.5x holds the whole-corpus peak RSS near 150 MB for a few
- * more mark-compacts (~10 ms each). The flag is process-wide, read at each GC, and workers started
- * after it inherit it (issue 16).
+ * bench corpus while 10-22 MB is live. 1.5x took the whole-corpus peak RSS from 224 to 152 MB
+ * (bench README, "The linter's memory") for twice the mark-compacts: up to ~15% more CPU on one
+ * thread, within the noise with workers. The flag is process-wide, read at each GC, and workers
+ * started after it inherit it; the library never sets it (issue 16).
  */
 const HEAP_GROWING_PERCENT = 50;
 function limitHeapGrowth(): void {
