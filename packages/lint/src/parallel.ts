@@ -87,9 +87,6 @@ class Lane {
   }
 }
 
-/** Lets the main thread's event loop deliver the workers' answers between two of its own files. */
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * Lints rounds of targets on `threads` workers. Each worker keeps two batches in flight so it
  * never waits for the main thread, which only hands out batches: its heap's young generation can
@@ -119,11 +116,16 @@ export class LintPool implements TargetRunner {
   async run(targets: readonly LintTarget[], options: LintOptions): Promise<TargetOutcome[]> {
     const out = new Array<TargetOutcome>(targets.length);
     if (targets.length === 0) return out;
+    if (this.lanes.length === 0) {
+      // A pool of 0 workers lints on the main thread, one file at a time, as the engine's own runner.
+      for (let i = 0; i < targets.length; i++) out[i] = await lintTarget(targets[i], options);
+      return out;
+    }
     let key = this.keys.get(options);
     if (key === undefined) this.keys.set(options, (key = this.nextKey++));
     const optionsKey = key;
     let next = 0;
-    const threads = Math.max(1, this.lanes.length);
+    const threads = this.lanes.length;
     // Batches shrink as the round drains, so no thread is left with a long tail of files.
     const batch = () => Math.max(1, Math.min(16, Math.floor((targets.length - next) / (threads * 4))));
 
@@ -142,22 +144,13 @@ export class LintPool implements TargetRunner {
       }
       await Promise.all([pump(lane), pump(lane)]);
     };
-    // Without workers (a pool of 0 threads) the main thread lints, one file at a time.
-    const mainThread = async () => {
-      while (next < targets.length) {
-        const i = next++;
-        out[i] = await lintTarget(targets[i], options);
-        await turn();
-      }
-    };
     // One failure ends the round for every thread (the run reports it, as a single thread would).
     const stopOnFailure = (task: Promise<void>) =>
       task.catch((err: unknown) => {
         next = targets.length;
         throw err;
       });
-    if (this.lanes.length === 0) await mainThread();
-    else await Promise.all(this.lanes.map((lane) => stopOnFailure(work(lane))));
+    await Promise.all(this.lanes.map((lane) => stopOnFailure(work(lane))));
     return out;
   }
 
