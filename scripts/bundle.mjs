@@ -216,6 +216,8 @@ if (process.argv[2] === "--code-cache") {
 }
 
 rmSync(outdir, { recursive: true, force: true });
+// buildBody writes its file itself, and may finish before any esbuild build has made the folder.
+mkdirSync(outdir, { recursive: true });
 await Promise.all([
   buildBody("main", `${root}packages/cli/dist/main.js`, MAIN_CHUNKS),
   ...SPLITS.map((s) =>
