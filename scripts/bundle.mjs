@@ -6,19 +6,20 @@
 //    running it (makeCodeCache): main-lint-*.v8cache for lint and rules, main-cli-*.v8cache else;
 //  - lint-config.js (zod + yaml) and lint-compose.js (yaml): loaded only when needed, and built like
 //    main.js, each with its own cache (lint-config-lint-*.v8cache, lint-compose-lint-*.v8cache);
-//  - inject.js and exec.js: ES modules, loaded only when needed;
+//  - inject.js: an ES module, loaded only when needed; exec.cjs: CommonJS (it runs as long as the app);
 //  - lint-worker.js: a lint worker thread (with the compose linter in it), started only by runs over a few hundred files;
-//  - sidecar.js (and its sidecar-shared-*.js): the sidecar with node-vault (without axios) and pino, loaded by
+//  - sidecar.cjs (and its sidecar-shared-*.cjs): the sidecar with node-vault (without axios) and pino, loaded by
 //    `sidecar`, `exec` and `inject` only; its lazy parts are chunks of their own (SIDECAR_LAZY, sidecar-config.cjs).
+//    CommonJS (toCommonJs): node's ESM loader alone adds about 1.8 MB to the RSS of a process that lives for days.
 // The bundle is the whole published `stowaway` package: it needs no dependency at run time.
 // vault-dev is a separate package and no command of the CLI imports it.
-import { build } from "esbuild";
+import { build, transform } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -32,14 +33,14 @@ const SPLITS = [
   { importer: "/lint/dist/kinds.js", spec: "./kinds/compose.js", out: "./lint-compose.js", entry: `${lintDist}/kinds/compose.js` },
   { importer: "/lint/dist/index.js", spec: "./config.js", out: "./lint-config.js", entry: `${lintDist}/config.js` },
   { importer: "/cli/dist/main.js", spec: "./commands/inject.js", out: "./inject.js", entry: `${root}packages/cli/dist/commands/inject.js` },
-  { importer: "/cli/dist/main.js", spec: "./commands/exec.js", out: "./exec.js", entry: `${root}packages/cli/dist/commands/exec.js` },
+  { importer: "/cli/dist/main.js", spec: "./commands/exec.js", out: "./exec.cjs", entry: `${root}packages/cli/dist/commands/exec.js` },
 ];
 const YAML_BROWSER = `${dirname(createRequire(import.meta.url).resolve("yaml/package.json"))}/browser/index.js`;
-const SIDECAR = { out: "./sidecar.js", entry: `${root}packages/sidecar/dist/index.js` };
+const SIDECAR = { out: "./sidecar.cjs", entry: `${root}packages/sidecar/dist/index.js` };
 // The sidecar's code that a config or a command may not need, each a chunk that its dynamic
 // import() loads on first use: prom-client (the first scrape of /metrics), chokidar (a running
 // sidecar's config watch; not --once, not exec), mustache (a template), the PKI source, and exec.
-// Code they share with sidecar.js goes to sidecar-shared-*.js.
+// Code they share with sidecar.cjs goes to sidecar-shared-*.cjs.
 const sidecarDist = `${root}packages/sidecar/dist`;
 const SIDECAR_LAZY = {
   "sidecar-metrics": `${sidecarDist}/server/exposition.js`,
@@ -50,7 +51,7 @@ const SIDECAR_LAZY = {
 };
 // The sidecar's config parser (yaml, zod and the schema: about 3 MB of heap) runs at start and at
 // a reload only, and an ES module is never unloaded. So it is sidecar-config.cjs, a CommonJS file
-// required for each parse and dropped after it; in sidecar.js, config/load.js is this stand-in.
+// required for each parse and dropped after it; in sidecar.cjs, config/load.js is this stand-in.
 const SIDECAR_CONFIG = `${sidecarDist}/config/load.js`;
 const SIDECAR_CONFIG_STANDIN = `
 import { createRequire } from "node:module";
@@ -86,6 +87,27 @@ const sidecarPlugin = {
     b.onResolve({ filter: /^\.\/(lib\/)?transport$/ }, (args) =>
       args.importer.includes("/node_modules/pino/") ? { path: `pino: ${args.path}`, namespace: "sidecar-unused" } : undefined,
     );
+    // Node's modules that a plain-http sidecar never calls, which its dependencies load at the top:
+    // node-vault's https (its own agents; ours are made on first https use), sonic-boom's assert
+    // (pino's file destination, which the sidecar does not use: it logs to its own streams) are
+    // loaded on first use; pino reads worker_threads' isMainThread at load only for that same
+    // destination, and the sidecar never runs in a worker thread. About 0.7 MB of RSS together.
+    b.onResolve({ filter: /^(https|assert|worker_threads)$/ }, (args) => {
+      const lazy =
+        (args.path === "https" && args.importer.includes("/node_modules/node-vault/")) ||
+        (args.path === "assert" && args.importer.includes("/node_modules/sonic-boom/")) ||
+        (args.path === "worker_threads" && args.importer.includes("/node_modules/pino/"));
+      return lazy ? { path: args.path, namespace: "sidecar-lazy-builtin" } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: "sidecar-lazy-builtin" }, (args) => ({
+      contents:
+        args.path === "worker_threads"
+          ? "module.exports = { isMainThread: true };"
+          : args.path === "assert"
+            ? 'module.exports = function assert(...a) { return require("node:assert")(...a); };'
+            : `let m; const load = () => (m ??= require("node:${args.path}")); module.exports = new Proxy({}, { get: (_, k) => load()[k] });`,
+      loader: "js",
+    }));
     b.onLoad({ filter: /.*/, namespace: "sidecar-unused" }, (args) => ({
       contents: `module.exports = new Proxy({}, { get() { throw new Error(${JSON.stringify(`${args.path} is not bundled in stowaway`)}); } });`,
       loader: "js",
@@ -186,8 +208,10 @@ const common = {
 // lazy chunks that are ES modules, and a loader of those built like main.js (BODY_CHUNKS: the
 // config parser, zod and yaml, 0.5 MB that every lint of a project with a .stowaway.yaml compiles;
 // the compose linter with yaml, 0.2 MB that a lint of a compose file compiles).
-const MAIN_CHUNKS = ["./lint-compose.js", "./lint-config.js", "./inject.js", "./exec.js", "./sidecar.js"];
+const MAIN_CHUNKS = ["./lint-compose.js", "./lint-config.js", "./inject.js", "./exec.cjs", "./sidecar.cjs"];
 const BODY_CHUNKS = ["./lint-config.js", "./lint-compose.js"];
+// CommonJS chunks: main.js's own require() loads them.
+const isCommonJs = (chunk) => chunk.endsWith(".cjs");
 async function buildBody(name, entry, chunks) {
   const out = await build({
     ...common,
@@ -202,7 +226,10 @@ async function buildBody(name, entry, chunks) {
   for (const chunk of chunks) {
     const call = `import(${JSON.stringify(chunk)})`;
     if (text.split(call).length !== 2) throw new Error(`bundle: expected one ${call} in ${name}.js`);
-    text = text.replace(call, `${BODY_CHUNKS.includes(chunk) ? "__stowawayLoad" : "__stowawayImport"}(${JSON.stringify(chunk)})`);
+    const load = isCommonJs(chunk)
+      ? `Promise.resolve().then(() => require(${JSON.stringify(chunk)}))`
+      : `${BODY_CHUNKS.includes(chunk) ? "__stowawayLoad" : "__stowawayImport"}(${JSON.stringify(chunk)})`;
+    text = text.replace(call, load);
   }
   if (/\bimport\(/.test(text)) throw new Error(`bundle: ${name}.js has an import() that load-bundle.js does not provide`);
   // The content hash names the code caches (V8 checks a cache against the source's length only).
@@ -220,20 +247,66 @@ rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 await Promise.all([
   buildBody("main", `${root}packages/cli/dist/main.js`, MAIN_CHUNKS),
-  ...SPLITS.map((s) =>
-    BODY_CHUNKS.includes(s.out) ? buildBody(s.out.slice(2, -3), s.entry, []) : build({ ...common, entryPoints: { [s.out.slice(2, -3)]: s.entry }, outdir }),
-  ),
+  ...SPLITS.map((s) => {
+    const name = s.out.slice(2).replace(/\.c?js$/, "");
+    if (BODY_CHUNKS.includes(s.out)) return buildBody(name, s.entry, []);
+    return isCommonJs(s.out)
+      ? build({
+          ...common,
+          format: "cjs",
+          banner: {},
+          entryPoints: { [name]: s.entry },
+          outExtension: { ".js": ".cjs" },
+          outdir,
+        })
+      : build({ ...common, entryPoints: { [name]: s.entry }, outdir });
+  }),
   build({ ...common, entryPoints: { [LINT_WORKER.out.slice(2, -3)]: LINT_WORKER.entry }, outdir, plugins: [workerPlugin, splitPlugin] }),
   build({
     ...common,
+    banner: {},
     splitting: true,
     chunkNames: "sidecar-shared-[hash]",
     entryPoints: { sidecar: SIDECAR.entry, ...SIDECAR_LAZY },
     outdir,
+    write: false,
     plugins: [sidecarPlugin, splitPlugin],
-  }),
+  }).then(toCommonJs),
   build({ ...common, format: "cjs", banner: {}, entryPoints: { "sidecar-config": SIDECAR_CONFIG }, outExtension: { ".js": ".cjs" }, outdir }),
 ]);
+
+/**
+ * The sidecar's chunks as CommonJS files (.cjs). esbuild splits ES modules only, so each chunk it
+ * made is transformed on its own: its imports of the other chunks become require() calls (the
+ * lazy ones inside the same promise as before), and it runs in strict mode as an ES module does.
+ */
+async function toCommonJs(result) {
+  const chunkName = /(["'])\.\/(sidecar(?:-[A-Za-z0-9_-]+)?)\.js\1/g;
+  const names = new Set(result.outputFiles.map((f) => basename(f.path, ".js")));
+  await Promise.all(
+    result.outputFiles.map(async (file) => {
+      const esm = file.text
+        .replace(chunkName, (whole, q, name) => {
+          if (!names.has(name)) throw new Error(`bundle: ${basename(file.path)} names ${whole}, which is no chunk`);
+          return `${q}./${name}.cjs${q}`;
+        })
+        // A dynamic import() goes through the ESM loader even in CommonJS: require() on first use instead.
+        .replace(/\bimport\(("(?:\.\/sidecar[A-Za-z0-9_-]*\.cjs|node:[a-z_/]+)")\)/g, "Promise.resolve().then(() => require($1))");
+      const out = await transform(esm, {
+        format: "cjs",
+        platform: "node",
+        target: common.target,
+        charset: "ascii",
+        minifyWhitespace: true,
+        legalComments: "none",
+        define: { "import.meta.url": "__stowawayUrl" },
+        banner: '"use strict";var __stowawayUrl=require("node:url").pathToFileURL(__filename).href;',
+      });
+      if (/\bimport\(/.test(out.code)) throw new Error(`bundle: ${basename(file.path)} still imports an ES module`);
+      writeFileSync(join(outdir, `${basename(file.path, ".js")}.cjs`), out.code);
+    }),
+  );
+}
 
 // The code caches are made by running the bundle (this script again, with --code-cache), in a
 // node without our flags (V8 rejects a cache made under other flags), once for each kind of run.

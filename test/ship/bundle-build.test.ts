@@ -37,6 +37,7 @@ function slowEsbuildHook(): string {
   writeFileSync(
     wrapper,
     `import real from ${JSON.stringify(realEsbuild)};
+export const transform = real.transform;
 export async function build(options) {
   if (options.write === false) return real.build(options);
   await new Promise((r) => setTimeout(r, 400));
@@ -70,9 +71,9 @@ describe("scripts/bundle.mjs", () => {
       timeout: 120_000,
     });
     expect(r.stderr).not.toContain("ENOENT");
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     const out = readdirSync(join(root, "packages/cli/dist/bundle"));
-    for (const file of ["main.js", "lint-compose.js", "lint-config.js", "inject.js", "exec.js", "sidecar.js", "lint-worker.js"]) {
+    for (const file of ["main.js", "lint-compose.js", "lint-config.js", "inject.js", "exec.cjs", "sidecar.cjs", "lint-worker.js"]) {
       expect(out).toContain(file);
     }
     expect(out.some((f) => f.endsWith(".v8cache"))).toBe(true);

@@ -55,8 +55,8 @@ describe("the stowaway tarball", () => {
     const tarball = join(work, pack.stdout.trim());
     const list = spawnSync("tar", ["tzf", tarball], { encoding: "utf8" }).stdout.split("\n");
     expect(list).toContain("package/packages/cli/dist/bundle/main.js");
-    expect(list).toContain("package/packages/cli/dist/bundle/sidecar.js");
-    // The chunks the bundle loads on demand (sidecar-config.cjs, sidecar-metrics.js…) ship too.
+    expect(list).toContain("package/packages/cli/dist/bundle/sidecar.cjs");
+    // The chunks the bundle loads on demand (sidecar-config.cjs, sidecar-metrics.cjs…) ship too.
     for (const f of readdirSync(join(REPO_ROOT, "packages/cli/dist/bundle"))) expect(list).toContain(`package/packages/cli/dist/bundle/${f}`);
     expect(list.filter((f) => f.endsWith(".ts") || f.includes("/src/"))).toEqual([]);
 

@@ -1,5 +1,5 @@
 import http from "node:http";
-import https from "node:https";
+import type https from "node:https";
 import { readFileSync } from "node:fs";
 // Before node-vault loads (imports run in this order): its `debug` output prints login bodies.
 import "./quiet-first.js";
@@ -98,7 +98,9 @@ export class VaultClient {
   /** Login calls go through a token-less instance so a stale token is never sent with them. */
   private readonly loginNv: NodeVault.client;
   private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  /** The https agent's options, read at start; the agent (and node:https) comes with the first https request. */
+  private readonly httpsOptions: https.AgentOptions;
+  private httpsAgentMade: https.Agent | undefined;
   private readonly limiter: Limiter;
   private currentToken: string | undefined;
   /** Values scrubbed from error messages. */
@@ -118,7 +120,8 @@ export class VaultClient {
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: opts.maxConcurrency });
     const { tls } = opts;
     // node-vault ignores VAULT_CACERT and builds agents without keepAlive, so we build our own.
-    this.httpsAgent = new https.Agent({
+    // The files are read now, so that a missing one fails the start whatever the address.
+    this.httpsOptions = {
       keepAlive: true,
       maxSockets: opts.maxConcurrency,
       ca: readTlsFile("caCert", tls.caCert),
@@ -126,12 +129,12 @@ export class VaultClient {
       key: readTlsFile("clientKey", tls.clientKey),
       servername: tls.serverName,
       rejectUnauthorized: !tls.insecureSkipVerify,
-    });
+    };
     // Our own request layer: no redirect followed unless allowed, responses capped in size.
     const transport = createTransport({
       timeoutMs: opts.timeoutMs,
       httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
+      httpsAgent: () => this.httpsAgent,
       followRedirects: opts.followRedirects ?? [],
       maxResponseBytes: opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       addressSource: opts.addressSource,
@@ -159,7 +162,16 @@ export class VaultClient {
     // node-vault also prepends $VAULT_PREFIX to every path on its own: paths are ours alone.
     for (const c of [this.nv, this.loginNv]) (c as unknown as { pathPrefix: string }).pathPrefix = "";
     // node-vault drops response headers, so Retry-After is read where the response arrives.
-    for (const agent of [this.httpAgent, this.httpsAgent]) onResponse(agent, (res) => this.noteRetryAfter(res));
+    onResponse(this.httpAgent, (res) => this.noteRetryAfter(res));
+  }
+
+  /** node:https costs a plain-http sidecar about 0.3 MB of RSS (its TLS code and modules): loaded on first use. */
+  private get httpsAgent(): https.Agent {
+    if (!this.httpsAgentMade) {
+      this.httpsAgentMade = new (process.getBuiltinModule("node:https").Agent)(this.httpsOptions);
+      onResponse(this.httpsAgentMade, (res) => this.noteRetryAfter(res));
+    }
+    return this.httpsAgentMade;
   }
 
   private noteRetryAfter(res: http.IncomingMessage): void {
@@ -189,13 +201,11 @@ export class VaultClient {
     return this.limiter.inFlight;
   }
 
-  /** Fresh per call: node-vault writes X-Vault-Token into the object it is given. */
+  /** Fresh per call: node-vault writes X-Vault-Token into the object it is given. (The transport has the agents.) */
   private requestOptions(): Record<string, unknown> {
     return {
       headers: { "X-Vault-Request": "true" },
       timeout: this.opts.timeoutMs,
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
     };
   }
 
@@ -204,13 +214,15 @@ export class VaultClient {
     const pause = this.pauseUntil - this.clock.now();
     if (pause > 0) await new Promise((r) => this.clock.setTimeout(() => r(undefined), pause));
     return this.limiter.run(async () => {
-      const started = performance.now();
+      // process.hrtime, not performance.now(): the `performance` global loads perf_hooks (about 0.3 MB of RSS).
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
       try {
         const res = await fn();
-        this.opts.onRequest?.(op, (performance.now() - started) / 1000, "ok");
+        this.opts.onRequest?.(op, seconds(), "ok");
         return res;
       } catch (err) {
-        this.opts.onRequest?.(op, (performance.now() - started) / 1000, "error");
+        this.opts.onRequest?.(op, seconds(), "error");
         const retryAfter = this.pauseUntil - this.clock.now();
         const e = toVaultError(err, op, path, [...this.scrubList], retryAfter > 0 ? retryAfter : undefined);
         // OpenBao answers 404 for an unknown namespace: that is a configuration error, not a missing secret.
@@ -337,6 +349,6 @@ export class VaultClient {
 
   close(): void {
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.httpsAgentMade?.destroy();
   }
 }

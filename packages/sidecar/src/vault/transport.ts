@@ -1,5 +1,5 @@
 import http from "node:http";
-import https from "node:https";
+import type https from "node:https";
 import { VaultError } from "../errors.js";
 
 /** A redirect the sidecar did not follow: the location's origin is all it names. */
@@ -32,7 +32,8 @@ export class VaultConnectionError extends Error {
 export interface TransportOptions {
   timeoutMs: number;
   httpAgent: http.Agent;
-  httpsAgent: https.Agent;
+  /** Made on first use: node:https is loaded for an https address or redirect only. */
+  httpsAgent: () => https.Agent;
   /** Origins (scheme://host:port) one redirect may go to. Empty: no redirect is followed. */
   followRedirects: string[];
   /** Largest response body read, in bytes. */
@@ -187,7 +188,8 @@ function exchange(method: string, url: string, headers: Record<string, string>, 
       req.destroy();
       reject(err);
     };
-    const req = (secure ? https : http).request(target, { method, headers: sendHeaders, agent: secure ? opts.httpsAgent : opts.httpAgent }, (res) => {
+    const request = secure ? process.getBuiltinModule("node:https").request : http.request;
+    const req = request(target, { method, headers: sendHeaders, agent: secure ? opts.httpsAgent() : opts.httpAgent }, (res) => {
       const declared = Number(res.headers["content-length"]);
       if (declared > opts.maxResponseBytes) return fail(tooLarge());
       const chunks: Buffer[] = [];
