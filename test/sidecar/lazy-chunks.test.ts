@@ -42,6 +42,17 @@ describe("lazy chunks of the sidecar bundle", () => {
     expect(leaks.check()).toEqual([]);
   });
 
+  /** The start (a snapshot keeps 1,024 characters) of every string of over 100 kB in a heap snapshot. */
+  function bigStrings(snap: { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] }): string[] {
+    const fields = snap.snapshot.meta.node_fields;
+    const [type, name, size] = ["type", "name", "self_size"].map((f) => fields.indexOf(f));
+    const out: string[] = [];
+    for (let i = 0; i < snap.nodes.length; i += fields.length) {
+      if (snap.snapshot.meta.node_types[0][snap.nodes[i + type]] === "string" && snap.nodes[i + size] > 100_000) out.push(snap.strings[snap.nodes[i + name]]);
+    }
+    return out;
+  }
+
   /** Runs the sidecar with the module log on; returns it and a reader of the bundle files it loaded. */
   function run(args: string[], subcommand = "sidecar") {
     const log = path.join(logs, `modules-${++n}.txt`);
@@ -176,6 +187,30 @@ describe("lazy chunks of the sidecar bundle", () => {
     expect(loaded).toContain("NativeModule http");
     const unwanted = ["https", "tls", "worker_threads", "perf_hooks", "assert", "internal/modules/esm/translators", "internal/modules/esm/module_job"];
     expect(unwanted.filter((m) => loaded.includes(`NativeModule ${m}`))).toEqual([]);
+  }, 30_000);
+
+  it("a running sidecar keeps nothing of the CLI's bundle (main.js: commander and the command table)", async () => {
+    // bin/stowaway.js calls the sidecar handed off by dispatch() once dispatch has returned; when
+    // main() awaited the sidecar, main.js (its 0.25 MB source, its code) lived as long as the sidecar.
+    const hook = path.join(logs, "snapshot.cjs");
+    const snapshot = path.join(logs, "idle.heapsnapshot");
+    writeFileSync(hook, `process.on("SIGUSR2", () => require("node:v8").writeHeapSnapshot(${JSON.stringify(snapshot)}));`);
+    const { file } = env.config("  - { path: secret/data/app/db, file: db.env, format: dotenv }\n");
+    const p = spawnSidecar(["--config", file], { NODE_OPTIONS: `--require=${hook}` });
+    let big: string[];
+    try {
+      const base = await p.baseUrl();
+      await until("rendered", async () => (await readyz(base)) === 200);
+      p.child.kill("SIGUSR2");
+      await until("the heap snapshot is written", () => existsSync(snapshot) && readFileSync(snapshot, "utf8").trimEnd().endsWith("}"));
+      big = bigStrings(JSON.parse(readFileSync(snapshot, "utf8")));
+    } finally {
+      await p.stop();
+      rmSync(snapshot, { force: true });
+    }
+    // The control: the sidecar's own chunk is there.
+    expect(big.some((s) => s.startsWith('"use strict";var __stowawayUrl='))).toBe(true);
+    expect(big.filter((s) => s.startsWith("(function (exports, require, module, __filename, __dirname, __stowawayUrl"))).toEqual([]);
   }, 30_000);
 
   it("the config parser (yaml, zod, the schema) is released after a parse: the heap keeps a fraction of what it takes loaded", () => {

@@ -32,11 +32,15 @@ async function loadMain() {
   const kind = args[0] === "lint" || args[0] === "rules" ? "lint" : "cli";
   const loaded = require("./load-bundle.js").loadBundle(bundle, kind);
   // A bundle from before main.js was CommonJS is an ES module.
-  return loaded ? loaded.exports.main : (await import(pathToFileURL(bundle).href)).main;
+  const exported = loaded ? loaded.exports : await import(pathToFileURL(bundle).href);
+  return exported.dispatch ?? exported.main;
 }
 
+// dispatch() returns a long-running command (sidecar, exec) as a function to call: it is called in
+// a step of its own, which holds no reference to dispatch and so none to the CLI's code.
 loadMain()
-  .then((main) => main(args, io))
+  .then((dispatch) => dispatch(args, io))
+  .then((outcome) => (typeof outcome === "function" ? outcome() : outcome))
   .then((code) => {
     process.exitCode = code;
   });

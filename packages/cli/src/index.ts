@@ -1,2 +1,2 @@
-export { main } from "./main.js";
+export { dispatch, type HandOff, main } from "./main.js";
 export type { CommandIO, ExitCode } from "./io.js";

@@ -8,7 +8,23 @@ import { VERSION } from "./version.js";
  * never loads the sidecar (node-vault, pino, prom-client) and vice versa.
  */
 export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
-  let exit: ExitCode = 0;
+  const outcome = await dispatch(argv, io);
+  return typeof outcome === "function" ? outcome() : outcome;
+}
+
+/**
+ * A long-running command (`sidecar`, `exec`) as a function to call once this file is done with:
+ * made by bind() from the command's own module, so it holds nothing of this one.
+ */
+export type HandOff = () => Promise<ExitCode>;
+
+/**
+ * `main` for the published entry: the exit code of a command that has run, or the hand-off of a
+ * long-running one. The entry calls the hand-off after dispatch() has returned, so a sidecar that
+ * runs for days does not keep the CLI (commander, this file: about 0.5 MB of heap) alive.
+ */
+export async function dispatch(argv: string[], io: CommandIO): Promise<ExitCode | HandOff> {
+  let exit: ExitCode | HandOff = 0;
   const program = new Command()
     .name("stowaway")
     .description("Find secrets baked into Dockerfiles, compose and env files; deliver secrets from Vault at runtime.")
@@ -66,7 +82,7 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
     )
     .action(async (opts: { config: string; once?: boolean; onceTimeout?: string; logFormat?: string }) => {
       const { sidecarCommand } = await import("@stowaway/sidecar");
-      exit = (await sidecarCommand(opts, { stdout: io.stdout, stderr: io.stderr })) as ExitCode;
+      exit = sidecarCommand.bind(undefined, { ...opts }, { stdout: io.stdout, stderr: io.stderr }) as HandOff;
     });
 
   program
@@ -83,7 +99,7 @@ export async function main(argv: string[], io: CommandIO): Promise<ExitCode> {
     .action(async (command: string[], opts: { config: string; startTimeout?: string; logFormat?: string }) => {
       const { execCommand } = await import("./commands/exec.js");
       // The child's exit code, which may be any number (128+N for a signal).
-      exit = (await execCommand({ ...opts, command }, io)) as ExitCode;
+      exit = execCommand.bind(undefined, { ...opts, command }, io) as HandOff;
     });
 
   program
