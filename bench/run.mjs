@@ -180,7 +180,7 @@ function printTable(r) {
       row(
         `idle footprint ${f.secrets} secrets${flags ? ` (${flags})` : ""}`,
         f.ratioToBareNode ? `${fmt.mb(f.rssKb)} RSS = ${fmt.num(f.ratioToBareNode, 2)}× bare node` : `${fmt.mb(f.rssKb)} RSS`,
-        `heap ${fmt.mb(f.heapUsedKb)} used of ${fmt.mb(f.heapTotalKb)}; ${fmt.num(f.cpuPercent, 2)}% CPU over ${fmt.ms(f.windowMs)}${target && f.nodeFlags?.length && f.ratioToBareNode ? `; ${judge(f.ratioToBareNode <= target, false, `target ≤ ${target}×`)}` : ""}`,
+        `${f.startPeakRssKb ? `start-up peak ${fmt.mb(f.startPeakRssKb)} = ${fmt.num(f.startPeakRatioToBareNode, 2)}× (before V8's memory reducer); ` : ""}heap ${fmt.mb(f.heapUsedKb)} used of ${fmt.mb(f.heapTotalKb)}; ${fmt.num(f.cpuPercent, 2)}% CPU over ${fmt.ms(f.windowMs)}${target && f.nodeFlags?.length && f.ratioToBareNode ? `; ${judge(f.ratioToBareNode <= target, false, `target ≤ ${target}×`)}` : ""}`,
       );
     }
     if (S.atomicity)

@@ -104,7 +104,7 @@ if (S && !S.error) {
     const flags = f.nodeFlags ? (f.nodeFlags.length ? " (image flags)" : " (no V8 flags)") : "";
     const target = f.nodeFlags?.length && f.ratioToBareNode ? (f.secrets <= 10 ? 1.3 : f.secrets >= 1000 ? 1.6 : undefined) : undefined;
     const ratio = f.ratioToBareNode ? ` = **${n(f.ratioToBareNode, 2)}×** bare node` : "";
-    const heap = Number.isFinite(f.heapUsedKb) ? `heap ${mb(f.heapUsedKb)} used of ${mb(f.heapTotalKb)}; ` : "";
+    const heap = `${f.startPeakRssKb ? `start-up peak ${mb(f.startPeakRssKb)} = ${n(f.startPeakRatioToBareNode, 2)}× (before V8's memory reducer); ` : ""}${Number.isFinite(f.heapUsedKb) ? `heap ${mb(f.heapUsedKb)} used of ${mb(f.heapTotalKb)}; ` : ""}`;
     out.push(
       `| idle, ${f.secrets} secrets${flags} | ${mb(f.rssKb)} RSS${ratio}, ${n(f.cpuPercent, 2)}% CPU | ${heap}over ${ms(f.windowMs)}${target ? `; target ≤ ${target}× ${f.ratioToBareNode <= target ? "✓" : "✗"}` : ""} |`,
     );
