@@ -1,9 +1,12 @@
 // Bundles the CLI so that a pre-commit hook pays node's start-up plus a handful of file reads,
 // not hundreds of module resolutions:
-//  - main.js: commander, the lint command, the engine, and the Dockerfile and env kinds, in ONE
-//    file (each extra ESM module costs about a millisecond to load). It is CommonJS code that
-//    packages/cli/bin/load-bundle.js compiles with V8's code cache, which this script makes by
-//    running it (makeCodeCache): main-lint-*.v8cache for lint and rules, main-cli-*.v8cache else;
+//  - main.js: commander and the command table (each extra ESM module costs about a millisecond to
+//    load). It is CommonJS code that packages/cli/bin/load-bundle.js compiles with V8's code cache,
+//    which this script makes by running it (makeCodeCache): main-lint-*.v8cache for lint and rules,
+//    main-cli-*.v8cache for help, inject and the like, none for the long-running sidecar and exec;
+//  - lint-command.js: the lint command, the engine, and the Dockerfile and env kinds, in ONE file,
+//    built like main.js (lint-command-lint-*.v8cache), so that a sidecar never compiles the linter
+//    (0.2 MB of source, about 0.7 MB off its start-up RSS); rules-command.js the same for `rules`;
 //  - lint-config.js (zod + yaml) and lint-compose.js (yaml): loaded only when needed, and built like
 //    main.js, each with its own cache (lint-config-lint-*.v8cache, lint-compose-lint-*.v8cache);
 //  - inject.js: an ES module, loaded only when needed; exec.cjs: CommonJS (it runs as long as the app);
@@ -32,6 +35,20 @@ const lintDist = `${root}packages/lint/dist`;
 const SPLITS = [
   { importer: "/lint/dist/kinds.js", spec: "./kinds/compose.js", out: "./lint-compose.js", entry: `${lintDist}/kinds/compose.js` },
   { importer: "/lint/dist/index.js", spec: "./config.js", out: "./lint-config.js", entry: `${lintDist}/config.js` },
+  {
+    importer: "/cli/dist/main.js",
+    spec: "./commands/lint.js",
+    out: "./lint-command.js",
+    entry: `${root}packages/cli/dist/commands/lint.js`,
+    chunks: ["./lint-compose.js", "./lint-config.js"],
+  },
+  {
+    importer: "/cli/dist/main.js",
+    spec: "./commands/rules.js",
+    out: "./rules-command.js",
+    entry: `${root}packages/cli/dist/commands/rules.js`,
+    chunks: ["./lint-compose.js"],
+  },
   { importer: "/cli/dist/main.js", spec: "./commands/inject.js", out: "./inject.js", entry: `${root}packages/cli/dist/commands/inject.js` },
   { importer: "/cli/dist/main.js", spec: "./commands/exec.js", out: "./exec.cjs", entry: `${root}packages/cli/dist/commands/exec.js` },
 ];
@@ -133,7 +150,7 @@ const splitPlugin = {
   setup(b) {
     // Every import of the sidecar package (main's dynamic one, inject's and exec's static ones) is the chunk.
     b.onResolve({ filter: /^@stowaway\/sidecar$/ }, () => ({ path: SIDECAR.out, external: true }));
-    b.onResolve({ filter: /^\.\/(kinds\/compose|config|commands\/inject|commands\/exec)\.js$/ }, (args) => {
+    b.onResolve({ filter: /^\.\/(kinds\/compose|config|commands\/(?:lint|rules|inject|exec))\.js$/ }, (args) => {
       const hit = SPLITS.find((s) => args.importer.endsWith(s.importer) && args.path === s.spec && args.kind === "dynamic-import");
       return hit ? { path: hit.out, external: true } : undefined;
     });
@@ -205,11 +222,11 @@ const common = {
 
 // main.js: CommonJS, so that the entry needs no ESM loader and V8 can cache its compiled code. It
 // is the body of a function (load-bundle.js) that is given `import.meta.url`, an import() of the
-// lazy chunks that are ES modules, and a loader of those built like main.js (BODY_CHUNKS: the
-// config parser, zod and yaml, 0.5 MB that every lint of a project with a .stowaway.yaml compiles;
-// the compose linter with yaml, 0.2 MB that a lint of a compose file compiles).
-const MAIN_CHUNKS = ["./lint-compose.js", "./lint-config.js", "./inject.js", "./exec.cjs", "./sidecar.cjs"];
-const BODY_CHUNKS = ["./lint-config.js", "./lint-compose.js"];
+// lazy chunks that are ES modules, and a loader of those built like main.js (BODY_CHUNKS: the lint
+// and rules commands; the config parser, zod and yaml, 0.5 MB that every lint of a project with a
+// .stowaway.yaml compiles; the compose linter with yaml, 0.2 MB that a lint of a compose file compiles).
+const MAIN_CHUNKS = ["./lint-command.js", "./rules-command.js", "./inject.js", "./exec.cjs", "./sidecar.cjs"];
+const BODY_CHUNKS = ["./lint-command.js", "./rules-command.js", "./lint-config.js", "./lint-compose.js"];
 // CommonJS chunks: main.js's own require() loads them.
 const isCommonJs = (chunk) => chunk.endsWith(".cjs");
 async function buildBody(name, entry, chunks) {
@@ -249,7 +266,7 @@ await Promise.all([
   buildBody("main", `${root}packages/cli/dist/main.js`, MAIN_CHUNKS),
   ...SPLITS.map((s) => {
     const name = s.out.slice(2).replace(/\.c?js$/, "");
-    if (BODY_CHUNKS.includes(s.out)) return buildBody(name, s.entry, []);
+    if (BODY_CHUNKS.includes(s.out)) return buildBody(name, s.entry, s.chunks ?? []);
     return isCommonJs(s.out)
       ? build({
           ...common,

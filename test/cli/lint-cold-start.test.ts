@@ -107,12 +107,13 @@ function bundleFilesOf(args: string[], cwd: string): { code: number | null; file
 }
 
 describe("cold start of a one-file lint", () => {
-  it("the build made main.js, lint-config.js and lint-compose.js with a build id, and code caches for them: lint and cli for main, lint for the chunks", () => {
+  it("the build made main.js, lint-command.js, lint-config.js and lint-compose.js with a build id, and code caches for them: lint and cli for main, lint for the chunks", () => {
     const idOf = (f: string) => /^\/\/ stowaway-build ([0-9a-f]{16})\n/.exec(readFileSync(join(BUNDLE, f), "utf8"))?.[1];
-    const [main, config, compose] = ["main.js", "lint-config.js", "lint-compose.js"].map(idOf);
-    for (const id of [main, config, compose]) expect(id).toMatch(/^[0-9a-f]{16}$/);
+    const [main, command, config, compose] = ["main.js", "lint-command.js", "lint-config.js", "lint-compose.js"].map(idOf);
+    for (const id of [main, command, config, compose]) expect(id).toMatch(/^[0-9a-f]{16}$/);
     const caches = readdirSync(BUNDLE).filter((f) => f.endsWith(".v8cache"));
     expect(caches.sort()).toEqual([
+      `lint-command-lint-${command}.v8cache`,
       `lint-compose-lint-${compose}.v8cache`,
       `lint-config-lint-${config}.v8cache`,
       `main-cli-${main}.v8cache`,
@@ -154,10 +155,12 @@ describe("cold start of a one-file lint", () => {
     expect(esm(inject.builtins).length).toBeGreaterThan(0);
   });
 
-  it("the chunks are loaded when needed: compose for a compose file, the config parser for a .stowaway.yaml, nothing for a Dockerfile", () => {
-    expect(chunksOf(["lint", "Dockerfile"], join(dir, "app"))).toEqual({ code: 1, chunks: [] });
-    expect(chunksOf(["lint", "compose.yaml"], join(dir, "app"))).toEqual({ code: 1, chunks: ["lint-compose.js"] });
-    expect(chunksOf(["lint", "Dockerfile"], join(dir, "configured"))).toEqual({ code: 1, chunks: ["lint-config.js"] });
+  it("the chunks are loaded when needed: the lint command for a lint, compose for a compose file, the config parser for a .stowaway.yaml, no more for a Dockerfile", () => {
+    expect(chunksOf(["lint", "Dockerfile"], join(dir, "app"))).toEqual({ code: 1, chunks: ["lint-command.js"] });
+    expect(chunksOf(["lint", "compose.yaml"], join(dir, "app"))).toEqual({ code: 1, chunks: ["lint-command.js", "lint-compose.js"] });
+    expect(chunksOf(["lint", "Dockerfile"], join(dir, "configured"))).toEqual({ code: 1, chunks: ["lint-command.js", "lint-config.js"] });
+    // main.js is commander and the command table: the sidecar, exec and inject never compile the linter.
+    expect(chunksOf(["sidecar", "--help"], dir)).toEqual({ code: 0, chunks: [] });
   });
 
   it("each chunk is loaded once a run, however many files and configs need it", () => {
@@ -170,18 +173,18 @@ describe("cold start of a one-file lint", () => {
     const { code, files } = bundleFilesOf(["lint", "a/compose.yaml", "b/compose.yaml", "c/compose.yaml"], many);
     expect(code).toBe(1);
     const times = (f: string) => files.filter((x) => x === f).length;
-    expect(["main.js", "lint-config.js", "lint-compose.js"].map(times)).toEqual([1, 1, 1]);
+    expect(["main.js", "lint-command.js", "lint-config.js", "lint-compose.js"].map(times)).toEqual([1, 1, 1, 1]);
   });
 
   it("this node accepts the code caches", () => {
     const check = `const { loadBundle } = require(${JSON.stringify(LOADER)});
       const load = (f, k) => loadBundle(require("node:path").join(${JSON.stringify(BUNDLE)}, f), k).cacheRejected;
-      console.log(JSON.stringify([load("main.js", "lint"), load("main.js", "cli"), load("lint-config.js", "lint"), load("lint-compose.js", "lint")]));`;
+      console.log(JSON.stringify([load("main.js", "lint"), load("main.js", "cli"), load("lint-command.js", "lint"), load("lint-config.js", "lint"), load("lint-compose.js", "lint")]));`;
     const env = { ...process.env };
     delete env.NODE_OPTIONS; // V8 rejects a cache made under other flags
     const r = spawnSync(process.execPath, ["-e", check], { encoding: "utf8", env });
     expect(r.stderr).toBe("");
-    expect(JSON.parse(r.stdout)).toEqual([false, false, false, false]);
+    expect(JSON.parse(r.stdout)).toEqual([false, false, false, false, false]);
   });
 
   it("a cache that V8 rejects, or none, changes nothing but the time; an ES module bundle still runs", () => {

@@ -73,7 +73,7 @@ describe("scripts/bundle.mjs", () => {
     expect(r.stderr).not.toContain("ENOENT");
     expect(r.status, r.stderr).toBe(0);
     const out = readdirSync(join(root, "packages/cli/dist/bundle"));
-    for (const file of ["main.js", "lint-compose.js", "lint-config.js", "inject.js", "exec.cjs", "sidecar.cjs", "lint-worker.js"]) {
+    for (const file of ["main.js", "lint-command.js", "lint-compose.js", "lint-config.js", "inject.js", "exec.cjs", "sidecar.cjs", "lint-worker.js"]) {
       expect(out).toContain(file);
     }
     expect(out.some((f) => f.endsWith(".v8cache"))).toBe(true);

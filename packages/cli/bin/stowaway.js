@@ -27,9 +27,11 @@ const io = {
 async function loadMain() {
   const bundle = join(__dirname, "../dist/bundle/main.js");
   if (!existsSync(bundle)) return (await import(pathToFileURL(join(__dirname, "../dist/main.js")).href)).main;
-  // The linter's functions are cached for lint and rules only: a sidecar lives for days, and would
-  // keep the bytecode of a linter it never runs; the other commands get commander's (help, parsing).
-  const kind = args[0] === "lint" || args[0] === "rules" ? "lint" : "cli";
+  // The code cache is made for a kind of run: lint and rules get the linter's; a sidecar or exec
+  // (long-running, where memory counts more than milliseconds: a cache's bytecode is made up front,
+  // used or not) none; the other commands commander's (help, parsing).
+  const long = args[0] === "sidecar" || args[0] === "exec";
+  const kind = args[0] === "lint" || args[0] === "rules" ? "lint" : long ? undefined : "cli";
   const loaded = require("./load-bundle.js").loadBundle(bundle, kind);
   // A bundle from before main.js was CommonJS is an ES module.
   const exported = loaded ? loaded.exports : await import(pathToFileURL(bundle).href);
