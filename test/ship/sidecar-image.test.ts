@@ -49,6 +49,8 @@ describe("packages/sidecar/Dockerfile", () => {
       "--max-semi-space-size=1",
       "--optimize-for-size",
       "--no-opt",
+      "--jitless",
+      "--no-expose-wasm",
       "/opt/stowaway/node_modules/.bin/stowaway",
     ]);
     expect(JSON.parse(last.find((i) => i.keyword === "CMD")!.args)).toEqual(["sidecar", "--config", "/etc/stowaway/sidecar.yaml"]);

@@ -106,12 +106,12 @@ export interface SidecarProcess {
 }
 
 /** Spawns the real CLI: `node packages/cli/bin/stowaway.js sidecar …` (or another subcommand, e.g. exec). */
-export function spawnSidecar(args: string[], env: Record<string, string | undefined> = {}, subcommand = "sidecar"): SidecarProcess {
+export function spawnSidecar(args: string[], env: Record<string, string | undefined> = {}, subcommand = "sidecar", nodeFlags: string[] = []): SidecarProcess {
   const cleanEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined && !(k.startsWith("VAULT_") && !(k in env))) cleanEnv[k] = v;
   const started = Date.now();
   // The real CLI, as users run it (`npm test` builds it first).
-  const child = spawn(process.execPath, [CLI, subcommand, ...args], { env: cleanEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeFlags, CLI, subcommand, ...args], { env: cleanEnv, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const onData = (c: Buffer) => {
     out += c.toString("utf8");

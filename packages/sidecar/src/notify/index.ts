@@ -5,6 +5,7 @@ import type { NotifyConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { SidecarMetrics } from "../server/metrics.js";
 import { sleep, type Clock } from "../schedule/clock.js";
+import { type NotifyResponse, notifyRequest } from "./http-call.js";
 
 /** Finds pids whose /proc/<pid>/comm or argv[0] basename equals `name`, excluding ourselves. */
 export async function findProcesses(name: string, procRoot = "/proc"): Promise<number[]> {
@@ -145,19 +146,13 @@ export class Notifier {
   private async callHttp(event: NotifyEvent): Promise<void> {
     const h = this.cfg.http!;
     await retrying(this.deps.clock, h.retries, async () => {
-      let res: Response;
+      let res: NotifyResponse;
       try {
-        res = await fetch(h.url, {
-          method: h.method,
-          signal: AbortSignal.timeout(h.timeout),
-          headers: h.method === "GET" ? undefined : { "content-type": "application/json" },
-          body: h.method === "GET" ? undefined : JSON.stringify({ files: event.files }),
-        });
-        await res.arrayBuffer().catch(() => undefined);
+        res = await notifyRequest(h.url, h.method, h.method === "GET" ? undefined : JSON.stringify({ files: event.files }), h.timeout);
       } catch (err) {
         throw new Error(`${redactUrl(h.url)}: ${(err as Error).name === "TimeoutError" ? "timed out" : (err as Error).message}`);
       }
-      if (!res.ok) throw new Error(`HTTP ${res.status} from ${redactUrl(h.url)}`);
+      if (res.status < 200 || res.status > 299) throw new Error(`HTTP ${res.status} from ${redactUrl(h.url)}`);
       this.deps.log.info({ url: redactUrl(h.url), status: res.status, files: event.files }, "notified over http");
     });
   }
