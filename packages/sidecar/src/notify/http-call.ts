@@ -16,14 +16,13 @@ export function notifyRequest(url: string, method: string, body: string | undefi
     const target = new URL(url);
     const transport: typeof http | typeof https = target.protocol === "https:" ? process.getBuiltinModule("node:https") : http;
     const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) };
-    const req = transport.request(target, { method, headers, timeout: timeoutMs }, (res) => {
+    const req = transport.request(target, { method, headers }, (res) => {
       res.resume();
       res.once("end", () => resolve({ status: res.statusCode ?? 0 }));
       res.once("error", reject);
     });
-    // `timeout` is of socket inactivity; the whole call is bounded too.
+    // The whole call is bounded, connecting and a slow answer included.
     const timer = setTimeout(() => req.destroy(new NotifyTimeout()), timeoutMs);
-    req.once("timeout", () => req.destroy(new NotifyTimeout()));
     req.once("error", reject);
     req.once("close", () => clearTimeout(timer));
     req.end(body);

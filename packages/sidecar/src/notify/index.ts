@@ -150,7 +150,7 @@ export class Notifier {
       try {
         res = await notifyRequest(h.url, h.method, h.method === "GET" ? undefined : JSON.stringify({ files: event.files }), h.timeout);
       } catch (err) {
-        throw new Error(`${redactUrl(h.url)}: ${(err as Error).name === "TimeoutError" ? "timed out" : (err as Error).message}`);
+        throw new Error(`${redactUrl(h.url)}: ${(err as Error).message}`);
       }
       if (res.status < 200 || res.status > 299) throw new Error(`HTTP ${res.status} from ${redactUrl(h.url)}`);
       this.deps.log.info({ url: redactUrl(h.url), status: res.status, files: event.files }, "notified over http");
