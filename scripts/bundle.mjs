@@ -87,6 +87,9 @@ function withParser(use) {
 export const parseConfigText = (...args) => withParser((p) => p.parseConfigText(...args));
 export const parseConfig = (...args) => withParser((p) => p.parseConfig(...args));
 `;
+// Built-in modules that a dependency requires at its top but calls late or never: splitPlugin loads
+// each on first use (commander's child_process; node-vault's https, routed here by sidecarPlugin).
+const LAZY_BUILTIN = "lazy-builtin";
 const sidecarPlugin = {
   name: "stowaway-sidecar",
   setup(b) {
@@ -109,20 +112,20 @@ const sidecarPlugin = {
     // (pino's file destination, which the sidecar does not use: it logs to its own streams) are
     // loaded on first use; pino reads worker_threads' isMainThread at load only for that same
     // destination, and the sidecar never runs in a worker thread. About 0.7 MB of RSS together.
-    b.onResolve({ filter: /^(https|assert|worker_threads)$/ }, (args) => {
-      const lazy =
-        (args.path === "https" && args.importer.includes("/node_modules/node-vault/")) ||
+    b.onResolve({ filter: /^https$/ }, (args) =>
+      args.importer.includes("/node_modules/node-vault/") ? { path: "https", namespace: LAZY_BUILTIN } : undefined,
+    );
+    b.onResolve({ filter: /^(assert|worker_threads)$/ }, (args) => {
+      const stub =
         (args.path === "assert" && args.importer.includes("/node_modules/sonic-boom/")) ||
         (args.path === "worker_threads" && args.importer.includes("/node_modules/pino/"));
-      return lazy ? { path: args.path, namespace: "sidecar-lazy-builtin" } : undefined;
+      return stub ? { path: args.path, namespace: "sidecar-builtin-stub" } : undefined;
     });
-    b.onLoad({ filter: /.*/, namespace: "sidecar-lazy-builtin" }, (args) => ({
+    b.onLoad({ filter: /.*/, namespace: "sidecar-builtin-stub" }, (args) => ({
       contents:
         args.path === "worker_threads"
           ? "module.exports = { isMainThread: true };"
-          : args.path === "assert"
-            ? 'module.exports = function assert(...a) { return require("node:assert")(...a); };'
-            : `let m; const load = () => (m ??= require("node:${args.path}")); module.exports = new Proxy({}, { get: (_, k) => load()[k] });`,
+          : 'module.exports = function assert(...a) { return require("node:assert")(...a); };',
       loader: "js",
     }));
     b.onLoad({ filter: /.*/, namespace: "sidecar-unused" }, (args) => ({
@@ -157,7 +160,7 @@ const splitPlugin = {
     // commander loads child_process at the top for executable subcommands, which we do not use:
     // load it on first use instead (about 2 ms of every start).
     b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      args.importer.includes("/commander/") ? { path: "lazy-child-process", namespace: "stowaway" } : undefined,
+      args.importer.includes("/commander/") ? { path: "child_process", namespace: LAZY_BUILTIN } : undefined,
     );
     // node-vault's own request path (axios and its follow-redirects, mime-types, form-data, proxy
     // agents: about 3 MB of heap in every sidecar) is never taken: the sidecar gives it its request
@@ -194,8 +197,9 @@ const splitPlugin = {
     // does not read `process.env.LOG_TOKENS` once per token (a native call; about a tenth of the
     // CPU of linting compose files).
     b.onResolve({ filter: /^yaml$/ }, (args) => (args.importer.includes("/lint/dist/parse/compose") ? { path: YAML_BROWSER } : undefined));
-    b.onLoad({ filter: /^lazy-child-process$/, namespace: "stowaway" }, () => ({
-      contents: 'let m; const load = () => (m ??= require("node:child_process")); module.exports = new Proxy({}, { get: (_, k) => load()[k] });',
+    // A built-in module (its name is the path) required on first use of one of its exports.
+    b.onLoad({ filter: /.*/, namespace: LAZY_BUILTIN }, (args) => ({
+      contents: `let m; const load = () => (m ??= require("node:${args.path}")); module.exports = new Proxy({}, { get: (_, k) => load()[k] });`,
       loader: "js",
     }));
   },
@@ -229,6 +233,8 @@ const MAIN_CHUNKS = ["./lint-command.js", "./rules-command.js", "./inject.js", "
 const BODY_CHUNKS = ["./lint-command.js", "./rules-command.js", "./lint-config.js", "./lint-compose.js"];
 // CommonJS chunks: main.js's own require() loads them.
 const isCommonJs = (chunk) => chunk.endsWith(".cjs");
+/** In place of `import(spec)` (spec as quoted source): the same promise, without node's ESM loader. */
+const requireLater = (quotedSpec) => `Promise.resolve().then(() => require(${quotedSpec}))`;
 async function buildBody(name, entry, chunks) {
   const out = await build({
     ...common,
@@ -244,7 +250,7 @@ async function buildBody(name, entry, chunks) {
     const call = `import(${JSON.stringify(chunk)})`;
     if (text.split(call).length !== 2) throw new Error(`bundle: expected one ${call} in ${name}.js`);
     const load = isCommonJs(chunk)
-      ? `Promise.resolve().then(() => require(${JSON.stringify(chunk)}))`
+      ? requireLater(JSON.stringify(chunk))
       : `${BODY_CHUNKS.includes(chunk) ? "__stowawayLoad" : "__stowawayImport"}(${JSON.stringify(chunk)})`;
     text = text.replace(call, load);
   }
@@ -308,7 +314,7 @@ async function toCommonJs(result) {
           return `${q}./${name}.cjs${q}`;
         })
         // A dynamic import() goes through the ESM loader even in CommonJS: require() on first use instead.
-        .replace(/\bimport\(("(?:\.\/sidecar[A-Za-z0-9_-]*\.cjs|node:[a-z_/]+)")\)/g, "Promise.resolve().then(() => require($1))");
+        .replace(/\bimport\(("(?:\.\/sidecar[A-Za-z0-9_-]*\.cjs|node:[a-z_/]+)")\)/g, (_, spec) => requireLater(spec));
       const out = await transform(esm, {
         format: "cjs",
         platform: "node",
