@@ -17,7 +17,7 @@ const BUNDLE = join(REPO_ROOT, "packages/cli/dist/bundle");
 const LOADER = join(REPO_ROOT, "packages/cli/bin/load-bundle.js");
 
 // Preloaded with --require: the builtin modules the process loaded, at exit.
-const BUILTINS_HOOK = `process.on("exit", () => require("node:fs").writeFileSync(process.env.STOWAWAY_TEST_BUILTINS_LOG, process.moduleLoadList.join("\\n")));`;
+const BUILTINS_HOOK = join(REPO_ROOT, "test/helpers/builtins-log.cjs");
 // Preloaded with --require: every file the process reads with readFileSync (before load-bundle.js
 // takes it), which is how the CLI reads main.js and the chunks built like it (lint-config.js).
 const READS_HOOK = `
@@ -45,7 +45,6 @@ let n = 0;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "stowaway-cold-"));
-  writeFileSync(join(dir, "builtins.cjs"), BUILTINS_HOOK);
   writeFileSync(join(dir, "esm-log.mjs"), ESM_HOOK);
   writeFileSync(join(dir, "reads.cjs"), READS_HOOK);
   const app = join(dir, "app");
@@ -70,7 +69,7 @@ function builtinsOf(args: string[], cwd: string): { code: number | null; stdout:
   const r = spawnSync(process.execPath, args, {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: `--require=${join(dir, "builtins.cjs")}`, STOWAWAY_TEST_BUILTINS_LOG: log },
+    env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: `--require=${BUILTINS_HOOK}`, STOWAWAY_TEST_BUILTINS_LOG: log },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, builtins: readFileSync(log, "utf8").split("\n") };
 }

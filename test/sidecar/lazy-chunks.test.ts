@@ -171,11 +171,12 @@ describe("lazy chunks of the sidecar bundle", () => {
     // about 0.7 MB together) and none is used by a KV config over http: the chunks are CommonJS,
     // node-vault's https and sonic-boom's assert are loaded on first use, our https agent on the
     // first https request, and request timing reads process.hrtime.
-    const hook = path.join(logs, "builtins.cjs");
     const list = path.join(logs, "builtins.txt");
-    writeFileSync(hook, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));`);
     const { file } = env.config("  - { path: secret/data/app/db, file: db.env, format: dotenv }\n");
-    const p = spawnSidecar(["--config", file], { NODE_OPTIONS: `--require=${hook}` });
+    const p = spawnSidecar(["--config", file], {
+      NODE_OPTIONS: `--require=${path.join(ROOT, "test/helpers/builtins-log.cjs")}`,
+      STOWAWAY_TEST_BUILTINS_LOG: list,
+    });
     try {
       const base = await p.baseUrl();
       await until("rendered", async () => (await readyz(base)) === 200);
