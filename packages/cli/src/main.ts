@@ -82,7 +82,7 @@ export async function dispatch(argv: string[], io: CommandIO): Promise<ExitCode 
     )
     .action(async (opts: { config: string; once?: boolean; onceTimeout?: string; logFormat?: string }) => {
       const { sidecarCommand } = await import("@stowaway/sidecar");
-      exit = sidecarCommand.bind(undefined, { ...opts }, { stdout: io.stdout, stderr: io.stderr }) as HandOff;
+      exit = sidecarCommand.bind(undefined, opts, { stdout: io.stdout, stderr: io.stderr }) as HandOff;
     });
 
   program
