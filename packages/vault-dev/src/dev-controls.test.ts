@@ -68,10 +68,28 @@ describe("/__dev controls", () => {
     expect(s.byMethodPath["GET /v1/secret/data/app/db"]).toBe(10);
     expect(Object.values(s.perSecond as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(10);
     expect(s.maxPerSecond).toBeGreaterThanOrEqual(5);
+    // Each request with when it arrived and what it got.
+    expect(s.requests).toHaveLength(10);
+    for (const r of s.requests) {
+      expect(r).toEqual({ at: expect.any(Number), method: "GET", path: "/v1/secret/data/app/db", status: 200 });
+      expect(r.at).toBeGreaterThanOrEqual(started);
+      expect(r.at).toBeLessThanOrEqual(Date.now());
+    }
     // /__dev traffic is not counted.
     expect((await control("GET", "stats")).body.total).toBe(10);
     await control("POST", "stats/reset");
-    expect(dev.stats()).toMatchObject({ total: 0, peakInFlight: 0, byPath: {} });
+    expect(dev.stats()).toMatchObject({ total: 0, peakInFlight: 0, byPath: {}, requests: [] });
+  });
+
+  it("keeps the last 1,000 requests in the request log, with the status each got", async () => {
+    dev.resetStats();
+    await api.get("sys/nope");
+    for (let i = 0; i < 10; i++) await Promise.all(Array.from({ length: 100 }, () => api.get("secret/data/app/db")));
+    const s = dev.stats();
+    expect(s.total).toBe(1001);
+    expect(s.requests).toHaveLength(1000);
+    expect(s.requests.every((r) => r.path === "/v1/secret/data/app/db" && r.status === 200)).toBe(true);
+    expect(s.requests.map((r) => r.at)).toEqual(s.requests.map((r) => r.at).sort((a, b) => a - b));
   });
 
   it("throttles with 429 and Retry-After, then recovers", async () => {

@@ -1,4 +1,4 @@
-export { startVaultDev, isLoopback, VaultDevStartError, type VaultDev, type VaultDevOptions, type Faults, type Stats } from "./server.js";
+export { startVaultDev, isLoopback, VaultDevStartError, type VaultDev, type VaultDevOptions, type Faults, type RequestRecord, type Stats } from "./server.js";
 export {
   signJwt,
   signServiceAccountJwt,

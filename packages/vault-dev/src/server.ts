@@ -80,7 +80,22 @@ export interface Stats {
   /** Requests per wall-clock second (unix seconds as keys). */
   perSecond: Record<string, number>;
   maxPerSecond: number;
+  /**
+   * The last 1,000 requests, oldest first: when each arrived (ms since the epoch), its method
+   * and URL path, and the status it got (absent while it is still in flight).
+   */
+  requests: RequestRecord[];
 }
+
+export interface RequestRecord {
+  at: number;
+  method: string;
+  path: string;
+  status?: number;
+}
+
+/** How many requests `stats().requests` keeps. */
+const REQUEST_LOG_SIZE = 1000;
 
 export interface VaultDev {
   /** `http://127.0.0.1:<port>` */
@@ -231,6 +246,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     byPath: new Map<string, number>(),
     byMethodPath: new Map<string, number>(),
     perSecond: new Map<number, number>(),
+    requests: [] as RequestRecord[],
   };
   const resetStats = () => {
     stats.total = 0;
@@ -238,6 +254,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     stats.byPath.clear();
     stats.byMethodPath.clear();
     stats.perSecond.clear();
+    stats.requests = [];
   };
   const snapshot = (): Stats => ({
     total: stats.total,
@@ -247,6 +264,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     byMethodPath: Object.fromEntries(stats.byMethodPath),
     perSecond: Object.fromEntries([...stats.perSecond].map(([k, v]) => [String(k), v])),
     maxPerSecond: Math.max(0, ...stats.perSecond.values()),
+    requests: stats.requests.map((r) => ({ ...r })),
   });
   const setFaults: VaultDev["setFaults"] = (f) => {
     const t = { ...faults.throttle, ...(f.throttle ?? {}) };
@@ -559,6 +577,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     const pathname = url.pathname;
     let reply: Reply;
     const isV1 = pathname.startsWith("/v1/");
+    let record: RequestRecord | undefined;
     if (isV1) {
       stats.total++;
       stats.inFlight++;
@@ -569,6 +588,9 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
       const sec = Math.floor(started / 1000);
       stats.perSecond.set(sec, (stats.perSecond.get(sec) ?? 0) + 1);
       if (stats.perSecond.size > 3600) stats.perSecond.delete(stats.perSecond.keys().next().value!);
+      record = { at: started, method, path: pathname };
+      stats.requests.push(record);
+      if (stats.requests.length > REQUEST_LOG_SIZE) stats.requests.shift();
     }
     try {
       let raw = "";
@@ -576,6 +598,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
         raw = await readBody(req);
       } catch (e) {
         if (e instanceof BodyTooLarge) {
+          if (record) record.status = 413;
           send(res, errorReply(413, "http: request body too large"));
           return;
         }
@@ -640,6 +663,7 @@ export async function startVaultDev(opts: VaultDevOptions = {}): Promise<VaultDe
     } finally {
       if (isV1) stats.inFlight--;
     }
+    if (record) record.status = reply.status;
     send(res, reply);
     log?.(`${method} ${pathname} ${reply.status} ${Date.now() - started}ms`);
   };
