@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { WORKER_THRESHOLD } from "@stowaway/lint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
 
@@ -128,9 +129,9 @@ describe("stowaway lint on worker threads", () => {
     expect(workersStarted("single")).toBe(0);
   });
 
-  it.skipIf(availableParallelism() < 2)("uses workers by default over the threshold (200 files), on a machine with more than one core", () => {
+  it.skipIf(availableParallelism() < 2)(`uses workers by default over the threshold (${WORKER_THRESHOLD} files), on a machine with more than one core`, () => {
     const many = join(dir, "repo", "many");
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < WORKER_THRESHOLD; i++) {
       mkdirSync(join(many, `d${i}`), { recursive: true });
       writeFileSync(join(many, `d${i}`, "Dockerfile"), `FROM alpine\nENV N=${i}\n`);
     }
