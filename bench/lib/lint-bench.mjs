@@ -200,10 +200,15 @@ export async function benchLint({ root, quick, log, regen = true }) {
       const files = corpus.files.filter((f) => dirs.some((d) => f.file.startsWith(d + "/")));
       return { paths: files.map((f) => f.file), files: files.length, mb: files.reduce((s, f) => s + f.bytes, 0) / 1e6, wall: [], cpu: [] };
     });
+    // Every size runs on the threads the largest gets by default, so that the four points measure
+    // the same thing: the default starts workers only from WORKER_THRESHOLD (500) files.
+    const scaleThreads = lintThreads(points[points.length - 1].files, {});
+    const scaleEnv = { ...process.env, STOWAWAY_LINT_WORKERS: String(scaleThreads) };
     for (let i = 0; i < (quick ? 1 : 3); i++) {
       for (const p of points) {
         const r = runMeasured(process.execPath, [cli, "lint", "--format", "json", "--fail-on", "none", "--output", join(tmp, "scale.json"), ...p.paths], {
           cwd: corpusDir,
+          env: scaleEnv,
         });
         p.wall.push(r.ms);
         p.cpu.push(r.cpuMs);
@@ -234,6 +239,7 @@ export async function benchLint({ root, quick, log, regen = true }) {
     );
     out.scaling = {
       measure: useCpu ? "cpu" : "wall",
+      threads: scaleThreads,
       points: pts,
       fit: { interceptMs: fit.intercept, msPerFile: fit.slope, r2: fit.r2 },
       fitByMb: { interceptMs: fitMb.intercept, msPerMb: fitMb.slope, r2: fitMb.r2 },
