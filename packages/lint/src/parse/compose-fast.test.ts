@@ -85,6 +85,7 @@ describe("readBlockYaml", () => {
     ["multi-line plain scalars", "a: one\n  two\n"],
     ["multi-line quoted scalars", 'a: "one\n  two"\n'],
     ["nested flow collections", "a: [[1], 2]\n"],
+    ["a lone `-` in a flow collection (a block sequence there: an error)", "a: [a, -]\nb: {x: -}\n"],
     ["YAML-only escapes", 'a: "\\x41"\n'],
     ["keep chomping", "a: |+\n  t\n\n"],
     ["indentation indicators", "a: |2\n   t\n"],
@@ -156,6 +157,7 @@ describe("readBlockYaml", () => {
       | { kind: "scalar"; key: string; value: string; tail: string }
       | { kind: "nested"; key: string; tail: string; body: Block }
       | { kind: "block"; key: string; header: string; lines: string[] }
+      | { kind: "compact"; pairs: Array<[string, string]>; gap: string }
       | { kind: "trivia"; text: string };
     type Block = { seq: boolean; step: number; items: Item[] };
     const { block } = fc.letrec<{ block: Block; item: Item }>((tie) => ({
@@ -175,6 +177,11 @@ describe("readBlockYaml", () => {
           header: fc.constantFrom("|", "|-", ">", ">-", "| # h"),
           lines: fc.array(fc.constantFrom("", "line", "  more", "# not a comment", " "), { minLength: 1, maxLength: 3 }),
         }),
+        fc.record({
+          kind: fc.constant("compact" as const),
+          pairs: fc.array(fc.tuple(fc.constantFrom(...keys), fc.constantFrom(...scalars, "|", ">-")), { minLength: 1, maxLength: 3 }),
+          gap: fc.constantFrom(" ", " ", "   "),
+        }),
         fc.record({ kind: fc.constant("trivia" as const), text: trivia }),
       ),
     })) as { block: fc.Arbitrary<Block> };
@@ -183,6 +190,16 @@ describe("readBlockYaml", () => {
       for (const it of b.items) {
         if (it.kind === "trivia") {
           out.push(it.text);
+          continue;
+        }
+        if (it.kind === "compact") {
+          // `- k: v` in a sequence (a mapping entry `k: v` elsewhere), its other keys lined up.
+          const col = indent + (b.seq ? 1 + it.gap.length : 0);
+          it.pairs.forEach(([k, v], n) => {
+            const lead = n === 0 ? (b.seq ? `${pad}-${it.gap}` : pad) : " ".repeat(col);
+            out.push(`${lead}${k}: ${v}`);
+            if (v === "|" || v === ">-") out.push(`${" ".repeat(col + 2)}text`);
+          });
           continue;
         }
         const head = b.seq ? `${pad}- ` : `${pad}${it.key}: `;

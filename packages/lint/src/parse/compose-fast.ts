@@ -452,7 +452,8 @@ function flowCollection(src: string, at: number, nl: number): [Collection, numbe
       i = end;
       return s;
     }
-    if (!PLAIN_START.test(c) || (c === "-" && src.charCodeAt(i + 1) === 32)) outside();
+    // `-` before a space, a flow indicator or the line's end is a block sequence's: an error here.
+    if (!PLAIN_START.test(c) || (c === "-" && (i + 1 >= nl || " ,]}".includes(src[i + 1])))) outside();
     const start = i;
     while (i < nl && !stops.includes(src[i])) i++;
     let end = i;
