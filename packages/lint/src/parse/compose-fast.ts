@@ -4,9 +4,10 @@ import { Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
 // one-line scalars, one-line flow collections of scalars, literal and folded block scalars, and
 // comments. It builds the same tree yaml's parseAllDocuments() would (yaml's own node classes, the
 // same values, types and ranges), about ten times faster. Anything else (anchors, aliases, tags,
-// quoted keys, multi-line flow scalars, documents markers, tabs, CRs, anything yaml would call an
-// error) returns undefined, and the caller parses the file with yaml. compose-fast.test.ts checks
-// the trees against yaml's on the bench corpus, the fixtures and generated documents.
+// quoted keys, multi-line flow scalars, document markers, tabs, CRs, anything yaml would call an
+// error) returns undefined, and the caller parses the file with yaml. yaml is the oracle:
+// compose-fast.test.ts compares the trees node by node on fixed cases and generated documents (the
+// bench README records the runs on the bench corpus and on real repositories' YAML).
 
 /** The root mapping of `source`, or undefined when the source is outside the subset this reader knows. */
 export function readBlockYaml(source: string): YAMLMap | undefined {
