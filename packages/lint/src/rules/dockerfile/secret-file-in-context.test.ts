@@ -93,6 +93,29 @@ describe("dockerfile/secret-file-in-context", () => {
     ]);
   });
 
+  it("matches COPY globs as Go's filepath.Match does, segment by segment", () => {
+    const root = context(APP);
+    const paths = (src: string) => lint(root, `FROM alpine\nCOPY ${src} /app/\n`).flatMap((f) => f.paths);
+    expect(paths("cert?/*.key")).toEqual(["certs/server.key"]);
+    expect(paths("certs/[rs]erver.key")).toEqual(["certs/server.key"]);
+    expect(paths("certs/[!s]erver.key")).toEqual([]);
+    expect(paths(".s[s]h")).toEqual([".ssh/"]);
+    expect(paths("*/server.key")).toEqual(["certs/server.key"]);
+    expect(paths("*.key")).toEqual([]); // `*` does not cross `/`
+    expect(paths(".env*")).toEqual([".env"]);
+    expect(paths("\\.e*")).toEqual([".env"]); // an escaped character is itself
+    expect(paths("c*e*r*t*s")).toEqual(["certs/server.key"]);
+  });
+
+  it("matches a glob of many stars against a long name without backtracking", () => {
+    // The glob was a regex of `[^/]*`s, run backtracked: 12 stars against a 40-character name
+    // took ~15 s in a pre-commit hook, and this test (24 stars, 61 characters) did not finish.
+    const long = "a".repeat(60);
+    const root = context({ [`${long}c`]: "", [`${long}/.npmrc`]: "" });
+    expect(lint(root, `FROM alpine\nCOPY ${"a*".repeat(24)}b /x/\n`)).toEqual([]);
+    expect(lint(root, `FROM alpine\nCOPY ${"a*".repeat(24)} /x/\n`).map((f) => f.paths)).toEqual([[`${long}/.npmrc`]]);
+  });
+
   it("ignores copies from other stages, single files and a clean context", () => {
     const root = context({ "package.json": "{}", "src/index.js": "" });
     expect(lint(root, "FROM node:20\nCOPY . .\n")).toEqual([]);

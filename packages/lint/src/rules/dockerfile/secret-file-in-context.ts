@@ -50,7 +50,7 @@ function isContextCopy(ins: DfInstruction): boolean {
   return !ins.flags.some((f) => f.name.toLowerCase() === "from");
 }
 
-type Selector = { kind: "all" } | { kind: "dir"; prefix: string } | { kind: "glob"; re: RegExp; depth: number };
+type Selector = { kind: "all" } | { kind: "dir"; prefix: string } | { kind: "glob"; segments: GlobToken[][] };
 
 /**
  * What a COPY source takes from the context. Single files are left to the rules that read the
@@ -64,34 +64,69 @@ function sourceSelector(raw: string): Selector | undefined {
     .replace(/(?<!\/)\/+$/, "");
   if (clean === "" || clean === ".") return { kind: "all" };
   if (GLOB_CHARS.test(clean)) {
-    const re = goGlobToRegExp(clean);
-    return re ? { kind: "glob", re, depth: clean.split("/").length } : undefined;
+    const segments = compileGoGlob(clean);
+    return segments ? { kind: "glob", segments } : undefined;
   }
   return { kind: "dir", prefix: `${clean}/` };
 }
 
-/** Go's filepath.Match, which COPY uses: `*` and `?` never cross `/`, and dotfiles match. */
-function goGlobToRegExp(glob: string): RegExp | undefined {
-  let re = "";
+/** One character of a glob segment, or `*`: a literal, `?`, a `[…]` class. */
+type GlobToken = { kind: "char"; char: string } | { kind: "any" } | { kind: "class"; re: RegExp } | { kind: "star" };
+
+/**
+ * Go's filepath.Match, which COPY uses: `*` and `?` never cross `/`, and dotfiles match. The glob is
+ * split at `/` and each segment matched on its own, in time linear in the segment times the
+ * pattern: a regex of `[^/]*` runs backtracked, and `COPY a*a*…*b` against a long file name in the
+ * context took seconds per star.
+ */
+function compileGoGlob(glob: string): GlobToken[][] | undefined {
+  const segments: GlobToken[][] = [[]];
   for (let i = 0; i < glob.length; i++) {
+    const tokens = segments[segments.length - 1];
     const c = glob[i];
-    if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "\\" && i + 1 < glob.length) re += `\\${glob[++i]}`;
+    if (c === "/") segments.push([]);
+    else if (c === "*") tokens.push({ kind: "star" });
+    else if (c === "?") tokens.push({ kind: "any" });
+    else if (c === "\\" && i + 1 < glob.length) tokens.push({ kind: "char", char: glob[++i] });
     else if (c === "[") {
       const close = glob.indexOf("]", i + 2);
       if (close === -1) return undefined;
       let body = glob.slice(i + 1, close);
+      // A class that names `/` would span segments: no such COPY source is worth a guess.
+      if (body.includes("/")) return undefined;
       if (body.startsWith("^") || body.startsWith("!")) body = `^${body.slice(1)}`;
-      re += `[${body.replace(/\\(?!.)/g, "\\\\")}]`;
+      try {
+        tokens.push({ kind: "class", re: new RegExp(`^[${body.replace(/\\(?!.)/g, "\\\\")}]$`) });
+      } catch {
+        return undefined;
+      }
       i = close;
-    } else re += /[.+^${}()|\]\\/]/.test(c) ? `\\${c}` : c;
+    } else tokens.push({ kind: "char", char: c });
   }
-  try {
-    return new RegExp(`^${re}$`);
-  } catch {
-    return undefined;
+  return segments;
+}
+
+/** Whether `text` (one path segment) matches `tokens`: the classic wildcard walk, backing up to the last `*`. */
+function matchGlobSegment(tokens: readonly GlobToken[], text: string): boolean {
+  let t = 0;
+  let i = 0;
+  let star = -1;
+  let starAt = 0;
+  while (i < text.length) {
+    const token = tokens[t];
+    if (token && token.kind === "star") {
+      star = t++;
+      starAt = i;
+    } else if (token && (token.kind === "any" || (token.kind === "char" ? token.char === text[i] : token.re.test(text[i])))) {
+      t++;
+      i++;
+    } else if (star >= 0) {
+      t = star + 1;
+      i = ++starAt;
+    } else return false;
   }
+  while (t < tokens.length && tokens[t].kind === "star") t++;
+  return t === tokens.length;
 }
 
 /** Secret files a selector takes; a secret directory (`.ssh/`, `.aws/`) is reported once, not file by file. */
@@ -127,8 +162,11 @@ function selected(file: string, selector: Selector): boolean {
       return file.startsWith(selector.prefix);
     case "glob": {
       // A glob that matches a directory copies all of it.
-      const segments = file.split("/");
-      return segments.length >= selector.depth && selector.re.test(segments.slice(0, selector.depth).join("/"));
+      const parts = file.split("/");
+      const { segments } = selector;
+      if (parts.length < segments.length) return false;
+      for (let k = 0; k < segments.length; k++) if (!matchGlobSegment(segments[k], parts[k])) return false;
+      return true;
     }
   }
 }
