@@ -116,7 +116,27 @@ describe("createDockerignoreMatcher", () => {
     [["secrets", "!secrets/public.txt"], "secrets/public.txt", false],
     [["secrets", "!secrets/public.txt"], "secrets/private.txt", true],
     [["!keep", "*"], "keep", true],
+    // moby/patternmatcher's own readings, which a regexp port does not share:
+    [["**.pem"], "a.pem", true], // a leading `**` is matched as a suffix
+    [["*.pem[^a][^a]"], "a.pem/c/x", true], // a class may match `/` (Go regexp)
+    [["a/../b"], "b", true], // patterns are cleaned
+    [["file(1).txt"], "file(1).txt", true],
+    [["src/**"], "src/a/b", true],
+    [["x]"], "x]", true],
   ])("%j excludes %s: %s", (patterns, file, expected) => {
     expect(m(patterns)(file)).toBe(expected);
+  });
+
+  it.each([["!"], ["!/"], ["[unclosed"], ["trailing\\"]])("refuses %j as docker build does", (pattern) => {
+    expect(() => createDockerignoreMatcher([pattern])).toThrow(/pattern/);
+  });
+
+  it("matches a pattern of many stars against a long name without backtracking", () => {
+    // @balena/dockerignore compiled patterns to JavaScript regexps run backtracked: 5 stars against
+    // a 250-character name took 13 s, 6 stars more than 2 minutes (Docker's Go regexps are linear).
+    const name = "a".repeat(250);
+    expect(m([`${"a*".repeat(24)}b`])(name)).toBe(false);
+    expect(m([`${"a*".repeat(24)}b`])(`${name}b`)).toBe(true);
+    expect(m([`**/${"a*".repeat(24)}b`])(`x/${name}/y`)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { type Dirent, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import dockerignore from "@balena/dockerignore";
+import { createDockerignoreMatcher, type DockerignoreMatcher } from "./dockerignore.js";
 
 /** Where the ignore rules of a build came from. */
 export interface DockerignoreSource {
@@ -47,56 +47,7 @@ export function findDockerignore(contextDir: string, dockerfilePath?: string): D
   return { patterns: [] };
 }
 
-// moby/patternmatcher escapes these before building its regexp; @balena/dockerignore (a port of
-// moby 19.03) escapes only `.` and `$`, so `file(1).txt` or `a+b` would be read as regexp syntax.
-const MOBY_ESCAPED = new Set(["+", "(", ")", "{", "}", "|"]);
-
-function escapeForBalena(pattern: string): string {
-  let out = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "\\" && i + 1 < pattern.length) {
-      out += c + pattern[++i];
-      continue;
-    }
-    out += MOBY_ESCAPED.has(c) ? `\\${c}` : c;
-  }
-  return out;
-}
-
-/** A `.dockerignore` matcher with Docker's semantics; `excluded(rel)` takes a context-relative `/` path. */
-export interface DockerignoreMatcher {
-  excluded(relPath: string): boolean;
-  /** Whether any `!` exception exists: an excluded directory may then still hold included files. */
-  hasExceptions: boolean;
-}
-
-/**
- * Builds a matcher from ignore-file lines. Throws on an invalid pattern (an unclosed `[`),
- * as `docker build` refuses such a file.
- */
-export function createDockerignoreMatcher(patterns: readonly string[]): DockerignoreMatcher {
-  // Case-sensitive like Docker on Linux; @balena/dockerignore defaults to case-insensitive.
-  // The package is CommonJS typed with `export default`: under NodeNext the import is the module
-  // object, and the factory also sits on its `.default` at run time.
-  const ig = dockerignore.default({ ignorecase: false });
-  const lines = patterns.filter((p) => !p.startsWith("#") && p.trim() !== "").map(escapeForBalena);
-  ig.add(lines);
-  const hasExceptions = lines.some((l) => l.trim().startsWith("!"));
-  // Compile every pattern now, so an invalid one fails here and not halfway through a walk.
-  ig.ignores("x");
-  return {
-    hasExceptions,
-    excluded: (rel) => {
-      const clean = path.posix
-        .normalize(rel)
-        .replace(/^\.\/+/, "")
-        .replace(/(?<!\/)\/+$/, "");
-      if (clean === "" || clean === ".") return false;
-      return ig.ignores(clean);
-    },
-  };
-}
+export { createDockerignoreMatcher, type DockerignoreMatcher } from "./dockerignore.js";
 
 /**
  * Lists what `docker build` would send from `contextDir`, honouring the ignore file.
