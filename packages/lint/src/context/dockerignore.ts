@@ -43,7 +43,7 @@ export function createDockerignoreMatcher(lines: readonly string[]): Dockerignor
     hasExceptions,
     excluded: (rel) => {
       const file = cleanPath(rel.replace(/^\.\/+/, ""));
-      // "Don't let them exclude everything, kind of silly."
+      // moby never excludes the context's root itself.
       if (file === "." || file === "") return false;
       return matchesOrParentMatches(patterns, file);
     },
