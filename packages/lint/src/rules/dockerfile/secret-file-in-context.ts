@@ -5,6 +5,7 @@ import type { DfInstruction, DockerfileDoc } from "../../parse/dockerfile.js";
 import type { MappedText } from "../../parse/offsets.js";
 import { defineRule, type NameSettings, type RuleContext } from "../../rule.js";
 import { dotenvContent, namesCertificate, pemContent } from "./support/file-content.js";
+import { matchWildcard } from "../../wildcard.js";
 
 /** Names listed in one message; the rest are counted. */
 const MAX_NAMED = 10;
@@ -106,28 +107,13 @@ function compileGoGlob(glob: string): GlobToken[][] | undefined {
   return segments;
 }
 
-/** Whether `text` (one path segment) matches `tokens`: the classic wildcard walk, backing up to the last `*`. */
+/** Whether `text` (one path segment) matches `tokens`, by the shared linear wildcard walk. */
 function matchGlobSegment(tokens: readonly GlobToken[], text: string): boolean {
-  let t = 0;
-  let i = 0;
-  let star = -1;
-  let starAt = 0;
-  while (i < text.length) {
-    const token = tokens[t];
-    if (token && token.kind === "star") {
-      star = t++;
-      starAt = i;
-    } else if (token && (token.kind === "any" || (token.kind === "char" ? token.char === text[i] : token.re.test(text[i])))) {
-      t++;
-      i++;
-    } else if (star >= 0) {
-      t = star + 1;
-      i = ++starAt;
-    } else return false;
-  }
-  while (t < tokens.length && tokens[t].kind === "star") t++;
-  return t === tokens.length;
+  return matchWildcard(tokens, text, isStarToken, matchesOneChar);
 }
+
+const isStarToken = (t: GlobToken) => t.kind === "star";
+const matchesOneChar = (t: GlobToken, ch: string) => t.kind === "any" || (t.kind === "char" ? t.char === ch : t.kind === "class" && t.re.test(ch));
 
 /** Secret files a selector takes; a secret directory (`.ssh/`, `.aws/`) is reported once, not file by file. */
 function secretFilesSwept(files: readonly string[], selector: Selector): SweptSecret[] {
