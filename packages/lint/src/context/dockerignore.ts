@@ -1,3 +1,5 @@
+import path from "node:path";
+
 // `.dockerignore` matching as BuildKit does it: its reader (dockerignore.ReadAll) and
 // moby/patternmatcher (New, MatchesOrParentMatches), with each pattern run by a matcher that is
 // linear in the path times the pattern. patternmatcher compiles patterns to Go regexps, which run
@@ -218,21 +220,8 @@ function runTokens(tokens: readonly Token[], path: string): boolean {
   return current[2 * n] === 1;
 }
 
-/** Go's filepath.Clean for `/` paths. */
+/** Go's filepath.Clean for `/` paths: node's normalize, without its trailing slash. */
 function cleanPath(p: string): string {
-  if (p === "") return ".";
-  const rooted = p[0] === "/";
-  const out: string[] = [];
-  for (const part of p.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length && out[out.length - 1] !== "..") out.pop();
-      else if (!rooted) out.push("..");
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = out.join("/");
-  if (rooted) return `/${joined}`;
-  return joined === "" ? "." : joined;
+  const normal = path.posix.normalize(p);
+  return normal.length > 1 ? normal.replace(/\/+$/, "") : normal;
 }
