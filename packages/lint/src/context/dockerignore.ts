@@ -136,12 +136,13 @@ function compile(line: string): Pattern {
 /** patternmatcher's MatchesOrParentMatches: the last pattern that matches the path or a parent wins. */
 function matchesOrParentMatches(patterns: readonly Pattern[], file: string): boolean {
   let matched = false;
-  const slash = file.lastIndexOf("/");
-  const parents = slash < 0 ? [] : file.slice(0, slash).split("/");
+  // The parent directories, outermost first (`a`, `a/b` for `a/b/c`): the same for every pattern.
+  const parents: string[] = [];
+  for (let slash = file.indexOf("/"); slash >= 0; slash = file.indexOf("/", slash + 1)) parents.push(file.slice(0, slash));
   for (const pattern of patterns) {
     if (pattern.exclusion !== matched) continue;
     let match = matchOne(pattern, file);
-    for (let i = 0; !match && i < parents.length; i++) match = matchOne(pattern, parents.slice(0, i + 1).join("/"));
+    for (let i = 0; !match && i < parents.length; i++) match = matchOne(pattern, parents[i]);
     if (match) matched = !pattern.exclusion;
   }
   return matched;
