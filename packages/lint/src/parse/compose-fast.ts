@@ -98,8 +98,6 @@ class BlockReader {
     }
     if (!root) return undefined;
     this.attachTrivia();
-    const top = this.stack[this.stack.length - 1];
-    if (top.pending && this.trivia.some((t) => t.comment)) outside();
     this.closeAbove(-1);
     return root;
   }
@@ -109,9 +107,6 @@ class BlockReader {
     this.attachTrivia();
     let top = this.stack[this.stack.length - 1];
     const pending = top.pending;
-    if (pending && this.trivia.some((t) => t.comment) && !(indent > top.indent || (isItem && top.isMap && indent === top.indent))) {
-      outside(); // an empty value followed by comments: yaml's ranges for those are its own
-    }
     if (pending) {
       top.pending = null;
       const nested = indent > top.indent || (isItem && top.isMap && indent === top.indent);
@@ -209,8 +204,9 @@ class BlockReader {
 
   /** The null of `key:` or `-` with nothing below it; `indent` is the next content line's (-1: none). */
   private emptyValue(p: Pending, indent: number): Scalar {
-    // yaml's end for an empty value with a comment takes in the lines after it in ways of its own.
-    if (p.commentEnd >= 0 && this.trivia.length) outside();
+    // yaml's end for an empty value followed by comment lines, or with a comment of its own and
+    // blank lines after it, takes in those lines in ways of its own.
+    if (this.trivia.some((t) => t.comment) || (p.commentEnd >= 0 && this.trivia.length)) outside();
     const s = scalar(null, "", "PLAIN");
     // With a comment, it ends where the next content starts (after that line's indentation).
     s.range = [p.at, p.at, p.commentEnd >= 0 ? p.commentEnd + Math.max(0, indent) : p.at];
