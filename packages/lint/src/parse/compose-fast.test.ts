@@ -52,7 +52,7 @@ function check(src: string): "fallback" | "same" {
 
 describe("readBlockYaml", () => {
   const same: Array<[string, string]> = [
-    ["a plain compose file", 'services:\n  web:\n    image: nginx:1.27\n    ports:\n      - "8080:80"\n    environment:\n      DB_PASSWORD: hunter2\n'],
+    ["a plain compose file", 'services:\n  web:\n    image: nginx:1.27\n    ports:\n      - "8080:80"\n    environment:\n      LOG_LEVEL: info\n'],
     [
       "scalars of every core type",
       "a: 1\nb: 0o17\nc: 0x1F\nd: 1.50\ne: 1e3\nf: .inf\ng: -.Inf\nh: .nan\ni: true\nj: False\nk: null\nl: ~\nm: yes\nn: 0123\no: +5\np: 1.\nq: tRue\n",
