@@ -224,5 +224,6 @@ function runTokens(tokens: readonly Token[], path: string): boolean {
 /** Go's filepath.Clean for `/` paths: node's normalize, without its trailing slash. */
 function cleanPath(p: string): string {
   const normal = path.posix.normalize(p);
-  return normal.length > 1 ? normal.replace(/\/+$/, "") : normal;
+  // normalize leaves at most one trailing slash (no regex: `/\/+$/` backtracks on a run of `/`).
+  return normal.length > 1 && normal.endsWith("/") ? normal.slice(0, -1) : normal;
 }
